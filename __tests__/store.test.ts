@@ -1,0 +1,135 @@
+// The Elixir guide's bucket and registry tests, translated, and the library contract.
+
+import { createStore, KvError, type Store } from '../lib';
+
+let store: Store;
+beforeEach(async () => {
+  store = await createStore();
+});
+afterEach(async () => {
+  await store.stop();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<KvError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KvError);
+    return error as KvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('a bucket', () => {
+  test('stores values by key', async () => {
+    await store.create('shopping');
+    expect(await store.get('shopping', 'milk')).toBeUndefined();
+    await store.put('shopping', 'milk', '3');
+    expect(await store.get('shopping', 'milk')).toBe('3');
+  });
+
+  test('delete returns the value it removed', async () => {
+    await store.create('shopping');
+    await store.put('shopping', 'milk', '3');
+    expect(await store.delete('shopping', 'milk')).toBe('3');
+    expect(await store.delete('shopping', 'milk')).toBeUndefined();
+    expect(await store.get('shopping', 'milk')).toBeUndefined();
+  });
+
+  test('values may hold spaces and any text in the library API', async () => {
+    await store.create('notes');
+    await store.put('notes', 'greeting', 'hello, wide world ✓');
+    expect(await store.get('notes', 'greeting')).toBe('hello, wide world ✓');
+  });
+
+  test('has tells whether a key is held', async () => {
+    await store.create('shopping');
+    await store.put('shopping', 'milk', '');
+    expect(await store.has('shopping', 'milk')).toBe(true);
+    expect(await store.has('shopping', 'eggs')).toBe(false);
+  });
+});
+
+describe('the registry', () => {
+  test('spawns buckets on demand', async () => {
+    expect(await store.has('shopping')).toBe(false);
+    await store.create('shopping');
+    expect(await store.has('shopping')).toBe(true);
+    expect(await store.buckets()).toEqual(['shopping']);
+  });
+
+  test('create is idempotent and keeps the data', async () => {
+    await store.create('shopping');
+    await store.put('shopping', 'milk', '1');
+    await Promise.all([store.create('shopping'), store.create('shopping')]);
+    expect(await store.get('shopping', 'milk')).toBe('1');
+    expect(await store.buckets()).toEqual(['shopping']);
+  });
+
+  test('a bucket that does not exist is NOT_FOUND', async () => {
+    for (const call of [store.get('nope', 'k'), store.put('nope', 'k', 'v'), store.delete('nope', 'k'), store.crashBucket('nope')]) {
+      const error = await rejection(call);
+      expect(error.code).toBe('NOT_FOUND');
+      expect(error.message).toContain('nope');
+    }
+  });
+
+  test('bucket names with any characters are kept apart', async () => {
+    const names = ['a$b', 'a%24b', 'ünïcode', 'a/b', 'a~b', '$'];
+    for (const name of names) await store.create(name);
+    for (const name of names) await store.put(name, 'k', name);
+    for (const name of names) expect(await store.get(name, 'k')).toBe(name);
+  });
+});
+
+describe('bad arguments', () => {
+  test.each([
+    ['an empty bucket name', () => store.create('')],
+    ['a bucket name with a space', () => store.create('two words')],
+    ['a non-string bucket name', () => store.create(42 as unknown as string)],
+    ['a non-string key', () => store.get('b', undefined as unknown as string)],
+    ['a non-string value', () => store.put('b', 'k', 7 as unknown as string)],
+  ])('%s rejects with BAD_REQUEST', async (_name, call) => {
+    await store.create('b');
+    expect((await rejection(call())).code).toBe('BAD_REQUEST');
+  });
+
+  test('a bad option names the option', async () => {
+    const error = await rejection(createStore({ callTimeoutMs: -1 }));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('callTimeoutMs');
+  });
+});
+
+describe('stop', () => {
+  test('calls after stop reject with STOPPED', async () => {
+    await store.create('shopping');
+    await store.stop();
+    expect((await rejection(store.get('shopping', 'milk'))).code).toBe('STOPPED');
+    expect((await rejection(store.create('other'))).code).toBe('STOPPED');
+  });
+
+  test('calls queued at stop are answered, not left to time out', async () => {
+    const slow = await createStore({ callTimeoutMs: 60_000 });
+    await slow.create('shopping');
+    const queued = Array.from({ length: 1000 }, (_, i) => slow.put('shopping', `k${i}`, 'v').then(() => 'ok', (e: KvError) => e.code));
+    await slow.stop();
+    const outcomes = await Promise.all(queued);
+    expect(outcomes.every((outcome) => outcome === 'ok' || outcome === 'STOPPED')).toBe(true);
+  });
+});
+
+describe('tree()', () => {
+  test('shows the node, the registry and each bucket with its key count', async () => {
+    await store.create('shopping');
+    await store.put('shopping', 'milk', '1');
+    await store.put('shopping', 'eggs', '6');
+    const tree = await store.tree();
+    expect(tree.node).toBe('local');
+    expect(tree.registry.status).toBe('running');
+    expect(tree.buckets).toEqual([
+      { name: 'shopping', supervisor: expect.stringMatching(/^buckets-/), status: 'running', restarts: 0, lastCrash: null, keys: 2 },
+    ]);
+    expect(JSON.parse(JSON.stringify(tree))).toEqual(tree);
+  });
+});

@@ -1,0 +1,43 @@
+// Applying a batch of operations to a table and answering it: shared by the
+// bucket's handler and by its crash handler, which answers a half-done batch.
+
+import { dispatch } from 'nact';
+import type { ErrorData } from '../errors';
+import type { BucketTable } from '../storage/storage';
+import { failed, ok, type BatchMsg, type BucketOp, type Outcome } from './messages';
+
+/** Applies one operation; a `crash` operation throws, as a bug would. */
+export function applyOp(table: BucketTable, op: BucketOp): Outcome {
+  switch (op.kind) {
+    case 'get':
+      return ok(table.get(op.key));
+    case 'has':
+      return ok(table.get(op.key) !== undefined);
+    case 'put':
+      table.put(op.key, op.value);
+      return ok(undefined);
+    case 'delete':
+      return ok(table.delete(op.key));
+    case 'crash':
+      throw new Error(op.reason);
+  }
+}
+
+/** The writes of `msg` that were applied but not stored answer `error` instead of OK. */
+export function failWrites(msg: BatchMsg, error: ErrorData): void {
+  msg.results = msg.results.map((result, index) => (isWrite(msg.ops[index]!) ? failed(error) : result));
+}
+
+function isWrite(op: BucketOp): boolean {
+  return op.kind === 'put' || op.kind === 'delete';
+}
+
+/** Sends the batch's results to its caller. */
+export function replyBatch(msg: BatchMsg): void {
+  dispatch(msg.replyTo, ok(msg.results));
+}
+
+/** Answers every message with `error` (a stopped actor's mailbox, say). */
+export function replyError(messages: readonly BatchMsg[], error: ErrorData): void {
+  for (const msg of messages) dispatch(msg.replyTo, failed(error));
+}

@@ -1,0 +1,75 @@
+// What happens when a bucket actor throws: nact's onCrash for one bucket, so
+// a crash restarts only that bucket (the seeds' one-for-one DynamicSupervisor),
+// within a restart intensity (OTP's MaxR in MaxT), and answers the message that
+// crashed it at once, where nact would leave its caller to time out.
+
+import type { Ref, SupervisionContext } from 'nact';
+import { errors, toErrorData } from '../errors';
+import type { Logger, SupervisionOptions } from '../options';
+import type { Storage } from '../storage/storage';
+import type { BucketRecord } from './directory';
+import { failWrites, replyBatch } from './batch';
+import { failed, ok, type BucketMsg } from './messages';
+import { decideRestart } from './restart-intensity';
+
+/** What a bucket's supervision needs from its node. */
+export interface SupervisionEnv {
+  storage: Storage;
+  limits: SupervisionOptions;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * nact's onCrash for one bucket. Total: it must never throw (nact would end
+ * the process), so anything unexpected stops the bucket as failed.
+ */
+export async function superviseBucketCrash(
+  record: BucketRecord,
+  msg: BucketMsg | undefined,
+  thrown: Error | undefined,
+  ctx: SupervisionContext<BucketMsg, Ref<unknown>>,
+  env: SupervisionEnv,
+): Promise<Symbol> {
+  try {
+    const reason = toErrorData(thrown).message;
+    const { decision, recentCrashes } = decideRestart(record.recentCrashes, env.now(), env.limits);
+    record.recentCrashes = recentCrashes;
+    record.lastCrash = reason;
+    if (decision === 'restart') {
+      record.restarts += 1;
+      env.logger.warn('bucket restarted', { bucket: record.name, reason, restarts: record.restarts });
+    } else {
+      record.status = 'failed';
+      record.ref = undefined;
+      env.logger.error('bucket failed', { bucket: record.name, reason, limit: env.limits });
+    }
+    if (msg) await answerCrashedMessage(record, msg, reason, env.storage);
+    return decision === 'restart' ? ctx.reset : ctx.stop;
+  } catch (unexpected) {
+    record.status = 'failed';
+    record.ref = undefined;
+    env.logger.error('bucket supervision failed', { bucket: record.name, error: toErrorData(unexpected).message });
+    return ctx.stop;
+  }
+}
+
+/**
+ * The operations applied before the crash keep their results (once stored);
+ * the one that threw and any after it answer BUCKET_CRASHED, except a
+ * `crash` operation, whose purpose was to crash: it succeeds.
+ */
+async function answerCrashedMessage(record: BucketRecord, msg: BucketMsg, reason: string, storage: Storage): Promise<void> {
+  const applied = msg.results.length;
+  try {
+    await storage.table(record.name).flush();
+  } catch (thrown) {
+    failWrites(msg, toErrorData(thrown));
+  }
+  const crashed = errors.bucketCrashed(record.name, reason).toData();
+  msg.results = msg.ops.map((op, index) => {
+    if (index < applied) return msg.results[index]!;
+    return index === applied && op.kind === 'crash' ? ok(undefined) : failed(crashed);
+  });
+  replyBatch(msg);
+}

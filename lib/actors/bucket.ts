@@ -1,0 +1,55 @@
+// A bucket: one nact actor that owns one bucket's table and serialises every
+// access to it (the seeds' KV.Bucket Agent). Its table lives in the storage
+// layer, so a restarted incarnation re-attaches to every acknowledged write.
+
+import { spawn, type Ref } from 'nact';
+import { errors, toErrorData } from '../errors';
+import type { BucketTable } from '../storage/storage';
+import { actorNameFor } from './actor-name';
+import { applyOp, failWrites, replyBatch, replyError } from './batch';
+import { superviseBucketCrash, type SupervisionEnv } from './bucket-supervision';
+import type { BucketRecord } from './directory';
+import type { BucketMsg } from './messages';
+
+interface BucketState {
+  table: BucketTable;
+}
+
+/** Spawns the actor for `record` under `supervisor` and returns its reference. */
+export function spawnBucket(supervisor: Ref<unknown>, record: BucketRecord, env: SupervisionEnv): Ref<BucketMsg> {
+  return spawn(supervisor, handleBucketMsg, actorNameFor(record.name), {
+    // Runs again on every restart: re-attach to the stored table. Total by
+    // contract (Storage.table never throws), as nact spins if it throws.
+    initialStateFunc: () => ({ table: env.storage.table(record.name) }),
+    onCrash: (msg, error, ctx) => superviseBucketCrash(record, msg, error, ctx, env),
+    afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record),
+  });
+}
+
+function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Promise<BucketState> {
+  for (const op of msg.ops) msg.results.push(applyOp(state.table, op));
+  const flushing = state.table.flush();
+  if (!flushing) {
+    replyBatch(msg);
+    return state;
+  }
+  return flushing.then(
+    () => {
+      replyBatch(msg);
+      return state;
+    },
+    (thrown: unknown) => {
+      failWrites(msg, toErrorData(thrown));
+      replyBatch(msg);
+      return state;
+    },
+  );
+}
+
+/** A stopped actor drops its mailbox: answer each message so no caller waits for a timeout. */
+function answerLeftovers(mailbox: unknown[], record: BucketRecord): void {
+  const error = record.status === 'failed' ? errors.bucketFailed(record.name) : errors.stopped();
+  // nact's typings say Msg[]; at run time the entries are { message, sender }.
+  const messages = mailbox.map((entry) => ((entry as { message?: BucketMsg }).message ?? entry) as BucketMsg);
+  replyError(messages, error.toData());
+}

@@ -1,0 +1,30 @@
+// The name -> bucket table the registry maintains and every call reads directly
+// (the seeds' registry moved lookups to ETS for the same reason: a lookup must
+// not queue behind the registry's mailbox).
+
+import type { Ref } from 'nact';
+import type { BucketMsg } from './messages';
+
+export type BucketStatus = 'running' | 'failed';
+
+/** What the node knows of one bucket; outlives the bucket's actor incarnations. */
+export interface BucketRecord {
+  readonly name: string;
+  /** The bucket supervisor (nact parent) it hangs under. */
+  readonly supervisor: string;
+  /** The current incarnation's reference; unset while failed. */
+  ref: Ref<BucketMsg> | undefined;
+  status: BucketStatus;
+  /** Restarts since the bucket was created. */
+  restarts: number;
+  /** Times of the crashes inside the restart-intensity window. */
+  recentCrashes: number[];
+  /** Why it last crashed, if it ever did. */
+  lastCrash: string | null;
+}
+
+export type Directory = Map<string, BucketRecord>;
+
+export function newRecord(name: string, supervisor: string): BucketRecord {
+  return { name, supervisor, ref: undefined, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null };
+}

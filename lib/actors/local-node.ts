@@ -1,0 +1,126 @@
+// One node's actors: the nact system, the registry, the bucket supervisors and
+// their buckets (the seeds' KV.Supervisor tree), and the calls into them.
+
+import { spawnStateless, start, stop, type Ref } from 'nact';
+import { errors, KvError } from '../errors';
+import type { ResolvedStoreOptions } from '../options';
+import type { Storage } from '../storage/storage';
+import { Batcher } from './batcher';
+import { Calls } from './calls';
+import type { BucketRecord, Directory } from './directory';
+import type { BatchMsg, BucketOp, OpValue, Outcome, RegistryMsg } from './messages';
+import { ensureBucket, spawnRegistry, type BucketSupervisor, type RegistryEnv } from './registry';
+import type { NodeTree } from './tree';
+
+export class LocalNode {
+  private readonly directory: Directory = new Map();
+  private readonly calls: Calls;
+  private readonly batcher = new Batcher((bucket, ops) => this.sendBatch(bucket, ops));
+  private readonly system = start();
+  private readonly supervisors: BucketSupervisor[];
+  private readonly registry: Ref<RegistryMsg>;
+  private readonly env: RegistryEnv;
+  private stopped = false;
+
+  private constructor(
+    private readonly options: ResolvedStoreOptions,
+    private readonly storage: Storage,
+  ) {
+    this.calls = new Calls(options.callTimeoutMs);
+    this.supervisors = Array.from({ length: options.bucketSupervisors }, (_, index) => {
+      const name = `buckets-${index}`;
+      // Bucket supervisors handle no messages: each bucket's own onCrash decides its fate.
+      return { name, ref: spawnStateless(this.system, () => {}, name) };
+    });
+    this.env = {
+      directory: this.directory,
+      supervisors: this.supervisors,
+      storage,
+      limits: options.supervision,
+      logger: options.logger,
+      now: Date.now,
+    };
+    this.registry = spawnRegistry(this.system, this.env);
+  }
+
+  /** Starts the actors and brings back the buckets the storage already holds. */
+  static async start(options: ResolvedStoreOptions, storage: Storage): Promise<LocalNode> {
+    const names = await storage.open();
+    const node = new LocalNode(options, storage);
+    for (const name of names) await ensureBucket(name, node.env);
+    return node;
+  }
+
+  /** The bucket's record, or a rejection-ready KvError. */
+  private lookup(bucket: string): BucketRecord | KvError {
+    if (this.stopped) return errors.stopped();
+    const record = this.directory.get(bucket);
+    if (!record) return errors.notFound(bucket);
+    if (record.status === 'failed' || !record.ref) return errors.bucketFailed(bucket);
+    return record;
+  }
+
+  /** Creates the bucket, or revives it if it failed; idempotent. */
+  create(bucket: string): Promise<void> {
+    if (this.stopped) return Promise.reject(errors.stopped());
+    return this.calls.ask(this.registry, (replyTo) => ({ type: 'create', bucket, replyTo }), 'the registry', errors.stopped).then(() => undefined);
+  }
+
+  exists(bucket: string): boolean {
+    return this.directory.has(bucket);
+  }
+
+  /** Runs one operation on the bucket, batched with others issued in the same turn. */
+  run(bucket: string, op: BucketOp): Promise<OpValue> {
+    const record = this.lookup(bucket);
+    if (record instanceof KvError) return Promise.reject(record);
+    return this.batcher.run(bucket, op);
+  }
+
+  private sendBatch(bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
+    const record = this.lookup(bucket);
+    if (record instanceof KvError) return Promise.reject(record);
+    return this.calls.ask<BatchMsg, Outcome[]>(
+      record.ref!,
+      (replyTo) => ({ type: 'batch', ops, results: [], replyTo }),
+      `bucket ${bucket}`,
+      () => errors.bucketFailed(bucket),
+    );
+  }
+
+  buckets(): string[] {
+    return [...this.directory.keys()].sort();
+  }
+
+  tree(): NodeTree {
+    return {
+      node: this.options.node,
+      storage: this.storage.kind,
+      registry: { status: 'running' },
+      supervisors: this.supervisors.map((supervisor) => supervisor.name),
+      buckets: this.buckets().map((name) => {
+        const record = this.directory.get(name)!;
+        const { supervisor, status, restarts, lastCrash } = record;
+        return { name, supervisor, status, restarts, lastCrash, keys: this.storage.table(name).size };
+      }),
+    };
+  }
+
+  /**
+   * Stops every actor, leaves first (nact's stop does not reach descendants),
+   * answers every call still waiting with STOPPED, and closes the storage.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.batcher.flushAll();
+    for (const record of this.directory.values()) if (record.ref) stop(record.ref);
+    for (const supervisor of this.supervisors) stop(supervisor.ref);
+    stop(this.registry);
+    // Stopped actors answer their mailboxes in a setImmediate (nact's afterStop).
+    await new Promise((resolve) => setImmediate(resolve));
+    this.calls.answerAll(errors.stopped().toData());
+    stop(this.system);
+    await this.storage.close();
+  }
+}

@@ -1,0 +1,51 @@
+// Every message the actors exchange, as discriminated unions in one place. Each
+// message that wants an answer carries its `replyTo` (nact's typings omit
+// ctx.sender), and everything here is plain JSON so it can cross the transport.
+
+import type { Ref } from 'nact';
+import type { ErrorData } from '../errors';
+
+/** One operation on a bucket's table. */
+export type BucketOp =
+  | { kind: 'get'; key: string }
+  | { kind: 'has'; key: string }
+  | { kind: 'put'; key: string; value: string }
+  | { kind: 'delete'; key: string }
+  /** Fault injection: makes the actor throw, as Process.exit/2 in the seeds' tests. */
+  | { kind: 'crash'; reason: string };
+
+/** What one operation produced: a value (get/delete), a flag (has), or nothing. */
+export type OpValue = string | boolean | undefined;
+
+/** The result of one operation, or of one call. */
+export type Outcome<T = OpValue> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+/**
+ * Operations for one bucket, applied in order as one actor message (a
+ * pipelined burst costs one nact message, not one each). The handler pushes
+ * each result onto `results` as it goes, so that if it crashes, the crash
+ * handler knows which operations were applied.
+ */
+export interface BatchMsg {
+  type: 'batch';
+  ops: BucketOp[];
+  results: Outcome[];
+  replyTo: Ref<Outcome<Outcome[]>>;
+}
+
+export type BucketMsg = BatchMsg;
+
+/** Asks the registry to make sure a bucket exists and runs (idempotent). */
+export interface CreateMsg {
+  type: 'create';
+  bucket: string;
+  replyTo: Ref<Outcome<null>>;
+}
+
+export type RegistryMsg = CreateMsg;
+
+/** Any message that expects an answer. */
+export type Request = BucketMsg | RegistryMsg;
+
+export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const failed = (error: ErrorData): Outcome<never> => ({ ok: false, error });

@@ -1,0 +1,65 @@
+// The registry (the seeds' KV.Registry): one nact actor that creates buckets on
+// demand, one at a time, and keeps the name -> bucket directory that every call
+// reads directly. Buckets hang under bucket supervisors beside it, not under
+// it: nact copies an actor's child map for every message it handles.
+
+import { dispatch, spawn, type Ref } from 'nact';
+import { toErrorData } from '../errors';
+import type { Storage } from '../storage/storage';
+import { spawnBucket } from './bucket';
+import type { SupervisionEnv } from './bucket-supervision';
+import { newRecord, type Directory } from './directory';
+import { failed, ok, type RegistryMsg } from './messages';
+
+/** A bucket supervisor: a nact parent that buckets hang under. */
+export interface BucketSupervisor {
+  name: string;
+  ref: Ref<unknown>;
+}
+
+export interface RegistryEnv extends SupervisionEnv {
+  directory: Directory;
+  supervisors: readonly BucketSupervisor[];
+  storage: Storage;
+}
+
+export function spawnRegistry(parent: Ref<unknown>, env: RegistryEnv): Ref<RegistryMsg> {
+  return spawn(parent, (state: null, msg: RegistryMsg) => handleRegistryMsg(state, msg, env), 'registry', {
+    initialState: null,
+    // Its state lives in the directory, outside the actor: a reset loses nothing.
+    onCrash: (msg, error, ctx) => {
+      if (msg) dispatch(msg.replyTo, failed(toErrorData(error)));
+      env.logger.error('registry restarted', { error: toErrorData(error).message });
+      return ctx.reset;
+    },
+  });
+}
+
+async function handleRegistryMsg(state: null, msg: RegistryMsg, env: RegistryEnv): Promise<null> {
+  try {
+    await ensureBucket(msg.bucket, env);
+    dispatch(msg.replyTo, ok(null));
+  } catch (thrown) {
+    dispatch(msg.replyTo, failed(toErrorData(thrown)));
+  }
+  return state;
+}
+
+/** Makes `name` exist and run: creates it, or revives it after it failed. */
+export async function ensureBucket(name: string, env: RegistryEnv): Promise<void> {
+  let record = env.directory.get(name);
+  if (record?.status === 'running') return;
+  if (!record) {
+    await env.storage.createBucket(name);
+    const supervisor = env.supervisors[env.directory.size % env.supervisors.length]!.name;
+    record = newRecord(name, supervisor);
+    env.directory.set(name, record);
+  }
+  record.status = 'running';
+  record.recentCrashes = [];
+  record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
+}
+
+function supervisorRef(name: string, env: RegistryEnv): Ref<unknown> {
+  return env.supervisors.find((supervisor) => supervisor.name === name)!.ref;
+}

@@ -1,0 +1,34 @@
+// The supervision tree as plain data: what tree() returns and what an observer
+// page or the CLI draws (the seeds point at Erlang's Observer for this).
+
+import type { BucketStatus } from './directory';
+
+/** One bucket in the tree. */
+export interface BucketInfo {
+  /** The bucket's name. */
+  name: string;
+  /** The bucket supervisor it hangs under. */
+  supervisor: string;
+  /** 'running', or 'failed' once it crashed past its restart intensity. */
+  status: BucketStatus;
+  /** Times it was restarted after a crash. */
+  restarts: number;
+  /** Why it last crashed, or null. */
+  lastCrash: string | null;
+  /** Keys in its table. */
+  keys: number;
+}
+
+/** One node's supervision tree. */
+export interface NodeTree {
+  /** The node's name. */
+  node: string;
+  /** The storage backend's kind ('memory', 'file', 'redis'). */
+  storage: string;
+  /** The registry actor. */
+  registry: { status: 'running' };
+  /** The bucket supervisors' names, in order. */
+  supervisors: string[];
+  /** Every bucket, sorted by name. */
+  buckets: BucketInfo[];
+}

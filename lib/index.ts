@@ -1,0 +1,8 @@
+// The public API of actor-kv.
+
+export { createStore, type Store } from './store';
+export { KvError, type KvErrorCode, type ErrorData } from './errors';
+export { defaultStoreOptions, type StoreOptions, type SupervisionOptions, type Logger } from './options';
+export type { NodeTree, BucketInfo } from './actors/tree';
+export type { Storage, BucketTable } from './storage/storage';
+export { MemoryStorage } from './storage/memory';

@@ -1,0 +1,86 @@
+// Every option of createStore() in one typed object, with its default in one place.
+
+import { KvError } from './errors';
+import type { Storage } from './storage/storage';
+
+/** Structured log sink. The library is silent unless you pass one (the CLI passes pino). */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** Restart intensity, as OTP's MaxR/MaxT: more crashes than this in the window stop the bucket. */
+export interface SupervisionOptions {
+  /** Restarts allowed within `withinMs` before the bucket is stopped as failed. Default 3. */
+  maxRestarts: number;
+  /** The sliding window for `maxRestarts`, in milliseconds. Default 5000. */
+  withinMs: number;
+}
+
+/** Options of `createStore()`; every field is optional. */
+export interface StoreOptions {
+  /** This node's name, shown in `tree()` and used by the cluster. Default 'local'. */
+  node?: string;
+  /** Where bucket tables live. Default: in memory (lost when the process exits). */
+  storage?: 'memory' | Storage;
+  /** Restart intensity per bucket. Default: 3 restarts in 5 s. */
+  supervision?: Partial<SupervisionOptions>;
+  /** How long a call may wait for its bucket before it rejects with TIMEOUT. Default 5000 ms. */
+  callTimeoutMs?: number;
+  /** Bucket supervisors the buckets are spread over (keeps nact's per-child costs flat). Default 16. */
+  bucketSupervisors?: number;
+  /** Where the store reports crashes, restarts and give-ups. Default: nowhere. */
+  logger?: Logger;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedStoreOptions {
+  node: string;
+  storage: 'memory' | Storage;
+  supervision: SupervisionOptions;
+  callTimeoutMs: number;
+  bucketSupervisors: number;
+  logger: Logger;
+}
+
+const silent = (): void => {};
+
+/** The logger used when none is given: says nothing. */
+export const silentLogger: Logger = { info: silent, warn: silent, error: silent };
+
+export const defaultStoreOptions: ResolvedStoreOptions = {
+  node: 'local',
+  storage: 'memory',
+  supervision: { maxRestarts: 3, withinMs: 5000 },
+  callTimeoutMs: 5000,
+  bucketSupervisors: 16,
+  logger: silentLogger,
+};
+
+/** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
+export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOptions {
+  const resolved: ResolvedStoreOptions = {
+    ...defaultStoreOptions,
+    ...stripUndefined(options),
+    supervision: { ...defaultStoreOptions.supervision, ...stripUndefined(options.supervision ?? {}) },
+  };
+  requirePositiveInteger('supervision.maxRestarts', resolved.supervision.maxRestarts, true);
+  requirePositiveInteger('supervision.withinMs', resolved.supervision.withinMs);
+  requirePositiveInteger('callTimeoutMs', resolved.callTimeoutMs);
+  requirePositiveInteger('bucketSupervisors', resolved.bucketSupervisors);
+  if (typeof resolved.node !== 'string' || resolved.node.length === 0) {
+    throw new KvError('BAD_REQUEST', 'option `node` must be a non-empty string');
+  }
+  return resolved;
+}
+
+function requirePositiveInteger(name: string, value: number, zeroAllowed = false): void {
+  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
+    throw new KvError('BAD_REQUEST', `option \`${name}\` must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,42 @@
+// The storage seam: where a bucket's table lives, outside its actor, so that a
+// restarted actor re-attaches to every acknowledged write. Storage knows nothing
+// of actors, routing or the network: tables in, tables out.
+
+/** One bucket's key/value table, served from memory by every backend. */
+export interface BucketTable {
+  /** Number of keys. */
+  readonly size: number;
+  /** The value under `key`, or undefined. */
+  get(key: string): string | undefined;
+  /** Sets `key`; durable once the next `flush()` settles. */
+  put(key: string, value: string): void;
+  /** Removes `key` and returns the value it had; durable once the next `flush()` settles. */
+  delete(key: string): string | undefined;
+  /** Every entry (for introspection and compaction). */
+  entries(): IterableIterator<[string, string]>;
+  /**
+   * Makes every write made so far durable. Returns undefined when there was
+   * nothing to wait for (memory), so the hot path pays no promise. A rejection
+   * means the writes since the last flush were not stored: the table has
+   * rolled them back, and the caller answers them with the error.
+   */
+  flush(): void | Promise<void>;
+}
+
+/** A storage backend: the set of buckets and their tables. */
+export interface Storage {
+  /** Short name for logs and `tree()`: 'memory', 'file', 'redis'. */
+  readonly kind: string;
+  /** Opens the backend and returns the names of the buckets it already holds. */
+  open(): Promise<string[]>;
+  /** Records a new bucket durably; resolves once it is. Idempotent. */
+  createBucket(name: string): Promise<void>;
+  /**
+   * The table of a bucket that `open` returned or `createBucket` created.
+   * Synchronous and total: a restarting actor calls it from nact's
+   * `initialStateFunc`, which must never throw.
+   */
+  table(name: string): BucketTable;
+  /** Flushes and releases everything (files, connections, timers). */
+  close(): Promise<void>;
+}
