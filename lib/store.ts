@@ -6,7 +6,7 @@ import type { BucketOp, OpValue } from './actors/messages';
 import type { NodeTree } from './actors/tree';
 import { KvError } from './errors';
 import { resolveStoreOptions, type StoreOptions } from './options';
-import { MemoryStorage } from './storage/memory';
+import { createStorage } from './storage/open-storage';
 
 /** A running store. Every method rejects with a KvError for a known condition. */
 export interface Store {
@@ -35,7 +35,7 @@ export interface Store {
 /** Starts a store. With no options: one node named 'local', in memory. */
 export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const resolved = resolveStoreOptions(options);
-  const storage = resolved.storage === 'memory' ? new MemoryStorage() : resolved.storage;
+  const storage = createStorage(resolved.storage, resolved);
   const local = await LocalNode.start(resolved, storage);
   return new LocalStore(resolved.node, local);
 }

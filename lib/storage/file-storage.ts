@@ -1,0 +1,205 @@
+// The append-only file backend (Redis's AOF is the model): one log per node in
+// the data directory, every acknowledged change in it before its OK, replayed
+// on start, compacted in the background when it outgrows the live data.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { KvError } from '../errors';
+import { silentLogger, type Logger } from '../options';
+import { rewriteLog } from './compaction';
+import { lockDirectory, type DirLock } from './dir-lock';
+import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
+import { asStorageError, JournaledTable, type Change } from './journaled-table';
+import { decodeLog, encodeRecords, LogCorruption, logMagic, recordBytes, type DecodedLog, type LogRecord } from './log-format';
+import { LogWriter, type FsyncPolicy } from './log-writer';
+import type { Storage } from './storage';
+
+/** Options of the file backend. */
+export interface FileStorageOptions {
+  /** The data directory; created if missing, locked while in use. */
+  dir: string;
+  /** When the log is fsynced: 'always' (before each OK), 'everysec' (default), 'no' (by the OS). */
+  fsync?: FsyncPolicy;
+  /** Compaction starts when the log is this many times the live data... Default 2. */
+  compactionRatio?: number;
+  /** ...and larger than this many bytes. Default 4 MiB. */
+  compactionMinBytes?: number;
+  /** Where torn tails and compactions are reported. Default: nowhere. */
+  logger?: Logger;
+}
+
+/** The log's file name inside the data directory. */
+export const logFileName = 'actor-kv.aof';
+
+export class FileStorage implements Storage {
+  readonly kind = 'file';
+  private readonly tables = new Map<string, JournaledTable>();
+  private readonly logger: Logger;
+  private readonly policy: FsyncPolicy;
+  private writer: LogWriter | undefined;
+  private lock: DirLock | undefined;
+  private liveBytes = logMagic.length;
+  private compacting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: FileStorageOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.policy = options.fsync ?? 'everysec';
+  }
+
+  /** The log file's path. */
+  get logPath(): string {
+    return path.join(this.options.dir, logFileName);
+  }
+
+  async open(): Promise<string[]> {
+    await fs.mkdir(this.options.dir, { recursive: true });
+    this.lock = await lockDirectory(this.options.dir);
+    try {
+      await fs.rm(`${this.logPath}.rewrite`, { force: true }); // a compaction cut short by a crash
+      const validBytes = this.replay(await fs.readFile(this.logPath).catch(emptyIfMissing));
+      this.writer = new LogWriter(this.logPath, await openLog(this.logPath, validBytes), Math.max(validBytes, logMagic.length), this.policy, this.logger);
+    } catch (thrown) {
+      await this.lock.release();
+      throw thrown;
+    }
+    return [...this.tables.keys()];
+  }
+
+  /** Loads every record of the log into the tables; returns where appending resumes. */
+  private replay(bytes: Buffer): number {
+    const decoded = this.decode(bytes);
+    if (decoded.tornBytes > 0 && decoded.validBytes > 0) {
+      this.logger.warn('storage log torn tail cut', { file: this.logPath, offset: decoded.validBytes, bytes: decoded.tornBytes });
+    }
+    const maps = new Map<string, Map<string, string>>();
+    for (const record of decoded.records) {
+      let map = maps.get(record.bucket);
+      if (!map) maps.set(record.bucket, (map = new Map()));
+      if (record.op === 'put') map.set(record.key, record.value);
+      if (record.op === 'delete') map.delete(record.key);
+    }
+    for (const [bucket, map] of maps) {
+      this.tables.set(bucket, this.newTable(bucket, map));
+      this.liveBytes += recordBytes({ op: 'create', bucket });
+      for (const [key, value] of map) this.liveBytes += recordBytes({ op: 'put', bucket, key, value });
+    }
+    return decoded.validBytes;
+  }
+
+  private decode(bytes: Buffer): DecodedLog {
+    try {
+      return decodeLog(bytes);
+    } catch (thrown) {
+      if (!(thrown instanceof LogCorruption)) throw thrown;
+      throw new KvError(
+        'STORAGE_CORRUPT',
+        `refusing to start: ${this.logPath} is damaged at byte offset ${thrown.offset} (${thrown.reason}); ` +
+          `the records after it cannot be trusted. Keep a copy, then truncate the file to ${thrown.offset} bytes to start with the records before it`,
+      );
+    }
+  }
+
+  async createBucket(name: string): Promise<void> {
+    if (this.tables.has(name)) return;
+    this.table(name);
+    try {
+      await this.append([{ op: 'create', bucket: name }]);
+    } catch (thrown) {
+      this.tables.delete(name); // not stored: the next create tries again
+      this.liveBytes -= recordBytes({ op: 'create', bucket: name });
+      throw asStorageError(thrown);
+    }
+  }
+
+  table(name: string): JournaledTable {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = this.newTable(name, new Map());
+      this.tables.set(name, table);
+      this.liveBytes += recordBytes({ op: 'create', bucket: name });
+    }
+    return table;
+  }
+
+  private newTable(name: string, map: Map<string, string>): JournaledTable {
+    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
+  }
+
+  private commit(bucket: string, changes: Change[]): void | Promise<void> {
+    const records = changes.map((change): LogRecord =>
+      change.value === undefined ? { op: 'delete', bucket, key: change.key } : { op: 'put', bucket, key: change.key, value: change.value },
+    );
+    const stored = this.append(records);
+    this.liveBytes += liveDelta(bucket, changes);
+    return stored;
+  }
+
+  private append(records: LogRecord[]): void | Promise<void> {
+    if (!this.writer || this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the file storage is not open');
+    const stored = this.writer.append(encodeRecords(records));
+    this.maybeCompact();
+    return stored;
+  }
+
+  private maybeCompact(): void {
+    const { compactionRatio = 2, compactionMinBytes = 4 * 1024 * 1024 } = this.options;
+    const size = this.writer!.size;
+    if (this.compacting || this.closed || size < compactionMinBytes || size < compactionRatio * this.liveBytes) return;
+    this.compacting = this.compact().finally(() => (this.compacting = undefined));
+  }
+
+  /** Rewrites the log to the live contents now (it also happens by itself). */
+  async compact(): Promise<void> {
+    if (this.compacting) return this.compacting;
+    const before = this.writer!.size;
+    try {
+      const after = await rewriteLog(
+        this.writer!,
+        () => [...this.tables].map(([name, table]) => [name, table.entries()] as [string, Iterable<[string, string]>]),
+        (reason) => this.logger.warn('storage log rename may not be durable', { file: this.logPath, reason }),
+      );
+      this.logger.info('storage log compacted', { file: this.logPath, before, after });
+    } catch (thrown) {
+      this.logger.warn('storage log compaction failed; will retry', { file: this.logPath, reason: (thrown as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.compacting;
+    await this.writer?.close();
+    await this.lock?.release();
+  }
+}
+
+/** How much a compacted log grows (or shrinks) by these changes. */
+function liveDelta(bucket: string, changes: Change[]): number {
+  let delta = 0;
+  for (const { key, value, previous } of changes) {
+    if (value !== undefined) delta += recordBytes({ op: 'put', bucket, key, value });
+    if (previous !== undefined) delta -= recordBytes({ op: 'put', bucket, key, value: previous });
+  }
+  return delta;
+}
+
+/** Opens the log for appending, cutting a torn tail (or writing the magic bytes of a new log). */
+async function openLog(file: string, validBytes: number): Promise<number> {
+  const fd = await openFd(file, validBytes === 0 ? 'w+' : 'r+');
+  try {
+    await truncateFd(fd, validBytes);
+    if (validBytes === 0) await writeAll(fd, logMagic, 0);
+    await syncData(fd);
+    if (validBytes === 0) await syncDirectory(path.dirname(file));
+  } catch (thrown) {
+    await closeFd(fd);
+    throw thrown;
+  }
+  return fd;
+}
+
+function emptyIfMissing(thrown: NodeJS.ErrnoException): Buffer {
+  if (thrown.code === 'ENOENT') return Buffer.alloc(0);
+  throw thrown;
+}
