@@ -12,6 +12,9 @@ import type { LogWriter } from './log-writer';
 /** Records per chunk written between requests. */
 const chunkRecords = 1000;
 
+/** Rounds of copying appends before the rest is copied behind the gate. */
+const catchUpRounds = 3;
+
 /** The live contents, bucket by bucket. Tables may change while they are read. */
 export type LiveTables = () => Iterable<[string, Iterable<[string, string]>]>;
 
@@ -31,9 +34,9 @@ export async function rewriteLog(writer: LogWriter, tables: LiveTables, onSwapWa
     writer.startTap();
     await append(logMagic);
     await dumpTables(tables, append);
-    await copyTap(writer, append);
+    await copyTap(writer, append, catchUpRounds);
     await writer.closeGate();
-    await copyTap(writer, append);
+    await copyTap(writer, append, Infinity);
     await syncData(fd);
     await fs.rename(temporary, writer.path);
   } catch (thrown) {
@@ -66,8 +69,13 @@ async function dumpTables(tables: LiveTables, append: (chunk: Buffer) => Promise
   }
 }
 
-async function copyTap(writer: LogWriter, append: (chunk: Buffer) => Promise<void>): Promise<void> {
-  for (;;) {
+/**
+ * Copies what was appended during the rewrite. Under a steady load there is
+ * always more: after a few rounds the rest is copied behind the gate, where
+ * appends wait (as Redis's parent writes the last of its rewrite buffer).
+ */
+async function copyTap(writer: LogWriter, append: (chunk: Buffer) => Promise<void>, rounds: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
     const chunks = writer.takeTap();
     // A failed write was rolled back in memory after the dump may have read it.
     if (chunks === 'failed') throw new Error('a write failed during the rewrite');

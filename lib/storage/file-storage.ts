@@ -40,6 +40,7 @@ export class FileStorage implements Storage {
   private lock: DirLock | undefined;
   private liveBytes = logMagic.length;
   private compacting: Promise<void> | undefined;
+  private retryCompactionAt = 0;
   private closed = false;
 
   constructor(private readonly options: FileStorageOptions) {
@@ -145,13 +146,21 @@ export class FileStorage implements Storage {
   private maybeCompact(): void {
     const { compactionRatio = 2, compactionMinBytes = 4 * 1024 * 1024 } = this.options;
     const size = this.writer!.size;
-    if (this.compacting || this.closed || size < compactionMinBytes || size < compactionRatio * this.liveBytes) return;
-    this.compacting = this.compact().finally(() => (this.compacting = undefined));
+    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt) return;
+    if (size >= compactionMinBytes && size >= compactionRatio * this.liveBytes) void this.compact();
   }
 
-  /** Rewrites the log to the live contents now (it also happens by itself). */
-  async compact(): Promise<void> {
-    if (this.compacting) return this.compacting;
+  /** Rewrites the log to the live contents now (it also happens by itself); never rejects. */
+  compact(): Promise<void> {
+    this.compacting ??= this.rewrite().then((done) => {
+      this.compacting = undefined;
+      // Writes made during the rewrite may leave it above the threshold still.
+      if (done) this.maybeCompact();
+    });
+    return this.compacting;
+  }
+
+  private async rewrite(): Promise<boolean> {
     const before = this.writer!.size;
     try {
       const after = await rewriteLog(
@@ -160,8 +169,11 @@ export class FileStorage implements Storage {
         (reason) => this.logger.warn('storage log rename may not be durable', { file: this.logPath, reason }),
       );
       this.logger.info('storage log compacted', { file: this.logPath, before, after });
+      return true;
     } catch (thrown) {
+      this.retryCompactionAt = Date.now() + 1000;
       this.logger.warn('storage log compaction failed; will retry', { file: this.logPath, reason: (thrown as Error).message });
+      return false;
     }
   }
 

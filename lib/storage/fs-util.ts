@@ -4,12 +4,14 @@
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 
-const write = promisify(fs.write);
-const fdatasync = promisify(fs.fdatasync);
-const close = promisify(fs.close);
-const open = promisify(fs.open);
-const fsync = promisify(fs.fsync);
-const ftruncate = promisify(fs.ftruncate);
+// Looked up on `fs` at each call (not bound once) so tests can inject disk faults.
+const write = (fd: number, bytes: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fs.write(fd, bytes, offset, length, position, (error, written) => (error ? reject(error) : resolve(written))));
+const fdatasync = (fd: number) => promisify(fs.fdatasync)(fd);
+const close = (fd: number) => promisify(fs.close)(fd);
+const open = (file: string, flags: string, mode?: number) => promisify(fs.open)(file, flags, mode);
+const fsync = (fd: number) => promisify(fs.fsync)(fd);
+const ftruncate = (fd: number, length: number) => promisify(fs.ftruncate)(fd, length);
 
 /** Writes all of `bytes` at `position`, synchronously. */
 export function writeAllSync(fd: number, bytes: Buffer, position: number): void {
@@ -20,7 +22,7 @@ export function writeAllSync(fd: number, bytes: Buffer, position: number): void 
 /** Writes all of `bytes` at `position`, without blocking the event loop. */
 export async function writeAll(fd: number, bytes: Buffer, position: number): Promise<void> {
   let done = 0;
-  while (done < bytes.length) done += (await write(fd, bytes, done, bytes.length - done, position + done)).bytesWritten;
+  while (done < bytes.length) done += await write(fd, bytes, done, bytes.length - done, position + done);
 }
 
 /** Flushes a file's data (and its size) to the disk. */
