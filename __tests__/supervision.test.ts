@@ -70,6 +70,19 @@ test('a write the storage could not make durable fails without crashing the buck
   expect((await bucketInfo(store, 'shopping')).restarts).toBe(0);
 });
 
+test('a bucket that never answers gives TIMEOUT, and stop answers what is queued behind it', async () => {
+  const storage = new FaultyStorage();
+  const store = await startStore({ storage, callTimeoutMs: 200 });
+  await store.create('stuck');
+  storage.table('stuck').hang = true;
+  const started = Date.now();
+  await expect(store.put('stuck', 'k', 'v')).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('callTimeoutMs') });
+  expect(Date.now() - started).toBeLessThan(2000);
+  const queued = expect(store.put('stuck', 'k2', 'v')).rejects.toMatchObject({ code: 'STOPPED' });
+  await store.stop();
+  await queued;
+});
+
 test('past the restart intensity the bucket fails fast, and create revives it with its data', async () => {
   const store = await startStore({ supervision: { maxRestarts: 3, withinMs: 60_000 } });
   await store.create('doomed');

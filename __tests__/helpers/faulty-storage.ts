@@ -8,6 +8,8 @@ export class FaultyTable extends MemoryTable {
   readonly poisonedKeys = new Set<string>();
   /** When set, flush() rejects with this error (a storage failure, not a bug). */
   flushError: Error | undefined;
+  /** When set, flush() never settles (a storage that hangs). */
+  hang = false;
 
   override put(key: string, value: string): void {
     if (this.poisonedKeys.has(key)) throw new TypeError(`poisoned key ${key}`);
@@ -17,6 +19,7 @@ export class FaultyTable extends MemoryTable {
   override flush(): void | Promise<void> {
     const error = this.flushError;
     if (error) return Promise.reject(error);
+    if (this.hang) return new Promise(() => {});
   }
 }
 
