@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createStore, FileStorage, KvError, type Logger } from '../lib';
 import { logFileName } from '../lib/storage/file-storage';
-import { logMagic, recordBytes } from '../lib/storage/log-format';
+import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
 
 let dir: string;
 beforeEach(() => {
@@ -123,6 +123,24 @@ describe('write errors', () => {
     expect(await contents()).toEqual({ k: 'old', other: 'fine' });
   });
 
+  test('a failed group write fails exactly the writes of that group; the others are stored', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'no' } });
+    const buckets = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    for (const bucket of buckets) await store.create(bucket);
+    // The first write of the turn goes out alone; the other buckets' writes of that turn share one writev.
+    jest.spyOn(fs, 'writevSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    });
+    const outcomes = await Promise.all(buckets.map((bucket) => store.put(bucket, 'k', 'v').then(() => 'OK', (error: KvError) => error.code)));
+    expect(outcomes.filter((code) => code === 'OK').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((code) => code === 'STORAGE_UNAVAILABLE').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.every((code) => code === 'OK' || code === 'STORAGE_UNAVAILABLE')).toBe(true);
+    await store.stop();
+    const again = await createStore({ storage: { type: 'file', dir } });
+    for (const [index, bucket] of buckets.entries()) expect(await again.get(bucket, 'k')).toBe(outcomes[index] === 'OK' ? 'v' : undefined);
+    await again.stop();
+  });
+
   test('a failed fsync fails its requests and every write after it, until a restart', async () => {
     const logger = recordingLogger();
     const store = await createStore({ storage: { type: 'file', dir, fsync: 'always' }, logger });
@@ -172,7 +190,7 @@ describe('compaction', () => {
     // No minimum size, so the ratio alone bounds the log: it is rewritten whenever it passes twice the live data.
     const store = await createStore({ storage: { type: 'file', dir, fsync: 'no', compactionMinBytes: 0, compactionRatio: 2, logger } });
     await store.create('b');
-    const live = logMagic.length + recordBytes({ op: 'create', bucket: 'b' }) + 100 * recordBytes({ op: 'put', bucket: 'b', key: 'key-99', value: 'value 999 of 99' });
+    const live = logMagic.length + bucketBytes('b') + 100 * entryBytes('key-99', 'value 999 of 99');
     let biggest = 0;
     for (let round = 0; round < 1000; round++) {
       await Promise.all(Array.from({ length: 100 }, (_, key) => store.put('b', `key-${key}`, `value ${round} of ${key}`)));
@@ -181,7 +199,7 @@ describe('compaction', () => {
     // Once the load stops, the rewrite running then finishes and, still above the ratio, runs once more.
     await until(() => fs.statSync(logPath()).size <= 3 * live, 5000);
     await store.stop();
-    const written = 100_000 * recordBytes({ op: 'put', bucket: 'b', key: 'key-99', value: 'value 999 of 99' });
+    const written = 100_000 * entryBytes('key-99', 'value 999 of 99');
     expect(logger.events.filter(([, event]) => event === 'storage log compacted').length).toBeGreaterThan(10);
     expect(logger.events.filter(([level]) => level !== 'info')).toEqual([]);
     expect(fs.statSync(logPath()).size).toBeLessThanOrEqual(3 * live);

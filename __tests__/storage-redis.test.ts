@@ -37,18 +37,12 @@ async function until(condition: () => Promise<boolean>, ms: number): Promise<voi
   }
 }
 
-/** The next `count` MULTIs fail as a lost connection would, after `sideEffect` (a write that ran anyway). */
-function failNextTransactions(count: number, sideEffect: () => Promise<unknown> = async () => {}): void {
-  const real = client.multi.bind(client);
-  let left = count;
-  jest.spyOn(client, 'multi').mockImplementation(((...args: unknown[]) => {
-    const multi = (real as (...a: unknown[]) => ReturnType<typeof client.multi>)(...args);
-    if (left-- > 0) multi.exec = (async () => {
-      await sideEffect();
-      throw new Error('Connection is closed.');
-    }) as typeof multi.exec;
-    return multi;
-  }) as typeof client.multi);
+/** The next HSET fails as a lost connection would, after `sideEffect` (a write that ran anyway). */
+function failNextWrite(sideEffect: () => Promise<unknown> = async () => {}): void {
+  jest.spyOn(client, 'hset').mockImplementationOnce((async () => {
+    await sideEffect();
+    throw new Error('Connection is closed.');
+  }) as never);
 }
 
 test('each bucket is a Redis hash under the prefix, and the bucket names a Redis set', async () => {
@@ -57,15 +51,17 @@ test('each bucket is a Redis hash under the prefix, and the bucket names a Redis
   await store.put('shopping', 'milk', '1');
   await store.put('shopping', 'eggs', '6');
   await store.delete('shopping', 'eggs');
+  // One batch with a put and a delete: one MULTI with an HSET and an HDEL.
+  await Promise.all([store.put('shopping', 'bread', '2'), store.put('shopping', 'jam', '1'), store.delete('shopping', 'jam')]);
   expect(await client.smembers('actor-kv:n1:buckets')).toEqual(['shopping']);
-  expect(await client.hgetall('actor-kv:n1:bucket:shopping')).toEqual({ milk: '1' });
+  expect(await client.hgetall('actor-kv:n1:bucket:shopping')).toEqual({ milk: '1', bread: '2' });
 });
 
 test('a write Redis did not take fails with STORAGE_UNAVAILABLE, is rolled back, and writes recover', async () => {
   store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });
   await store.create('b');
   await store.put('b', 'k', 'old');
-  failNextTransactions(1);
+  failNextWrite();
   const error = await rejection(store.put('b', 'k', 'new'));
   expect(error.code).toBe('STORAGE_UNAVAILABLE');
   expect(error.message).toContain('Connection is closed');
@@ -79,7 +75,7 @@ test('after a failure the bucket is reloaded from Redis, so memory agrees with w
   await store.create('b');
   await store.put('b', 'k', 'old');
   // The write times out here but runs in Redis anyway.
-  failNextTransactions(1, () => client.hset('p:bucket:b', 'k', 'new'));
+  failNextWrite(() => client.hset('p:bucket:b', 'k', 'new'));
   expect((await rejection(store.put('b', 'k', 'new'))).code).toBe('STORAGE_UNAVAILABLE');
   await until(async () => (await store!.get('b', 'k')) === 'new', 2000);
 });

@@ -6,11 +6,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { closeFd, openFd, syncData, syncDirectory, writeAll } from './fs-util';
-import { encodeRecords, logMagic, type LogRecord } from './log-format';
+import { encodeRecord, logMagic, type KeyChange } from './log-format';
 import type { LogWriter } from './log-writer';
 
-/** Records per chunk written between requests. */
-const chunkRecords = 1000;
+/** Entries per record (and per write) between requests. */
+const chunkEntries = 1000;
 
 /** Rounds of copying appends before the rest is copied behind the gate. */
 const catchUpRounds = 3;
@@ -57,15 +57,16 @@ export async function rewriteLog(writer: LogWriter, tables: LiveTables, onSwapWa
  */
 async function dumpTables(tables: LiveTables, append: (chunk: Buffer) => Promise<void>): Promise<void> {
   for (const [bucket, entries] of [...tables()]) {
-    let records: LogRecord[] = [{ op: 'create', bucket }];
+    await append(encodeRecord({ op: 'create', bucket }));
+    let changes: KeyChange[] = [];
     for (const [key, value] of entries) {
-      records.push({ op: 'put', bucket, key, value });
-      if (records.length >= chunkRecords) {
-        await append(encodeRecords(records));
-        records = [];
+      changes.push({ key, value });
+      if (changes.length >= chunkEntries) {
+        await append(encodeRecord({ op: 'changes', bucket, changes }));
+        changes = [];
       }
     }
-    if (records.length > 0) await append(encodeRecords(records));
+    if (changes.length > 0) await append(encodeRecord({ op: 'changes', bucket, changes }));
   }
 }
 

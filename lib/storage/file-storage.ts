@@ -10,7 +10,7 @@ import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
 import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
-import { decodeLog, encodeRecords, LogCorruption, logMagic, recordBytes, type DecodedLog, type LogRecord } from './log-format';
+import { bucketBytes, decodeLog, encodeRecord, entryBytes, LogCorruption, logMagic, type DecodedLog, type LogRecord } from './log-format';
 import { LogWriter, type FsyncPolicy } from './log-writer';
 import type { Storage } from './storage';
 
@@ -77,13 +77,16 @@ export class FileStorage implements Storage {
     for (const record of decoded.records) {
       let map = maps.get(record.bucket);
       if (!map) maps.set(record.bucket, (map = new Map()));
-      if (record.op === 'put') map.set(record.key, record.value);
-      if (record.op === 'delete') map.delete(record.key);
+      if (record.op !== 'changes') continue;
+      for (const { key, value } of record.changes) {
+        if (value === undefined) map.delete(key);
+        else map.set(key, value);
+      }
     }
     for (const [bucket, map] of maps) {
       this.tables.set(bucket, this.newTable(bucket, map));
-      this.liveBytes += recordBytes({ op: 'create', bucket });
-      for (const [key, value] of map) this.liveBytes += recordBytes({ op: 'put', bucket, key, value });
+      this.liveBytes += bucketBytes(bucket);
+      for (const [key, value] of map) this.liveBytes += entryBytes(key, value);
     }
     return decoded.validBytes;
   }
@@ -105,10 +108,10 @@ export class FileStorage implements Storage {
     if (this.tables.has(name)) return;
     this.table(name);
     try {
-      await this.append([{ op: 'create', bucket: name }]);
+      await this.append({ op: 'create', bucket: name });
     } catch (thrown) {
       this.tables.delete(name); // not stored: the next create tries again
-      this.liveBytes -= recordBytes({ op: 'create', bucket: name });
+      this.liveBytes -= bucketBytes(name);
       throw asStorageError(thrown);
     }
   }
@@ -118,7 +121,7 @@ export class FileStorage implements Storage {
     if (!table) {
       table = this.newTable(name, new Map());
       this.tables.set(name, table);
-      this.liveBytes += recordBytes({ op: 'create', bucket: name });
+      this.liveBytes += bucketBytes(name);
     }
     return table;
   }
@@ -128,17 +131,14 @@ export class FileStorage implements Storage {
   }
 
   private commit(bucket: string, changes: Change[]): void | Promise<void> {
-    const records = changes.map((change): LogRecord =>
-      change.value === undefined ? { op: 'delete', bucket, key: change.key } : { op: 'put', bucket, key: change.key, value: change.value },
-    );
-    const stored = this.append(records);
-    this.liveBytes += liveDelta(bucket, changes);
+    const stored = this.append({ op: 'changes', bucket, changes });
+    this.liveBytes += liveDelta(changes);
     return stored;
   }
 
-  private append(records: LogRecord[]): void | Promise<void> {
+  private append(record: LogRecord): void | Promise<void> {
     if (!this.writer || this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the file storage is not open');
-    const stored = this.writer.append(encodeRecords(records));
+    const stored = this.writer.append(encodeRecord(record));
     this.maybeCompact();
     return stored;
   }
@@ -187,11 +187,11 @@ export class FileStorage implements Storage {
 }
 
 /** How much a compacted log grows (or shrinks) by these changes. */
-function liveDelta(bucket: string, changes: Change[]): number {
+function liveDelta(changes: Change[]): number {
   let delta = 0;
   for (const { key, value, previous } of changes) {
-    if (value !== undefined) delta += recordBytes({ op: 'put', bucket, key, value });
-    if (previous !== undefined) delta -= recordBytes({ op: 'put', bucket, key, value: previous });
+    if (value !== undefined) delta += entryBytes(key, value);
+    if (previous !== undefined) delta -= entryBytes(key, previous);
   }
   return delta;
 }

@@ -13,10 +13,15 @@ const open = (file: string, flags: string, mode?: number) => promisify(fs.open)(
 const fsync = (fd: number) => promisify(fs.fsync)(fd);
 const ftruncate = (fd: number, length: number) => promisify(fs.ftruncate)(fd, length);
 
-/** Writes all of `bytes` at `position`, synchronously. */
-export function writeAllSync(fd: number, bytes: Buffer, position: number): void {
-  let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+/** Writes every chunk at `position` in one writev(2) (more if it stops short), synchronously; returns the bytes. */
+export function writeChunksSync(fd: number, chunks: Buffer[], position: number): number {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  let done = chunks.length === 1 ? fs.writeSync(fd, chunks[0]!, 0, total, position) : fs.writevSync(fd, chunks, position);
+  if (done < total) {
+    const rest = Buffer.concat(chunks).subarray(done);
+    while (done < total) done += fs.writeSync(fd, rest, done - (total - rest.length), total - done, position + done);
+  }
+  return total;
 }
 
 /** Writes all of `bytes` at `position`, without blocking the event loop. */

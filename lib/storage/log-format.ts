@@ -1,65 +1,68 @@
 // The append-only log's bytes (Redis's AOF is the model): pure encode and
 // decode, no I/O. A record is
-//   length:u32 | crc32(length):u32 | crc32(payload):u32 | payload
-// and its payload is an op byte followed by length-prefixed UTF-8 strings.
-// The length has its own checksum so a damaged length in the middle of the
-// file is reported as corruption, never mistaken for a torn tail.
+//   length:u32 | length ^ lengthMask:u32 | crc32(payload):u32 | payload
+// and its payload is an op byte, the bucket name, and for a `changes` record
+// the batch of puts and deletes one flush stored: replayed all or nothing,
+// as it was acknowledged. Strings are u32 byte length + UTF-8. The length has
+// its own check so a damaged length mid-file is reported as corruption, never
+// mistaken for a torn tail.
 
 import { crc32 } from 'node:zlib';
 
 /** The first bytes of every log file. */
-export const logMagic = Buffer.from('AKVLOG1\n', 'latin1');
+export const logMagic = Buffer.from('AKVLOG2\n', 'latin1');
 
 /** Bytes before a record's payload. */
 export const recordHeaderBytes = 12;
 
-/** One change, as stored. */
-export type LogRecord =
-  | { op: 'create'; bucket: string }
-  | { op: 'put'; bucket: string; key: string; value: string }
-  | { op: 'delete'; bucket: string; key: string };
+const lengthMask = 0xa5a5a5a5;
+const ops = { create: 1, changes: 2 } as const;
+const changeTags = { put: 1, delete: 2 } as const;
 
-const opCodes = { create: 1, put: 2, delete: 3 } as const;
-
-/** The encoded size of a record: what a live entry costs in a compacted log. */
-export function recordBytes(record: LogRecord): number {
-  return recordHeaderBytes + 1 + fields(record).reduce((sum, field) => sum + 4 + Buffer.byteLength(field), 0);
+/** One key's new value; undefined means deleted. */
+export interface KeyChange {
+  key: string;
+  value: string | undefined;
 }
 
-/** Encodes records into one buffer, ready to append. */
-export function encodeRecords(records: readonly LogRecord[]): Buffer {
-  const sizes = records.map(recordBytes);
-  const buffer = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
-  let offset = 0;
-  records.forEach((record, index) => {
-    encodeInto(buffer, offset, record, sizes[index]! - recordHeaderBytes);
-    offset += sizes[index]!;
-  });
-  return buffer;
-}
+/** One stored step. */
+export type LogRecord = { op: 'create'; bucket: string } | { op: 'changes'; bucket: string; changes: readonly KeyChange[] };
 
-function encodeInto(buffer: Buffer, start: number, record: LogRecord, payloadBytes: number): void {
-  let offset = start + recordHeaderBytes;
-  buffer[offset++] = opCodes[record.op];
-  for (const field of fields(record)) {
-    const written = buffer.write(field, offset + 4, 'utf8');
-    buffer.writeUInt32LE(written, offset);
-    offset += 4 + written;
+/** Encodes one record, ready to append. */
+export function encodeRecord(record: LogRecord): Buffer {
+  const changes = record.op === 'changes' ? record.changes : [];
+  let bound = recordHeaderBytes + 1 + 4 + 3 * record.bucket.length;
+  for (const { key, value } of changes) bound += 9 + 3 * (key.length + (value?.length ?? 0));
+  const buffer = Buffer.allocUnsafe(bound);
+  let offset = recordHeaderBytes;
+  buffer[offset++] = ops[record.op];
+  offset = writeString(buffer, offset, record.bucket);
+  for (const { key, value } of changes) {
+    buffer[offset++] = value === undefined ? changeTags.delete : changeTags.put;
+    offset = writeString(buffer, offset, key);
+    if (value !== undefined) offset = writeString(buffer, offset, value);
   }
-  buffer.writeUInt32LE(payloadBytes, start);
-  buffer.writeUInt32LE(crc32(buffer.subarray(start, start + 4)), start + 4);
-  buffer.writeUInt32LE(crc32(buffer.subarray(start + recordHeaderBytes, offset)), start + 8);
+  const length = offset - recordHeaderBytes;
+  buffer.writeUInt32LE(length, 0);
+  buffer.writeUInt32LE((length ^ lengthMask) >>> 0, 4);
+  buffer.writeUInt32LE(crc32(buffer.subarray(recordHeaderBytes, offset)), 8);
+  return buffer.subarray(0, offset);
 }
 
-function fields(record: LogRecord): string[] {
-  switch (record.op) {
-    case 'create':
-      return [record.bucket];
-    case 'put':
-      return [record.bucket, record.key, record.value];
-    case 'delete':
-      return [record.bucket, record.key];
-  }
+function writeString(buffer: Buffer, offset: number, text: string): number {
+  const written = buffer.write(text, offset + 4, 'utf8');
+  buffer.writeUInt32LE(written, offset);
+  return offset + 4 + written;
+}
+
+/** What a key costs in a compacted log, roughly (for the compaction threshold). */
+export function entryBytes(key: string, value: string): number {
+  return 9 + key.length + value.length;
+}
+
+/** What a bucket costs in a compacted log besides its keys, roughly. */
+export function bucketBytes(bucket: string): number {
+  return 2 * (recordHeaderBytes + 5) + bucket.length;
 }
 
 /** What reading a log found. */
@@ -95,7 +98,7 @@ export function decodeLog(bytes: Buffer): DecodedLog {
   while (offset < bytes.length) {
     const end = recordEnd(bytes, offset);
     if (end === 'torn') return { records, validBytes: offset, tornBytes: bytes.length - offset };
-    records.push(decodePayload(bytes, offset + recordHeaderBytes, end));
+    records.push(decodePayload(bytes, offset, end));
     offset = end;
   }
   return { records, validBytes: offset, tornBytes: 0 };
@@ -105,7 +108,7 @@ export function decodeLog(bytes: Buffer): DecodedLog {
 function recordEnd(bytes: Buffer, offset: number): number | 'torn' {
   if (bytes.length - offset < recordHeaderBytes) return 'torn';
   const length = bytes.readUInt32LE(offset);
-  if (crc32(bytes.subarray(offset, offset + 4)) !== bytes.readUInt32LE(offset + 4)) {
+  if (((length ^ lengthMask) >>> 0) !== bytes.readUInt32LE(offset + 4)) {
     if (isAllZero(bytes, offset)) return 'torn';
     throw new LogCorruption(offset, 'damaged record header');
   }
@@ -119,21 +122,51 @@ function recordEnd(bytes: Buffer, offset: number): number | 'torn' {
 }
 
 function decodePayload(bytes: Buffer, start: number, end: number): LogRecord {
-  const op = bytes[start];
-  const strings: string[] = [];
-  let offset = start + 1;
-  while (offset < end) {
-    if (end - offset < 4) throw new LogCorruption(start, 'malformed record');
-    const length = bytes.readUInt32LE(offset);
-    if (offset + 4 + length > end) throw new LogCorruption(start, 'malformed record');
-    strings.push(bytes.toString('utf8', offset + 4, offset + 4 + length));
-    offset += 4 + length;
+  const reader = new Reader(bytes, start + recordHeaderBytes, end, start);
+  const op = reader.byte();
+  const bucket = reader.string();
+  if (op === ops.create && reader.done()) return { op: 'create', bucket };
+  if (op !== ops.changes) throw new LogCorruption(start, `unknown record (op ${op})`);
+  const changes: KeyChange[] = [];
+  while (!reader.done()) {
+    const tag = reader.byte();
+    if (tag !== changeTags.put && tag !== changeTags.delete) throw new LogCorruption(start, 'malformed record');
+    const key = reader.string();
+    changes.push({ key, value: tag === changeTags.put ? reader.string() : undefined });
   }
-  const [bucket, key, value] = strings;
-  if (op === opCodes.create && strings.length === 1) return { op: 'create', bucket: bucket! };
-  if (op === opCodes.put && strings.length === 3) return { op: 'put', bucket: bucket!, key: key!, value: value! };
-  if (op === opCodes.delete && strings.length === 2) return { op: 'delete', bucket: bucket!, key: key! };
-  throw new LogCorruption(start - recordHeaderBytes, `unknown record (op ${String(op)})`);
+  return { op: 'changes', bucket, changes };
+}
+
+/** Reads a payload's fields; a field that overruns it is corruption at `recordStart`. */
+class Reader {
+  constructor(
+    private readonly bytes: Buffer,
+    private offset: number,
+    private readonly end: number,
+    private readonly recordStart: number,
+  ) {}
+
+  done(): boolean {
+    return this.offset >= this.end;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.bytes[this.offset++]!;
+  }
+
+  string(): string {
+    this.need(4);
+    const length = this.bytes.readUInt32LE(this.offset);
+    this.need(4 + length);
+    const text = this.bytes.toString('utf8', this.offset + 4, this.offset + 4 + length);
+    this.offset += 4 + length;
+    return text;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.end) throw new LogCorruption(this.recordStart, 'malformed record');
+  }
 }
 
 function isPrefixOf(bytes: Buffer, whole: Buffer): boolean {

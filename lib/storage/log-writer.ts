@@ -6,12 +6,14 @@
 import * as fs from 'node:fs';
 import { KvError } from '../errors';
 import type { Logger } from '../options';
-import { closeFd, syncData, writeAllSync } from './fs-util';
+import { closeFd, syncData, writeChunksSync } from './fs-util';
 
 /** When the log is fsynced: before each OK, once a second, or when the OS decides. */
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
+/** Chunks written together, and the promise their appenders wait on. */
 interface Group {
+  chunks: Buffer[];
   promise: Promise<void>;
   resolve: () => void;
   reject: (error: KvError) => void;
@@ -20,7 +22,9 @@ interface Group {
 export class LogWriter {
   private syncedBytes: number;
   private syncing: Promise<void> | undefined;
-  private nextGroup: Group | undefined;
+  private pending: Group | undefined;
+  private scheduled = false;
+  private wroteThisTurn = false;
   private broken: KvError | undefined;
   private gate: { promise: Promise<void>; open: () => void } | undefined;
   private tap: Buffer[] | undefined;
@@ -48,59 +52,85 @@ export class LogWriter {
   }
 
   /**
-   * Appends records: written to the file before it returns (or, while a
-   * compaction swaps files, once the swap is done); with 'always', the
-   * returned promise settles after the fsync that covers them. Throws or
-   * rejects with STORAGE_UNAVAILABLE when they could not be written.
+   * Appends a record; the promise (if any) settles once it is stored. With
+   * 'no' and 'everysec', the first append of an event-loop turn is written at
+   * once (no promise: a lone writer pays no extra turn) and the others of the
+   * turn are written together at its end: one write(2) per turn, not one per
+   * bucket. With 'always', every append of the turn (and those made while an
+   * fsync runs) shares one write and one fsync: group commit. Throws or
+   * rejects with STORAGE_UNAVAILABLE when the record could not be stored.
    */
   append(chunk: Buffer): void | Promise<void> {
     if (this.broken) throw this.broken;
     if (this.gate) return this.gate.promise.then(() => this.append(chunk));
-    const at = this.bytes;
-    try {
-      writeAllSync(this.fd, chunk, at);
-    } catch (thrown) {
-      this.undoPartialWrite(at);
-      throw new KvError('STORAGE_UNAVAILABLE', `could not append to ${this.path}: ${(thrown as Error).message}`);
+    if (this.policy !== 'always' && !this.wroteThisTurn && !this.pending) {
+      this.writeNow([chunk]);
+      this.wroteThisTurn = true;
+      setImmediate(() => (this.wroteThisTurn = false));
+      return;
     }
-    this.bytes += chunk.length;
-    this.tap?.push(chunk);
-    if (this.policy === 'always') return this.sync();
+    this.pending ??= newGroup();
+    this.pending.chunks.push(chunk);
+    this.schedule();
+    return this.pending.promise;
   }
 
-  /** Resolves once everything written so far is on disk (group commit). */
-  sync(): Promise<void> {
-    if (this.broken) return Promise.reject(this.broken);
-    if (!this.nextGroup) {
-      this.nextGroup = newGroup();
-      // Let every write of this turn join the group before its fsync starts.
-      if (!this.syncing) setImmediate(() => this.startSync());
-    }
-    return this.nextGroup.promise;
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.runGroup();
+    });
   }
 
-  private startSync(): void {
-    const group = this.nextGroup;
-    if (!group || this.syncing) return;
-    this.nextGroup = undefined;
+  /** Writes the pending group; with 'always', fsyncs it too, one fsync at a time. */
+  private runGroup(): void {
+    const group = this.pending;
+    if (!group || (this.policy === 'always' && this.syncing)) return;
+    this.pending = undefined;
     if (this.broken) return group.reject(this.broken);
+    try {
+      this.writeNow(group.chunks);
+    } catch (thrown) {
+      return group.reject(thrown as KvError);
+    }
+    if (this.policy === 'always') this.startSync(group);
+    else group.resolve();
+  }
+
+  private startSync(group?: Group): void {
     const upTo = this.bytes;
     this.syncing = syncData(this.fd)
       .then(
         () => {
           this.syncedBytes = Math.max(this.syncedBytes, upTo);
-          group.resolve();
+          group?.resolve();
         },
-        (thrown: Error) => group.reject(this.breakWith(`fsync of ${this.path} failed: ${thrown.message}`)),
+        (thrown: Error) => group?.reject(this.breakWith(`fsync of ${this.path} failed: ${thrown.message}`)),
       )
       .finally(() => {
         this.syncing = undefined;
-        this.startSync();
+        this.runGroup();
       });
   }
 
   private syncInBackground(): void {
-    if (this.bytes > this.syncedBytes && !this.broken) this.sync().catch(() => {});
+    if (this.bytes > this.syncedBytes && !this.broken && !this.syncing) this.startSync();
+  }
+
+  /** Writes chunks at the end of the log, or cuts what a failed write left and throws. */
+  private writeNow(chunks: Buffer[]): void {
+    const at = this.bytes;
+    let written: number;
+    try {
+      written = writeChunksSync(this.fd, chunks, at);
+    } catch (thrown) {
+      this.undoPartialWrite(at);
+      throw new KvError('STORAGE_UNAVAILABLE', `could not append to ${this.path}: ${(thrown as Error).message}`);
+    }
+    this.bytes += written;
+    if (this.tap) this.tap.push(...chunks);
   }
 
   /** A failed write may have left part of its bytes: cut them, or refuse all writes. */
@@ -118,15 +148,15 @@ export class LogWriter {
     this.broken ??= new KvError('STORAGE_UNAVAILABLE', `${reason}; writes are refused until the node restarts`);
     this.tapFailed = true;
     this.logger.error('storage log broken', { file: this.path, reason });
-    const waiting = this.nextGroup;
-    this.nextGroup = undefined;
+    const waiting = this.pending;
+    this.pending = undefined;
     waiting?.reject(this.broken);
     return this.broken;
   }
 
   /** Resolves when no fsync is running or waiting. */
   async drain(): Promise<void> {
-    while (this.syncing || this.nextGroup) {
+    while (this.syncing || this.pending) {
       await (this.syncing ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
@@ -189,5 +219,5 @@ function newGroup(): Group {
     resolve = res;
     reject = rej;
   });
-  return { promise, resolve, reject };
+  return { chunks: [], promise, resolve, reject };
 }

@@ -15,6 +15,8 @@ import type { Redis, RedisOptions } from 'ioredis';
  * 5. retryStrategy: keep reconnecting, at most a second apart, so writes
  *    recover on their own when Redis returns.
  * 6. lazyConnect: the storage connects in open(), where it can report failure.
+ * 7. enableAutoPipelining: the writes of many buckets in one event-loop turn
+ *    leave in one packet (order per connection is kept).
  */
 export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
   return {
@@ -24,6 +26,7 @@ export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
     connectTimeout: commandTimeoutMs,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     lazyConnect: true,
+    enableAutoPipelining: true,
   };
 }
 

@@ -101,7 +101,7 @@ export class RedisStorage implements Storage {
     return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
   }
 
-  /** One MULTI per flush: one HSET with the last value of each set key, one HDEL. */
+  /** One write per flush: an HSET with the last value of each set key, an HDEL of the deleted ones. */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
@@ -113,18 +113,22 @@ export class RedisStorage implements Storage {
       if (value === undefined) deletes.push(key);
       else sets.push(key, value);
     }
-    const multi = this.client.multi();
-    if (sets.length > 0) multi.hset(this.hashKey(bucket), ...sets);
-    if (deletes.length > 0) multi.hdel(this.hashKey(bucket), ...deletes);
     try {
-      const replies = await multi.exec();
-      const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
-      if (failed) throw failed[0];
+      await this.send(this.hashKey(bucket), sets, deletes);
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
       throw this.unavailable(thrown);
     }
+  }
+
+  /** One HSET or one HDEL (each atomic), or both in a MULTI. */
+  private async send(hash: string, sets: string[], deletes: string[]): Promise<void> {
+    if (deletes.length === 0) return void (await this.client.hset(hash, ...sets));
+    if (sets.length === 0) return void (await this.client.hdel(hash, ...deletes));
+    const replies = await this.client.multi().hset(hash, ...sets).hdel(hash, ...deletes).exec();
+    const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   /**
