@@ -184,6 +184,20 @@ describe("fsync 'always'", () => {
   });
 });
 
+describe("fsync 'everysec'", () => {
+  test('answers before any fsync, and fsyncs within about a second, unasked', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'everysec' } });
+    await store.create('b');
+    const fsync = jest.spyOn(fs, 'fdatasync');
+    await store.put('b', 'k', 'v');
+    expect(fsync).not.toHaveBeenCalled();
+    const started = Date.now();
+    await until(() => fsync.mock.calls.length > 0, 3000);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await store.stop();
+  });
+});
+
 describe('compaction', () => {
   test('100,000 overwrites of 100 keys keep the log a small multiple of the live data, intact after restart', async () => {
     const logger = recordingLogger();

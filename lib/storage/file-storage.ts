@@ -8,9 +8,9 @@ import { KvError } from '../errors';
 import { silentLogger, type Logger } from '../options';
 import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
-import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
-import { bucketBytes, decodeLog, encodeRecord, entryBytes, LogCorruption, logMagic, type DecodedLog, type LogRecord } from './log-format';
+import { bucketBytes, encodeRecord, entryBytes, logMagic, type LogRecord } from './log-format';
+import { replayLog } from './log-replay';
 import { LogWriter, type FsyncPolicy } from './log-writer';
 import type { Storage } from './storage';
 
@@ -58,50 +58,18 @@ export class FileStorage implements Storage {
     this.lock = await lockDirectory(this.options.dir);
     try {
       await fs.rm(`${this.logPath}.rewrite`, { force: true }); // a compaction cut short by a crash
-      const validBytes = this.replay(await fs.readFile(this.logPath).catch(emptyIfMissing));
-      this.writer = new LogWriter(this.logPath, await openLog(this.logPath, validBytes), Math.max(validBytes, logMagic.length), this.policy, this.logger);
+      const { tables, fd, bytes } = await replayLog(this.logPath, this.logger);
+      for (const [bucket, map] of tables) {
+        this.tables.set(bucket, this.newTable(bucket, map));
+        this.liveBytes += bucketBytes(bucket);
+        for (const [key, value] of map) this.liveBytes += entryBytes(key, value);
+      }
+      this.writer = new LogWriter(this.logPath, fd, bytes, this.policy, this.logger);
     } catch (thrown) {
       await this.lock.release();
       throw thrown;
     }
     return [...this.tables.keys()];
-  }
-
-  /** Loads every record of the log into the tables; returns where appending resumes. */
-  private replay(bytes: Buffer): number {
-    const decoded = this.decode(bytes);
-    if (decoded.tornBytes > 0 && decoded.validBytes > 0) {
-      this.logger.warn('storage log torn tail cut', { file: this.logPath, offset: decoded.validBytes, bytes: decoded.tornBytes });
-    }
-    const maps = new Map<string, Map<string, string>>();
-    for (const record of decoded.records) {
-      let map = maps.get(record.bucket);
-      if (!map) maps.set(record.bucket, (map = new Map()));
-      if (record.op !== 'changes') continue;
-      for (const { key, value } of record.changes) {
-        if (value === undefined) map.delete(key);
-        else map.set(key, value);
-      }
-    }
-    for (const [bucket, map] of maps) {
-      this.tables.set(bucket, this.newTable(bucket, map));
-      this.liveBytes += bucketBytes(bucket);
-      for (const [key, value] of map) this.liveBytes += entryBytes(key, value);
-    }
-    return decoded.validBytes;
-  }
-
-  private decode(bytes: Buffer): DecodedLog {
-    try {
-      return decodeLog(bytes);
-    } catch (thrown) {
-      if (!(thrown instanceof LogCorruption)) throw thrown;
-      throw new KvError(
-        'STORAGE_CORRUPT',
-        `refusing to start: ${this.logPath} is damaged at byte offset ${thrown.offset} (${thrown.reason}); ` +
-          `the records after it cannot be trusted. Keep a copy, then truncate the file to ${thrown.offset} bytes to start with the records before it`,
-      );
-    }
   }
 
   async createBucket(name: string): Promise<void> {
@@ -194,24 +162,4 @@ function liveDelta(changes: Change[]): number {
     if (previous !== undefined) delta -= entryBytes(key, previous);
   }
   return delta;
-}
-
-/** Opens the log for appending, cutting a torn tail (or writing the magic bytes of a new log). */
-async function openLog(file: string, validBytes: number): Promise<number> {
-  const fd = await openFd(file, validBytes === 0 ? 'w+' : 'r+');
-  try {
-    await truncateFd(fd, validBytes);
-    if (validBytes === 0) await writeAll(fd, logMagic, 0);
-    await syncData(fd);
-    if (validBytes === 0) await syncDirectory(path.dirname(file));
-  } catch (thrown) {
-    await closeFd(fd);
-    throw thrown;
-  }
-  return fd;
-}
-
-function emptyIfMissing(thrown: NodeJS.ErrnoException): Buffer {
-  if (thrown.code === 'ENOENT') return Buffer.alloc(0);
-  throw thrown;
 }

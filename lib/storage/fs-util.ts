@@ -13,13 +13,14 @@ const open = (file: string, flags: string, mode?: number) => promisify(fs.open)(
 const fsync = (fd: number) => promisify(fs.fsync)(fd);
 const ftruncate = (fd: number, length: number) => promisify(fs.ftruncate)(fd, length);
 
-/** Writes every chunk at `position` in one writev(2) (more if it stops short), synchronously; returns the bytes. */
+/** Writes every chunk at `position` with one writev(2) (more if it stops short), synchronously; returns the bytes. */
 export function writeChunksSync(fd: number, chunks: Buffer[], position: number): number {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  let done = chunks.length === 1 ? fs.writeSync(fd, chunks[0]!, 0, total, position) : fs.writevSync(fd, chunks, position);
+  const bytes = chunks.length === 1 ? chunks[0]! : undefined;
+  const total = bytes?.length ?? chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  let done = bytes ? fs.writeSync(fd, bytes, 0, total, position) : fs.writevSync(fd, chunks, position);
   if (done < total) {
-    const rest = Buffer.concat(chunks).subarray(done);
-    while (done < total) done += fs.writeSync(fd, rest, done - (total - rest.length), total - done, position + done);
+    const whole = bytes ?? Buffer.concat(chunks);
+    while (done < total) done += fs.writeSync(fd, whole, done, total - done, position + done);
   }
   return total;
 }
