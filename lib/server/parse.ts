@@ -1,0 +1,48 @@
+// The text protocol's parser: one request line to a command (the Elixir guide's
+// KVServer.Command.parse). Pure: no sockets, no store.
+
+/** A request the store can run. */
+export type Command =
+  | { kind: 'create'; bucket: string }
+  | { kind: 'put'; bucket: string; key: string; value: string }
+  | { kind: 'get'; bucket: string; key: string }
+  | { kind: 'delete'; bucket: string; key: string };
+
+/** A line that names no command: an unknown verb or a wrong number of words. */
+export interface UnknownCommand {
+  kind: 'unknown';
+}
+
+export type Parsed = Command | UnknownCommand;
+
+const unknown: UnknownCommand = { kind: 'unknown' };
+
+// Any run of whitespace separates words (String.split/1 in the guide), so
+// "CREATE  shopping  \r\n" is CREATE shopping and the line terminator is dropped.
+const whitespace = /\s+/;
+
+/** Splits a line into words on any whitespace, ignoring it at both ends. */
+export function words(line: string): string[] {
+  const trimmed = line.trim();
+  return trimmed === '' ? [] : trimmed.split(whitespace);
+}
+
+/**
+ * Parses one line, with or without its terminator. Verbs are upper case, as
+ * in the guide: `create shopping` is an unknown command there too.
+ */
+export function parse(line: string): Parsed {
+  const [verb, ...args] = words(line);
+  switch (verb) {
+    case 'CREATE':
+      return args.length === 1 ? { kind: 'create', bucket: args[0]! } : unknown;
+    case 'PUT':
+      return args.length === 3 ? { kind: 'put', bucket: args[0]!, key: args[1]!, value: args[2]! } : unknown;
+    case 'GET':
+      return args.length === 2 ? { kind: 'get', bucket: args[0]!, key: args[1]! } : unknown;
+    case 'DELETE':
+      return args.length === 2 ? { kind: 'delete', bucket: args[0]!, key: args[1]! } : unknown;
+    default:
+      return unknown;
+  }
+}
