@@ -17,14 +17,14 @@ export type Parsed = Command | UnknownCommand;
 
 const unknown: UnknownCommand = { kind: 'unknown' };
 
-// Any run of whitespace separates words (String.split/1 in the guide), so
-// "CREATE  shopping  \r\n" is CREATE shopping and the line terminator is dropped.
-const whitespace = /\s+/;
+// Words are split as the guide's String.split/1 splits them: on any run of
+// Unicode White_Space except the non-breaking spaces (U+00A0, U+2007, U+202F),
+// so "CREATE  shopping  \r\n" is CREATE shopping and the terminator is dropped.
+const whitespace = /[\t\n\v\f\r \u0085\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+/;
 
-/** Splits a line into words on any whitespace, ignoring it at both ends. */
+/** Splits a line into words on whitespace, ignoring it at both ends. */
 export function words(line: string): string[] {
-  const trimmed = line.trim();
-  return trimmed === '' ? [] : trimmed.split(whitespace);
+  return line.split(whitespace).filter((word) => word !== '');
 }
 
 /**
