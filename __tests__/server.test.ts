@@ -192,3 +192,19 @@ test('a bucket crashing during a pipeline: each reply is right or ERROR, none ha
   client.write('CREATE b\r\nGET b k0\r\n');
   expect(await client.lines(3)).toEqual(['OK', 'v0', 'OK']);
 });
+
+test('close() answers every request it received before it closes the connection', async () => {
+  const client = await connect();
+  client.write('CREATE b\r\n');
+  expect(await client.lines(1)).toEqual(['OK']);
+  client.write(Array.from({ length: 20_000 }, (_, i) => `PUT b k${i} ${i}\r\n`).join(''));
+  await client.nextLine();
+  await server.close();
+  const rest = (await client.rest()).split('\r\n').filter((line) => line !== '');
+  expect(rest.every((line) => line === 'OK')).toBe(true);
+  // Every PUT the server ran (received) was answered: applied writes = OK replies.
+  const answered = 1 + rest.length;
+  const bucket = (await store.tree()).buckets.find((info) => info.name === 'b')!;
+  expect(bucket.keys).toBe(answered);
+  expect(server.connections).toBe(0);
+});

@@ -1,55 +1,41 @@
-// One client connection (the guide's KVServer.serve loop): framing, in-order
-// replies to pipelined requests with one socket write per batch of ready
-// replies, and the per-client limits that keep one client from harming others.
+// One client connection (the guide's KVServer.serve loop): reads lines, queues
+// their replies in order, writes each batch of ready replies at once, and
+// enforces the per-client limits that keep one client from harming others.
 
 import type { Socket } from 'node:net';
 import type { Store } from '../store';
-import { formatReply, refusals, type Reply } from './format';
+import { refusals } from './format';
 import { LineReader, type LineSink } from './line-reader';
 import type { ResolvedServerOptions } from './options';
-import { parse, type Parsed } from './parse';
-import { run } from './run';
+import { parse } from './parse';
+import { ReplyQueue } from './reply-queue';
 
 /** Requests awaiting their reply past which reading pauses, as unsent bytes do. */
 const maxQueuedReplies = 4096;
 
-/** A reply's place in the queue: its text once the store has answered. */
-interface Slot {
-  text: string | undefined;
-}
-
-/** A request held back until the CREATE before it has finished. */
-interface Held {
-  parsed: Parsed;
-  slot: Slot;
-}
-
 export class Connection implements LineSink {
   private readonly reader: LineReader;
   private readonly limits: ResolvedServerOptions;
-  /** Replies in request order; `head` is the first not yet written. */
-  private slots: Slot[] = [];
-  private head = 0;
+  private readonly replies: ReplyQueue;
   private flushQueued = false;
-  /** Set while a CREATE runs: the requests after it wait in `held`, in order. */
-  private barrier = false;
-  private held: Held[] = [];
-  private heldHead = 0;
   private paused = false;
   /** Set once no further request will be read: refused, ended by the client, or shutting down. */
   private closing = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
+  /** Input read and dropped since closing began. */
+  private discarded = 0;
   /** Settles when the socket is closed. */
   readonly closed: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
-    private readonly store: Store,
+    store: Store,
     options: ResolvedServerOptions,
   ) {
     this.limits = options;
     this.reader = new LineReader(options.maxLineBytes);
+    this.replies = new ReplyQueue(store, () => this.scheduleFlush());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client half-closed: answer everything it sent, then close our side.
     socket.on('end', () => this.closeAfterReplies());
@@ -70,72 +56,29 @@ export class Connection implements LineSink {
     this.closeAfterReplies();
   }
 
-  /** Ends the connection now, replies or not. */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
   line(text: string): void {
-    const slot = this.newSlot();
-    const parsed = parse(text);
-    if (this.barrier) this.held.push({ parsed, slot });
-    else this.issue(parsed, slot);
+    this.replies.request(parse(text));
   }
 
   invalidLine(): void {
-    this.enqueueText(refusals.invalidUtf8);
+    this.replies.push(refusals.invalidUtf8);
   }
 
   private onData(chunk: Buffer): void {
-    // Input after the end is read and dropped (a lingering close), so that
-    // unread bytes do not turn our FIN into a reset that loses the last reply.
-    if (this.closing) return;
+    if (this.closing) return this.discard(chunk);
     const lines = this.reader.push(chunk, this);
     if (lines === 'too-long') return this.refuse(refusals.lineTooLong, 'line too long');
     this.updateIdleTimer(lines > 0);
     this.updateBackpressure();
   }
 
-  private newSlot(): Slot {
-    const slot: Slot = { text: undefined };
-    this.slots.push(slot);
-    return slot;
-  }
-
-  // Requests run in the order they were sent. Calls to a bucket keep their
-  // order in the store, but a CREATE goes through the registry, so the
-  // requests after it wait until it is done (`PUT` right after `CREATE` must
-  // find the bucket).
-  private issue(parsed: Parsed, slot: Slot): void {
-    const reply = run(this.store, parsed);
-    if (!(reply instanceof Promise)) return this.settle(slot, reply);
-    if (parsed.kind === 'create') this.barrier = true;
-    void reply.then((settled) => {
-      this.settle(slot, settled);
-      if (parsed.kind === 'create') this.release();
-    });
-  }
-
-  private release(): void {
-    this.barrier = false;
-    while (!this.barrier && this.heldHead < this.held.length) {
-      const { parsed, slot } = this.held[this.heldHead++]!;
-      this.issue(parsed, slot);
-    }
-    if (this.heldHead === this.held.length) {
-      this.held = [];
-      this.heldHead = 0;
-    }
-  }
-
-  private settle(slot: Slot, reply: Reply): void {
-    slot.text = formatReply(reply);
-    this.scheduleFlush();
-  }
-
-  private enqueueText(text: string): void {
-    this.newSlot().text = text;
-    this.scheduleFlush();
+  // Input after closing began is read and dropped (a lingering close), so the
+  // client's FIN is seen and unread bytes do not turn our FIN into a reset that
+  // loses the last reply; but only up to one line's worth, so that a flood
+  // costs nothing: past it, reading stops until closeTimeoutMs destroys the socket.
+  private discard(chunk: Buffer): void {
+    this.discarded += chunk.length;
+    if (this.discarded > this.limits.maxLineBytes) this.socket.pause();
   }
 
   // Replies that settle in the same turn (a batch from one bucket) go out in one write.
@@ -148,31 +91,11 @@ export class Connection implements LineSink {
   private flush(): void {
     this.flushQueued = false;
     if (this.socket.destroyed) return;
-    const out = this.takeReadyText();
+    const out = this.replies.takeReady(this.limits.outputHardLimitBytes - this.socket.writableLength);
     if (out === undefined) return this.drop();
     if (out !== '') this.socket.write(out);
-    if (this.closing && this.slots.length === 0) this.finish();
+    if (this.closing && this.replies.length === 0) this.finish();
     else this.updateBackpressure();
-  }
-
-  /** The ready replies at the head, joined; undefined if they would pass the hard limit. */
-  private takeReadyText(): string | undefined {
-    let out = '';
-    const room = this.limits.outputHardLimitBytes - this.socket.writableLength;
-    for (; this.head < this.slots.length; this.head++) {
-      const text = this.slots[this.head]!.text;
-      if (text === undefined) break;
-      out += text;
-      if (out.length > room) return undefined;
-    }
-    if (this.head === this.slots.length) {
-      this.slots = [];
-      this.head = 0;
-    } else if (this.head >= 1024) {
-      this.slots = this.slots.slice(this.head);
-      this.head = 0;
-    }
-    return out;
   }
 
   private drop(): void {
@@ -182,7 +105,7 @@ export class Connection implements LineSink {
 
   private refuse(text: string, event: string): void {
     this.log('warn', event, {});
-    this.enqueueText(text);
+    this.replies.push(text);
     this.closeAfterReplies();
   }
 
@@ -190,28 +113,28 @@ export class Connection implements LineSink {
     if (this.closing) return;
     this.closing = true;
     this.stopIdleTimer();
-    if (this.slots.length === 0) this.finish();
+    if (this.replies.length === 0) this.finish();
   }
 
   private finish(): void {
     if (this.closeTimer || this.socket.destroyed) return;
     this.socket.end();
-    this.socket.resume();
+    if (this.discarded <= this.limits.maxLineBytes) this.socket.resume();
     this.closeTimer = setTimeout(() => this.socket.destroy(), this.limits.closeTimeoutMs);
   }
 
   // Soft limit: stop reading from a client that does not read its replies (or
   // has too many requests in flight) until the socket drains. The hard limit
-  // is checked when replies are written (takeReadyText).
+  // is checked when replies are written (flush).
   private updateBackpressure(): void {
     if (this.closing || this.socket.destroyed) return;
-    const over = this.socket.writableLength > this.limits.outputSoftLimitBytes || this.slots.length - this.head > maxQueuedReplies;
+    const over = this.socket.writableLength > this.limits.outputSoftLimitBytes || this.replies.length > maxQueuedReplies;
     if (over === this.paused) return;
     this.paused = over;
     if (over) {
       this.socket.pause();
       this.stopIdleTimer();
-      this.log('info', 'client paused', { unsentBytes: this.socket.writableLength, queuedReplies: this.slots.length - this.head });
+      this.log('info', 'client paused', { unsentBytes: this.socket.writableLength, queuedReplies: this.replies.length });
     } else {
       this.socket.resume();
       this.updateIdleTimer(true);

@@ -18,7 +18,6 @@ export const refusals = {
   maxClients: `ERROR max clients reached${crlf}`,
   invalidUtf8: `ERROR request is not valid UTF-8${crlf}`,
   idleTimeout: `ERROR line not completed within the idle timeout${crlf}`,
-  shuttingDown: `ERROR server is shutting down${crlf}`,
 } as const;
 
 // The codes whose wire text is not `ERROR <message>`. A missing bucket keeps
