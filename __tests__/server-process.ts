@@ -9,6 +9,8 @@ export const cliPath = path.join(__dirname, '..', 'dist', 'cli.js');
 
 export class CliProcess {
   stdout = '';
+  /** Set once the process has exited and its output is all read. */
+  closed = false;
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly waiters: Array<() => void> = [];
@@ -22,8 +24,10 @@ export class CliProcess {
       this.stderr += data;
       this.wake();
     });
+    // 'close', not 'exit': by then every byte it wrote to stdout and stderr has been read.
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
+        this.closed = true;
         this.wake();
         resolve({ code, signal });
       }),
@@ -62,9 +66,9 @@ export class CliProcess {
         if (ready()) {
           clearTimeout(timer);
           resolve();
-        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        } else if (this.closed) {
           clearTimeout(timer);
-          reject(new Error(`the process exited while waiting for ${what}; stdout: ${this.stdout}; stderr: ${this.stderr}`));
+          reject(new Error(`the process exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}; stdout: ${this.stdout}; stderr: ${this.stderr}`));
         } else this.waiters.push(check);
       };
       check();

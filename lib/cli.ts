@@ -31,10 +31,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Before the line below: whoever reads it may signal at once.
+  stopOnSignals(logger, () => stop(server, store));
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
   process.stdout.write(`Accepting connections on port ${server.port}\n`);
   logger.info('accepting connections', { host: server.host, port: server.port });
-  stopOnSignals(logger, () => stop(server, store));
 }
 
 function serverOptions(config: Config, logger: Logger) {

@@ -9,6 +9,7 @@ import { LineReader, type LineSink } from './line-reader';
 import type { ResolvedServerOptions } from './options';
 import { parse } from './parse';
 import { ReplyQueue } from './reply-queue';
+import type { Turn } from './turn';
 
 /** Requests awaiting their reply past which reading pauses, as unsent bytes do. */
 const maxQueuedReplies = 4096;
@@ -31,11 +32,12 @@ export class Connection implements LineSink {
   constructor(
     private readonly socket: Socket,
     store: Store,
+    turn: Turn,
     options: ResolvedServerOptions,
   ) {
     this.limits = options;
     this.reader = new LineReader(options.maxLineBytes);
-    this.replies = new ReplyQueue(store, () => this.scheduleFlush());
+    this.replies = new ReplyQueue(store, turn, () => this.scheduleFlush());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client half-closed: answer everything it sent, then close our side.
     socket.on('end', () => this.closeAfterReplies());
@@ -81,11 +83,13 @@ export class Connection implements LineSink {
     if (this.discarded > this.limits.maxLineBytes) this.socket.pause();
   }
 
-  // Replies that settle in the same turn (a batch from one bucket) go out in one write.
+  // The replies that become ready in one turn go out in one write: the
+  // buckets of a pipelined burst answer in separate callbacks of the same
+  // check phase, and a write per answer would cost a system call each.
   private scheduleFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => this.flush());
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {

@@ -20,11 +20,27 @@ const unknown: UnknownCommand = { kind: 'unknown' };
 // Words are split as the guide's String.split/1 splits them: on any run of
 // Unicode White_Space except the non-breaking spaces (U+00A0, U+2007, U+202F),
 // so "CREATE  shopping  \r\n" is CREATE shopping and the terminator is dropped.
-const whitespace = /[\t\n\v\f\r \u0085\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+/;
+// A scan by character code: this runs for every request.
+function isWhitespace(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a && code !== 0x2007) || code === 0x2028 || code === 0x2029 || code === 0x205f || code === 0x3000;
+}
 
 /** Splits a line into words on whitespace, ignoring it at both ends. */
 export function words(line: string): string[] {
-  return line.split(whitespace).filter((word) => word !== '');
+  const found: string[] = [];
+  let start = -1;
+  for (let at = 0; at < line.length; at++) {
+    if (!isWhitespace(line.charCodeAt(at))) {
+      if (start === -1) start = at;
+    } else if (start !== -1) {
+      found.push(line.slice(start, at));
+      start = -1;
+    }
+  }
+  if (start !== -1) found.push(line.slice(start));
+  return found;
 }
 
 /**

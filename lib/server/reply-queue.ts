@@ -6,30 +6,34 @@ import type { Store } from '../store';
 import { formatReply, type Reply } from './format';
 import type { Parsed } from './parse';
 import { run } from './run';
+import type { Turn, TurnMember } from './turn';
 
 /** A reply's place in the queue: its text once the store has answered. */
 interface Slot {
   text: string | undefined;
 }
 
-/** A request held back until the CREATE before it has finished. */
-interface Held {
+/** A request read but not yet issued: waiting for the turn, or for the CREATE before it. */
+interface Waiting {
   parsed: Parsed;
   slot: Slot;
 }
 
-export class ReplyQueue {
+export class ReplyQueue implements TurnMember {
   /** Replies in request order; `head` is the first not yet taken. */
   private slots: Slot[] = [];
   private head = 0;
-  /** Set while a CREATE runs: the requests after it wait in `held`, in order. */
+  /** Requests not yet issued, in order, from `waitingHead`. */
+  private waiting: Waiting[] = [];
+  private waitingHead = 0;
+  private inTurn = false;
+  /** Set while a CREATE runs: the requests after it wait until it is done. */
   private barrier = false;
-  private held: Held[] = [];
-  private heldHead = 0;
 
   /** `onReady` is called whenever a reply becomes ready. */
   constructor(
     private readonly store: Store,
+    private readonly turn: Turn,
     private readonly onReady: () => void,
   ) {}
 
@@ -38,11 +42,25 @@ export class ReplyQueue {
     return this.slots.length - this.head;
   }
 
-  /** Runs a request (or holds it behind a CREATE); its reply keeps its place. */
+  /** Queues a request to run with the rest of this turn's; its reply keeps its place. */
   request(parsed: Parsed): void {
-    const slot = this.newSlot();
-    if (this.barrier) this.held.push({ parsed, slot });
-    else this.issue(parsed, slot);
+    this.waiting.push({ parsed, slot: this.newSlot() });
+    if (this.inTurn || this.barrier) return;
+    this.inTurn = true;
+    this.turn.join(this);
+  }
+
+  /** Issues the waiting requests, in order, up to the first CREATE still running. */
+  issueWaiting(): void {
+    this.inTurn = false;
+    while (!this.barrier && this.waitingHead < this.waiting.length) {
+      const { parsed, slot } = this.waiting[this.waitingHead++]!;
+      this.issue(parsed, slot);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    }
   }
 
   /** Queues a reply that is ready now (a refusal). */
@@ -84,28 +102,16 @@ export class ReplyQueue {
   // Requests run in the order they were read. Calls to one bucket keep their
   // order in the store, but a CREATE goes through the registry, so the
   // requests after it wait until it is done (`PUT` right after `CREATE` must
-  // find the bucket). Everything else is issued at once, in the same turn,
-  // so the store batches a pipelined burst per bucket.
+  // find the bucket). Everything else is issued in the same turn, so the
+  // store batches a pipelined burst per bucket.
   private issue(parsed: Parsed, slot: Slot): void {
-    const reply = run(this.store, parsed);
-    if (!(reply instanceof Promise)) return this.settle(slot, reply);
-    if (parsed.kind === 'create') this.barrier = true;
-    void reply.then((settled) => {
-      this.settle(slot, settled);
-      if (parsed.kind === 'create') this.release();
+    if (parsed.kind !== 'create') return run(this.store, parsed, (reply) => this.settle(slot, reply));
+    this.barrier = true;
+    run(this.store, parsed, (reply) => {
+      this.settle(slot, reply);
+      this.barrier = false;
+      this.issueWaiting();
     });
-  }
-
-  private release(): void {
-    this.barrier = false;
-    while (!this.barrier && this.heldHead < this.held.length) {
-      const { parsed, slot } = this.held[this.heldHead++]!;
-      this.issue(parsed, slot);
-    }
-    if (this.heldHead === this.held.length) {
-      this.held = [];
-      this.heldHead = 0;
-    }
   }
 
   private settle(slot: Slot, reply: Reply): void {

@@ -1,6 +1,6 @@
 // Runs a parsed request against the Store (the guide's KVServer.Command.run).
-// It calls the store synchronously, so every request of one data chunk reaches
-// the store in the same turn and the store batches them per bucket.
+// It calls the store synchronously, so every request of one turn reaches the
+// store in the same turn and the store batches them per bucket.
 
 import { toErrorData } from '../errors';
 import type { Store } from '../store';
@@ -9,18 +9,21 @@ import type { Command, Parsed } from './parse';
 
 const unknownReply: Reply = { kind: 'unknown' };
 
-/** The reply to one request: at once for an unknown command, else when the store answers. Never rejects. */
-export function run(store: Store, parsed: Parsed): Reply | Promise<Reply> {
-  if (parsed.kind === 'unknown') return unknownReply;
+/**
+ * Runs one request and calls `answer` with its reply exactly once: at once for
+ * an unknown command, else when the store answers. Never throws.
+ */
+export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void): void {
+  if (parsed.kind === 'unknown') return answer(unknownReply);
   let call: Promise<string | undefined | void>;
   try {
     call = callStore(store, parsed);
   } catch (thrown) {
-    return { kind: 'failed', error: toErrorData(thrown) };
+    return answer({ kind: 'failed', error: toErrorData(thrown) });
   }
-  return call.then(
-    (value) => ({ kind: 'done', command: parsed, value: value ?? undefined }),
-    (thrown: unknown) => ({ kind: 'failed', error: toErrorData(thrown) }),
+  call.then(
+    (value) => answer({ kind: 'done', command: parsed, value: value ?? undefined }),
+    (thrown: unknown) => answer({ kind: 'failed', error: toErrorData(thrown) }),
   );
 }
 

@@ -6,6 +6,7 @@ import { KvError } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
 import { refusals } from './format';
+import { Turn } from './turn';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 
 /** A running text server. */
@@ -34,6 +35,7 @@ export async function startServer(store: Store, options: ServerOptions = {}): Pr
 class TextServer implements KvServer {
   private readonly server: net.Server;
   private readonly clients = new Set<Connection>();
+  private readonly turn = new Turn();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -78,7 +80,7 @@ class TextServer implements KvServer {
   private accept(socket: net.Socket): void {
     if (this.closing) return void socket.destroy();
     if (this.clients.size >= this.options.maxConnections) return this.refuse(socket);
-    const connection = new Connection(socket, this.store, this.options);
+    const connection = new Connection(socket, this.store, this.turn, this.options);
     this.clients.add(connection);
     void connection.closed.then(() => this.clients.delete(connection));
   }

@@ -1,0 +1,242 @@
+// Benchmark of the text server: a closed-loop load generator (N connections,
+// pipeline depth D, a put/get mix over many buckets) against actor-kv and, in
+// the same run with the same generator, a trivial Node server that answers OK
+// to every line: the floor for a Node line server on this machine. Each server
+// runs in its own child process, which reports its own CPU time, so the
+// generator's CPU (sharing the cores) is not counted. Prints figures; asserts
+// nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window).
+// A third row runs actor-kv's text server over a stub store that answers at
+// once: it separates the protocol layer's cost from the store's.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { Store } from '../lib';
+
+const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
+const warmupMs = 1000;
+const buckets = 100;
+const keysPerBucket = 100;
+const putShare = 0.5;
+const workloads = [
+  { connections: 50, depth: 1 },
+  { connections: 50, depth: 16 },
+];
+type Kind = 'trivial' | 'actor-kv' | 'protocol only';
+const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only'];
+
+// ---- the servers, in a child process ---------------------------------------
+
+async function serveInChild(kind: Kind): Promise<void> {
+  const port = kind === 'trivial' ? await trivialServer() : await actorKvServer(kind === 'protocol only');
+  process.send!({ port });
+  process.on('message', (message: string) => {
+    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    if (message === 'exit') process.exit(0);
+  });
+}
+
+/** Answers `OK\r\n` to every line, one write per chunk: the floor. */
+function trivialServer(): Promise<number> {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      let lines = 0;
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+      if (lines > 0) socket.write('OK\r\n'.repeat(lines));
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+async function actorKvServer(stubbed: boolean): Promise<number> {
+  const { createStore, startServer } = await import('../lib');
+  const server = await startServer(stubbed ? stubStore() : await createStore(), { port: 0 });
+  return server.port;
+}
+
+/** A Store whose calls succeed at once: what is left is the text server's own cost. */
+function stubStore(): Store {
+  const done = Promise.resolve();
+  const unused = () => Promise.reject(new Error('not used by the benchmark'));
+  return {
+    node: 'stub',
+    create: () => done,
+    put: () => done,
+    get: () => Promise.resolve('v0'),
+    delete: () => Promise.resolve(undefined),
+    has: () => Promise.resolve(true),
+    buckets: () => Promise.resolve([]),
+    crashBucket: unused,
+    tree: unused,
+    stop: () => done,
+  };
+}
+
+// ---- the generator ---------------------------------------------------------
+
+interface Child {
+  process: ChildProcess;
+  port: number;
+}
+
+function startChild(kind: Kind): Promise<Child> {
+  const child = fork(__filename, ['--child', kind], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  return new Promise((resolve) => child.once('message', (message: { port: number }) => resolve({ process: child, port: message.port })));
+}
+
+function cpuMicros(child: Child): Promise<number> {
+  return new Promise((resolve) => {
+    child.process.once('message', (message: { cpu: NodeJS.CpuUsage }) => resolve(message.cpu.user + message.cpu.system));
+    child.process.send('cpu');
+  });
+}
+
+/** Counts reply ends: every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN; values start with `v`. */
+class ReplyCounter {
+  private atLineStart = true;
+  errors = 0;
+
+  count(chunk: Buffer): number {
+    let ends = 0;
+    for (let start = 0; start < chunk.length; ) {
+      if (this.atLineStart) ends += this.isEnd(chunk[start]!);
+      const newline = chunk.indexOf(10, start);
+      if (newline === -1) {
+        this.atLineStart = false;
+        break;
+      }
+      this.atLineStart = true;
+      start = newline + 1;
+    }
+    return ends;
+  }
+
+  private isEnd(byte: number): number {
+    if (byte === 69 || byte === 85) this.errors++; // E, U
+    return byte === 79 || byte === 78 || byte === 69 || byte === 85 ? 1 : 0; // O, N, E, U
+  }
+}
+
+function randomRequest(): string {
+  const bucket = `bench${Math.floor(Math.random() * buckets)}`;
+  const key = `k${Math.floor(Math.random() * keysPerBucket)}`;
+  return Math.random() < putShare ? `PUT ${bucket} ${key} v${Math.floor(Math.random() * 1e8)}\r\n` : `GET ${bucket} ${key}\r\n`;
+}
+
+/** Creates the buckets and every key, so GETs find values. */
+async function populate(port: number): Promise<void> {
+  const lines: string[] = [];
+  for (let b = 0; b < buckets; b++) {
+    lines.push(`CREATE bench${b}\r\n`);
+    for (let k = 0; k < keysPerBucket; k++) lines.push(`PUT bench${b} k${k} v0\r\n`);
+  }
+  const socket = net.connect(port, '127.0.0.1');
+  const counter = new ReplyCounter();
+  let answered = 0;
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      answered += counter.count(chunk);
+      if (answered === lines.length) resolve();
+    });
+    socket.write(lines.join(''));
+  });
+  socket.destroy();
+}
+
+interface Result {
+  ops: number;
+  seconds: number;
+  latenciesMs: number[];
+  cpuMicros: number;
+  errors: number;
+}
+
+/** N closed loops: each sends D requests in one write and waits for their D replies before the next batch. */
+async function load(child: Child, connections: number, depth: number): Promise<Result> {
+  let measuring = false;
+  let stopping = false;
+  let ops = 0;
+  const latenciesMs: number[] = [];
+  const counters: ReplyCounter[] = [];
+  const loops = Array.from({ length: connections }, () => {
+    const socket = net.connect({ port: child.port, host: '127.0.0.1', noDelay: true });
+    const counter = new ReplyCounter();
+    counters.push(counter);
+    let pending = 0;
+    let sentAt = 0n;
+    const send = () => {
+      let batch = '';
+      for (let i = 0; i < depth; i++) batch += randomRequest();
+      pending = depth;
+      sentAt = process.hrtime.bigint();
+      socket.write(batch);
+    };
+    return new Promise<void>((resolve) => {
+      socket.on('connect', send);
+      socket.on('data', (chunk: Buffer) => {
+        pending -= counter.count(chunk);
+        if (pending > 0) return;
+        if (measuring) {
+          ops += depth;
+          latenciesMs.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
+        }
+        if (stopping) return void socket.end(resolve);
+        send();
+      });
+    });
+  });
+  await delay(warmupMs);
+  const cpuBefore = await cpuMicros(child);
+  const startedAt = process.hrtime.bigint();
+  measuring = true;
+  await delay(measureMs);
+  measuring = false;
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const cpu = (await cpuMicros(child)) - cpuBefore;
+  stopping = true;
+  await Promise.all(loops);
+  return { ops, seconds, latenciesMs, cpuMicros: cpu, errors: counters.reduce((sum, c) => sum + c.errors, 0) };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/server: ${buckets} buckets x ${keysPerBucket} keys, ${putShare * 100}% PUT / ${100 - putShare * 100}% GET, ${warmupMs} ms warm-up, ${measureMs} ms measured per run\n`);
+  const header = '| connections x depth | server | ops/s | p50 ms | p99 ms | max ms | server CPU us/op | ops/s vs trivial | CPU/op vs trivial |';
+  console.log(header);
+  console.log('|' + header.split('|').slice(1, -1).map(() => ' --- ').join('|') + '|');
+  for (const { connections, depth } of workloads) {
+    const floor: Record<string, number> = {};
+    for (const kind of kinds) {
+      const child = await startChild(kind);
+      await populate(child.port);
+      const result = await load(child, connections, depth);
+      child.process.send('exit');
+      const sorted = result.latenciesMs.sort((a, b) => a - b);
+      const opsPerSecond = result.ops / result.seconds;
+      const cpuPerOp = result.cpuMicros / result.ops;
+      if (kind === 'trivial') Object.assign(floor, { opsPerSecond, cpuPerOp });
+      const cells = [
+        `${connections} x ${depth}`,
+        kind,
+        Math.round(opsPerSecond).toLocaleString('en-US'),
+        percentile(sorted, 50).toFixed(2),
+        percentile(sorted, 99).toFixed(2),
+        sorted[sorted.length - 1]!.toFixed(2),
+        cpuPerOp.toFixed(2),
+        (opsPerSecond / floor.opsPerSecond!).toFixed(2),
+        (cpuPerOp / floor.cpuPerOp!).toFixed(2),
+      ];
+      console.log(`| ${cells.join(' | ')} |${result.errors ? ` (${result.errors} error replies)` : ''}`);
+    }
+  }
+}
+
+if (process.argv[2] === '--child') void serveInChild(process.argv[3] as Kind);
+else void main();
