@@ -46,42 +46,46 @@ class LocalStore implements Store {
     private readonly local: LocalNode,
   ) {}
 
-  async create(bucket: string): Promise<void> {
-    checkBucket(bucket);
-    await this.local.create(bucket);
+  create(bucket: string): Promise<void> {
+    return attempt(() => {
+      checkBucket(bucket);
+      return this.local.create(bucket);
+    });
   }
 
-  async put(bucket: string, key: string, value: string): Promise<void> {
-    checkBucket(bucket);
-    checkString('key', key);
-    checkString('value', value);
-    await this.run(bucket, { kind: 'put', key, value });
+  put(bucket: string, key: string, value: string): Promise<void> {
+    return attempt(() => {
+      checkString('value', value);
+      return this.keyed(bucket, key, { kind: 'put', key, value });
+    }) as Promise<void>;
   }
 
   get(bucket: string, key: string): Promise<string | undefined> {
-    return this.keyed(bucket, key, { kind: 'get', key }) as Promise<string | undefined>;
+    return attempt(() => this.keyed(bucket, key, { kind: 'get', key })) as Promise<string | undefined>;
   }
 
   delete(bucket: string, key: string): Promise<string | undefined> {
-    return this.keyed(bucket, key, { kind: 'delete', key }) as Promise<string | undefined>;
+    return attempt(() => this.keyed(bucket, key, { kind: 'delete', key })) as Promise<string | undefined>;
   }
 
-  async has(bucket: string, key?: string): Promise<boolean> {
-    if (key === undefined) {
+  has(bucket: string, key?: string): Promise<boolean> {
+    return attempt(() => {
+      if (key !== undefined) return this.keyed(bucket, key, { kind: 'has', key });
       checkBucket(bucket);
-      return this.local.exists(bucket);
-    }
-    return (await this.keyed(bucket, key, { kind: 'has', key })) as boolean;
+      return Promise.resolve(this.local.exists(bucket));
+    }) as Promise<boolean>;
   }
 
   async buckets(): Promise<string[]> {
     return this.local.buckets();
   }
 
-  async crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
-    checkBucket(bucket);
-    checkString('reason', reason);
-    await this.run(bucket, { kind: 'crash', reason });
+  crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
+    return attempt(() => {
+      checkBucket(bucket);
+      checkString('reason', reason);
+      return this.local.run(bucket, { kind: 'crash', reason });
+    }) as Promise<void>;
   }
 
   async tree(): Promise<NodeTree> {
@@ -92,14 +96,20 @@ class LocalStore implements Store {
     return this.local.stop();
   }
 
-  private async keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
+  /** Validates and runs an operation on one key. */
+  private keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
     checkBucket(bucket);
     checkString('key', key);
-    return this.run(bucket, op);
-  }
-
-  private run(bucket: string, op: BucketOp): Promise<OpValue> {
     return this.local.run(bucket, op);
+  }
+}
+
+/** Runs `body`, turning a synchronous throw (a failed argument check) into a rejection. */
+function attempt<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
