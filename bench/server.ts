@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Store } from '../lib';
+import { printTable } from './measure';
 
 const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
 const warmupMs = 1000;
@@ -208,11 +209,9 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   console.log(`bench/server: ${buckets} buckets x ${keysPerBucket} keys, ${putShare * 100}% PUT / ${100 - putShare * 100}% GET, ${warmupMs} ms warm-up, ${measureMs} ms measured per run\n`);
-  const header = '| connections x depth | server | ops/s | p50 ms | p99 ms | max ms | server CPU us/op | ops/s vs trivial | CPU/op vs trivial |';
-  console.log(header);
-  console.log('|' + header.split('|').slice(1, -1).map(() => ' --- ').join('|') + '|');
+  const rows: string[][] = [];
   for (const { connections, depth } of workloads) {
-    const floor: Record<string, number> = {};
+    let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
     for (const kind of kinds) {
       const child = await startChild(kind);
       await populate(child.port);
@@ -221,21 +220,21 @@ async function main(): Promise<void> {
       const sorted = result.latenciesMs.sort((a, b) => a - b);
       const opsPerSecond = result.ops / result.seconds;
       const cpuPerOp = result.cpuMicros / result.ops;
-      if (kind === 'trivial') Object.assign(floor, { opsPerSecond, cpuPerOp });
-      const cells = [
+      floor ??= { opsPerSecond, cpuPerOp };
+      rows.push([
         `${connections} x ${depth}`,
-        kind,
+        kind + (result.errors ? ` (${result.errors} error replies)` : ''),
         Math.round(opsPerSecond).toLocaleString('en-US'),
         percentile(sorted, 50).toFixed(2),
         percentile(sorted, 99).toFixed(2),
         sorted[sorted.length - 1]!.toFixed(2),
         cpuPerOp.toFixed(2),
-        (opsPerSecond / floor.opsPerSecond!).toFixed(2),
-        (cpuPerOp / floor.cpuPerOp!).toFixed(2),
-      ];
-      console.log(`| ${cells.join(' | ')} |${result.errors ? ` (${result.errors} error replies)` : ''}`);
+        (opsPerSecond / floor.opsPerSecond).toFixed(2),
+        (cpuPerOp / floor.cpuPerOp).toFixed(2),
+      ]);
     }
   }
+  printTable(['connections x depth', 'server', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU us/op', 'ops/s vs trivial', 'CPU/op vs trivial'], rows);
 }
 
 if (process.argv[2] === '--child') void serveInChild(process.argv[3] as Kind);
