@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Store } from '../lib';
+import { closedLoop, populate } from './line-load';
 import { printTable } from './measure';
 
 const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
@@ -92,56 +93,11 @@ function cpuMicros(child: Child): Promise<number> {
   });
 }
 
-/** Counts reply ends: every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN; values start with `v`. */
-class ReplyCounter {
-  private atLineStart = true;
-  errors = 0;
-
-  count(chunk: Buffer): number {
-    let ends = 0;
-    for (let start = 0; start < chunk.length; ) {
-      if (this.atLineStart) ends += this.isEnd(chunk[start]!);
-      const newline = chunk.indexOf(10, start);
-      if (newline === -1) {
-        this.atLineStart = false;
-        break;
-      }
-      this.atLineStart = true;
-      start = newline + 1;
-    }
-    return ends;
-  }
-
-  private isEnd(byte: number): number {
-    if (byte === 69 || byte === 85) this.errors++; // E, U
-    return byte === 79 || byte === 78 || byte === 69 || byte === 85 ? 1 : 0; // O, N, E, U
-  }
-}
-
+/** A PUT or a GET of a random key in a random bucket. */
 function randomRequest(): string {
   const bucket = `bench${Math.floor(Math.random() * buckets)}`;
   const key = `k${Math.floor(Math.random() * keysPerBucket)}`;
   return Math.random() < putShare ? `PUT ${bucket} ${key} v${Math.floor(Math.random() * 1e8)}\r\n` : `GET ${bucket} ${key}\r\n`;
-}
-
-/** Creates the buckets and every key, so GETs find values. */
-async function populate(port: number): Promise<void> {
-  const lines: string[] = [];
-  for (let b = 0; b < buckets; b++) {
-    lines.push(`CREATE bench${b}\r\n`);
-    for (let k = 0; k < keysPerBucket; k++) lines.push(`PUT bench${b} k${k} v0\r\n`);
-  }
-  const socket = net.connect(port, '127.0.0.1');
-  const counter = new ReplyCounter();
-  let answered = 0;
-  await new Promise<void>((resolve) => {
-    socket.on('data', (chunk: Buffer) => {
-      answered += counter.count(chunk);
-      if (answered === lines.length) resolve();
-    });
-    socket.write(lines.join(''));
-  });
-  socket.destroy();
 }
 
 interface Result {
@@ -152,51 +108,30 @@ interface Result {
   errors: number;
 }
 
-/** N closed loops: each sends D requests in one write and waits for their D replies before the next batch. */
+/** N closed loops against `child`: warm up, then measure ops, latencies and the server's CPU. */
 async function load(child: Child, connections: number, depth: number): Promise<Result> {
-  let measuring = false;
-  let stopping = false;
-  let ops = 0;
-  const latenciesMs: number[] = [];
-  const counters: ReplyCounter[] = [];
-  const loops = Array.from({ length: connections }, () => {
-    const socket = net.connect({ port: child.port, host: '127.0.0.1', noDelay: true });
-    const counter = new ReplyCounter();
-    counters.push(counter);
-    let pending = 0;
-    let sentAt = 0n;
-    const send = () => {
-      let batch = '';
-      for (let i = 0; i < depth; i++) batch += randomRequest();
-      pending = depth;
-      sentAt = process.hrtime.bigint();
-      socket.write(batch);
-    };
-    return new Promise<void>((resolve) => {
-      socket.on('connect', send);
-      socket.on('data', (chunk: Buffer) => {
-        pending -= counter.count(chunk);
-        if (pending > 0) return;
-        if (measuring) {
-          ops += depth;
-          latenciesMs.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
-        }
-        if (stopping) return void socket.end(resolve);
-        send();
-      });
-    });
-  });
+  const window = { measuring: false, stopping: false, ops: 0, latenciesMs: [] as number[] };
+  const loops = Array.from({ length: connections }, () =>
+    closedLoop(child.port, depth, randomRequest, {
+      done: (latencyMs) => {
+        if (!window.measuring) return;
+        window.ops += depth;
+        window.latenciesMs.push(latencyMs);
+      },
+      stopping: () => window.stopping,
+    }),
+  );
   await delay(warmupMs);
   const cpuBefore = await cpuMicros(child);
   const startedAt = process.hrtime.bigint();
-  measuring = true;
+  window.measuring = true;
   await delay(measureMs);
-  measuring = false;
+  window.measuring = false;
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const cpu = (await cpuMicros(child)) - cpuBefore;
-  stopping = true;
-  await Promise.all(loops);
-  return { ops, seconds, latenciesMs, cpuMicros: cpu, errors: counters.reduce((sum, c) => sum + c.errors, 0) };
+  window.stopping = true;
+  const errors = (await Promise.all(loops)).reduce((sum, loopErrors) => sum + loopErrors, 0);
+  return { ops: window.ops, seconds, latenciesMs: window.latenciesMs, cpuMicros: cpu, errors };
 }
 
 function delay(ms: number): Promise<void> {
@@ -214,7 +149,7 @@ async function main(): Promise<void> {
     let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
     for (const kind of kinds) {
       const child = await startChild(kind);
-      await populate(child.port);
+      await populate(child.port, buckets, keysPerBucket);
       const result = await load(child, connections, depth);
       child.process.send('exit');
       const sorted = result.latenciesMs.sort((a, b) => a - b);
