@@ -10,3 +10,5 @@ export { FileStorage, type FileStorageOptions } from './storage/file-storage';
 export { RedisStorage, type RedisStorageOptions } from './storage/redis-storage';
 export type { StorageOption } from './storage/open-storage';
 export type { FsyncPolicy } from './storage/log-writer';
+export { startServer, type KvServer } from './server/server';
+export { defaultServerOptions, type ServerOptions } from './server/options';
