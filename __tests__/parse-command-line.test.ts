@@ -11,6 +11,10 @@ const defaults: Config = {
   maxConnections: 10000,
   idleTimeoutMs: 60000,
   logLevel: 'info',
+  dataDir: undefined,
+  fsync: 'everysec',
+  redisUrl: undefined,
+  redisPrefix: undefined,
 };
 
 const run = (changes: Partial<Config>): Loaded => ({ kind: 'run', config: { ...defaults, ...changes } });
@@ -54,7 +58,7 @@ describe('usage', () => {
     for (const [key, flag] of Object.entries(flags)) {
       expect(text).toContain(`--${flagName(key)}`);
       if (flag.env) expect(text).toContain(flag.env);
-      expect(text).toContain(`(default: ${String(flag.default)})`);
+      if (flag.default !== undefined) expect(text).toContain(`(default: ${String(flag.default)})`); // a flag without one says none
     }
     expect(text).toContain('--help');
   });

@@ -2,7 +2,7 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
-import { loadConfig, usage, type Config } from './config';
+import { loadConfig, storageFor, usage, type Config } from './config';
 import { stderrLogger } from './log';
 import type { Logger } from './options';
 import { startServer, type KvServer } from './server/server';
@@ -20,8 +20,23 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  const storage = storageFor(config);
+  if ('error' in storage) {
+    process.stderr.write(`actor-kv: ${storage.error}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
   const logger = stderrLogger(config.logLevel, { node: config.node });
-  const store = await createStore({ node: config.node, logger });
+  let store: Store;
+  try {
+    store = await createStore({ node: config.node, logger, storage: storage.storage });
+  } catch (error) {
+    // A damaged log or a data directory in use: say so plainly, without a stack.
+    logger.error('cannot start', { error: (error as Error).message });
+    process.stderr.write(`actor-kv: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let server: KvServer;
   try {
     server = await startServer(store, serverOptions(config, logger));
