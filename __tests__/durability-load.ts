@@ -22,6 +22,7 @@ export interface Verdict {
 export class PutLoad {
   readonly keys = new Map<string, KeyHistory>();
   acknowledged = 0;
+  sent = 0;
   private stopped = false;
   private readonly sockets: Socket[] = [];
   private readonly running: Promise<void>[] = [];
@@ -62,6 +63,7 @@ export class PutLoad {
           this.history(`${bucket}/${key}`).sent = next;
           inFlight.push([`${bucket}/${key}`, next]);
           socket.write(`PUT ${bucket} ${key} ${next}\r\n`);
+          this.sent++;
           next++;
         }
       };
@@ -105,47 +107,5 @@ export class PutLoad {
       else if (acked !== undefined && (value === undefined || value < acked)) lost.push(`${name}: acked ${acked}, read ${text}`);
     }
     return { acknowledged: this.acknowledged, lost, unexpected };
-  }
-}
-
-/** A line-at-a-time text protocol client for reading back after the restart. */
-export class TextClient {
-  private buffered = '';
-  private readonly waiting: Array<(line: string) => void> = [];
-
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8').on('data', (data: string) => {
-      this.buffered += data;
-      let end: number;
-      while ((end = this.buffered.indexOf('\r\n')) >= 0) {
-        const line = this.buffered.slice(0, end);
-        this.buffered = this.buffered.slice(end + 2);
-        this.waiting.shift()?.(line);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<TextClient> {
-    return new Promise((resolve, reject) => {
-      const socket = createConnection(port, '127.0.0.1', () => resolve(new TextClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  private line(): Promise<string> {
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  /** GET: the value line (empty for a missing key) before its OK. */
-  async get(bucket: string, key: string): Promise<string | undefined> {
-    this.socket.write(`GET ${bucket} ${key}\r\n`);
-    const value = await this.line();
-    const ok = await this.line();
-    if (ok !== 'OK') throw new Error(`GET ${bucket} ${key} answered ${JSON.stringify(value)} ${JSON.stringify(ok)}`);
-    return value === '' ? undefined : value;
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }
