@@ -7,12 +7,13 @@ const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  testPathIgnorePatterns: ['/node_modules/', '/helpers/'],
 } as const;
 
 const config: Config = {
   maxWorkers: 2,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.test.ts'], testPathIgnorePatterns: ['\\.system\\.test\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.system\\.test\\.ts$'] },
     { ...common, displayName: 'system', testMatch: ['<rootDir>/__tests__/**/*.system.test.ts'] },
   ],
 };

@@ -144,7 +144,7 @@ describe('a peer that is connected but silent (a hung process)', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const codes = await Promise.all(outcomes);
-    expect(codes.every((code) => code === 'TIMEOUT' || code === 'NODE_UNAVAILABLE')).toBe(true);
+    expect(codes.filter((code) => code !== 'TIMEOUT' && code !== 'NODE_UNAVAILABLE')).toEqual([]);
     // Only what fits the kernel's buffers and the cap was ever queued: most calls were refused at once.
     expect(codes.filter((code) => code === 'NODE_UNAVAILABLE').length).toBeGreaterThan(300);
   });

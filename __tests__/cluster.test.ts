@@ -160,6 +160,31 @@ describe('three nodes, rendezvous hashing', () => {
   });
 });
 
+describe('frame limits', () => {
+  let nodes: Map<string, Store>;
+  beforeAll(async () => {
+    nodes = await startNodes(['foo', 'bar'], { routes: ['a-m=foo', 'n-z=bar'], maxFrameBytes: 4096 });
+    await nodes.get('foo')!.create('shopping');
+  });
+  afterAll(() => stopAll(nodes));
+
+  test('a burst over the frame limit is split into frames that keep its order', async () => {
+    const foo = nodes.get('foo')!;
+    const value = (index: number): string => String(index).padEnd(1000, '.');
+    const calls = Array.from({ length: 40 }, (_, index) => [foo.put('shopping', 'k', value(index)), foo.get('shopping', 'k')]).flat();
+    const results = await Promise.all(calls);
+    expect(results.filter((_, index) => index % 2 === 1)).toEqual(Array.from({ length: 40 }, (_, index) => value(index)));
+  });
+
+  test('one call over the frame limit is BAD_REQUEST naming the option; the connection stays up', async () => {
+    const foo = nodes.get('foo')!;
+    const error = await rejection(foo.put('shopping', 'k', 'x'.repeat(5000)));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('cluster.maxFrameBytes');
+    expect(await foo.get('shopping', 'k')).toBeDefined();
+  });
+});
+
 describe('authentication between nodes', () => {
   test('a node with the wrong secret is never connected, and neither log holds a secret', async () => {
     const logger = recordingLogger();

@@ -75,42 +75,46 @@ class NodeStore implements Store {
     return this.cluster ? this.cluster.owner(bucket) : this.local;
   }
 
-  async create(bucket: string): Promise<void> {
-    checkBucket(bucket);
-    await this.owner(bucket).create(bucket);
+  create(bucket: string): Promise<void> {
+    return attempt(() => {
+      checkBucket(bucket);
+      return this.owner(bucket).create(bucket);
+    });
   }
 
-  async put(bucket: string, key: string, value: string): Promise<void> {
-    checkBucket(bucket);
-    checkString('key', key);
-    checkString('value', value);
-    await this.run(bucket, { kind: 'put', key, value });
+  put(bucket: string, key: string, value: string): Promise<void> {
+    return attempt(() => {
+      checkString('value', value);
+      return this.keyed(bucket, key, { kind: 'put', key, value });
+    }) as Promise<void>;
   }
 
   get(bucket: string, key: string): Promise<string | undefined> {
-    return this.keyed(bucket, key, { kind: 'get', key }) as Promise<string | undefined>;
+    return attempt(() => this.keyed(bucket, key, { kind: 'get', key })) as Promise<string | undefined>;
   }
 
   delete(bucket: string, key: string): Promise<string | undefined> {
-    return this.keyed(bucket, key, { kind: 'delete', key }) as Promise<string | undefined>;
+    return attempt(() => this.keyed(bucket, key, { kind: 'delete', key })) as Promise<string | undefined>;
   }
 
-  async has(bucket: string, key?: string): Promise<boolean> {
-    if (key === undefined) {
+  has(bucket: string, key?: string): Promise<boolean> {
+    return attempt(() => {
+      if (key !== undefined) return this.keyed(bucket, key, { kind: 'has', key });
       checkBucket(bucket);
-      return this.owner(bucket).exists(bucket);
-    }
-    return (await this.keyed(bucket, key, { kind: 'has', key })) as boolean;
+      return Promise.resolve(this.owner(bucket).exists(bucket));
+    }) as Promise<boolean>;
   }
 
   async buckets(): Promise<string[]> {
     return this.cluster ? this.cluster.buckets() : this.local.buckets();
   }
 
-  async crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
-    checkBucket(bucket);
-    checkString('reason', reason);
-    await this.run(bucket, { kind: 'crash', reason });
+  crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
+    return attempt(() => {
+      checkBucket(bucket);
+      checkString('reason', reason);
+      return this.owner(bucket).run(bucket, { kind: 'crash', reason });
+    }) as Promise<void>;
   }
 
   async tree(): Promise<NodeTree> {
@@ -131,14 +135,20 @@ class NodeStore implements Store {
     await this.local.stop();
   }
 
-  private async keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
+  /** Validates and runs an operation on one key. */
+  private keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
     checkBucket(bucket);
     checkString('key', key);
-    return this.run(bucket, op);
-  }
-
-  private run(bucket: string, op: BucketOp): Promise<OpValue> {
     return this.owner(bucket).run(bucket, op);
+  }
+}
+
+/** Runs `body`, turning a synchronous throw (a failed argument check) into a rejection. */
+function attempt<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

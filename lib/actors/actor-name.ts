@@ -1,20 +1,17 @@
 // nact accepts only [A-Za-z0-9-$_.+!*'(),] in actor names; bucket names may hold
 // any character. This keeps readable names readable (so paths in tree() and
-// logs look like the bucket) and escapes everything else as `$xx` UTF-8 bytes, so distinct
-// buckets never share an actor name ('$' itself is escaped).
+// logs look like the bucket) and escapes every other UTF-16 unit as `$xxxx`, so
+// distinct buckets never share an actor name ('$' itself is escaped, and lone
+// surrogates are kept apart, which a UTF-8 escape would merge).
 
 const plain = /^[A-Za-z0-9\-_.+!*'(),]$/;
 
 /** A valid, unique nact actor name for a bucket name. */
 export function actorNameFor(bucket: string): string {
   let name = '';
-  for (const char of bucket) {
-    if (plain.test(char)) {
-      name += char;
-    } else {
-      for (const byte of Buffer.from(char, 'utf8')) name += '$' + byte.toString(16).padStart(2, '0');
-    }
+  for (let i = 0; i < bucket.length; i++) {
+    const unit = bucket[i]!;
+    name += plain.test(unit) ? unit : '$' + unit.charCodeAt(0).toString(16).padStart(4, '0');
   }
   return name;
 }
-

@@ -1,7 +1,8 @@
-// Groups the operations issued for one bucket in the same turn of the event
-// loop into one message. nact moves one message per setImmediate turn (~3 us),
-// so a pipelined burst of 16 commands to a bucket costs one message, not 16.
-// Order per bucket is kept: a batch is sent before the next one is started.
+// Keeps at most one message in flight per bucket and groups every operation
+// issued meanwhile into the next one. nact moves one message per setImmediate
+// turn (~3 us), so a pipelined burst costs a message or two, not one each,
+// while a lone call is sent at once and pays no extra latency. Order per bucket
+// is kept: batches are sent one after the other, in the order they were begun.
 
 import { KvError } from '../errors';
 import type { BucketOp, OpValue, Outcome } from './messages';
@@ -9,57 +10,75 @@ import type { BucketOp, OpValue, Outcome } from './messages';
 /** Sends one batch for `bucket`; resolves with one outcome per operation. */
 export type SendBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
 
-interface Pending {
-  ops: BucketOp[];
-  settlers: Array<{ resolve: (value: OpValue) => void; reject: (error: KvError) => void }>;
+export interface Settler {
+  resolve: (value: OpValue) => void;
+  reject: (error: KvError) => void;
 }
 
-/** The most operations in one message, so one bucket cannot starve the others. */
+interface Batch {
+  ops: BucketOp[];
+  settlers: Settler[];
+  /** A closed batch takes no more operations (it ended with a crash, or is full). */
+  closed: boolean;
+}
+
+interface BucketQueue {
+  inFlight: boolean;
+  waiting: Batch[];
+}
+
+/** The most operations in one message, so one bucket cannot hold the others up for long. */
 const maxBatchSize = 512;
 
 export class Batcher {
-  private readonly pending = new Map<string, Pending>();
-  private flushScheduled = false;
+  private readonly queues = new Map<string, BucketQueue>();
 
   constructor(private readonly send: SendBatch) {}
 
   /** Queues `op` for `bucket`; resolves with its value or rejects with its KvError. */
   run(bucket: string, op: BucketOp): Promise<OpValue> {
-    let batch = this.pending.get(bucket);
-    if (!batch) {
-      batch = { ops: [], settlers: [] };
-      this.pending.set(bucket, batch);
-      this.scheduleFlush();
+    let queue = this.queues.get(bucket);
+    if (!queue) {
+      queue = { inFlight: false, waiting: [] };
+      this.queues.set(bucket, queue);
     }
-    const result = new Promise<OpValue>((resolve, reject) => batch.settlers.push({ resolve, reject }));
+    let batch = queue.waiting[queue.waiting.length - 1];
+    if (!batch || batch.closed) {
+      batch = { ops: [], settlers: [], closed: false };
+      queue.waiting.push(batch);
+    }
+    const target = batch;
+    const result = new Promise<OpValue>((resolve, reject) => target.settlers.push({ resolve, reject }));
     batch.ops.push(op);
     // A crash ends its batch, so the operations after it reach the new incarnation.
-    if (op.kind === 'crash' || batch.ops.length >= maxBatchSize) this.flushBucket(bucket, batch);
+    if (op.kind === 'crash' || batch.ops.length >= maxBatchSize) batch.closed = true;
+    if (!queue.inFlight) this.sendNext(bucket, queue);
     return result;
   }
 
-  /** Sends everything queued now. */
-  flushAll(): void {
-    this.flushScheduled = false;
-    for (const [bucket, batch] of this.pending) this.flushBucket(bucket, batch);
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flushAll());
-  }
-
-  private flushBucket(bucket: string, batch: Pending): void {
-    this.pending.delete(bucket);
+  private sendNext(bucket: string, queue: BucketQueue): void {
+    const batch = queue.waiting.shift();
+    if (!batch) {
+      queue.inFlight = false;
+      this.queues.delete(bucket);
+      return;
+    }
+    queue.inFlight = true;
     this.send(bucket, batch.ops).then(
-      (outcomes) => settleEach(batch, outcomes),
-      (error: unknown) => rejectAll(batch, error instanceof KvError ? error : new KvError('INTERNAL', String(error))),
+      (outcomes) => {
+        settleEach(batch, outcomes);
+        this.sendNext(bucket, queue);
+      },
+      (error: unknown) => {
+        rejectAll(batch, error instanceof KvError ? error : new KvError('INTERNAL', String(error)));
+        this.sendNext(bucket, queue);
+      },
     );
   }
 }
 
-function settleEach(batch: Pending, outcomes: Outcome[]): void {
+/** Settles each call of a batch with its outcome. */
+export function settleEach(batch: { settlers: Settler[] }, outcomes: Outcome[]): void {
   batch.settlers.forEach((settler, index) => {
     const outcome = outcomes[index];
     if (outcome?.ok) settler.resolve(outcome.value);
@@ -67,6 +86,7 @@ function settleEach(batch: Pending, outcomes: Outcome[]): void {
   });
 }
 
-function rejectAll(batch: Pending, error: KvError): void {
+/** Rejects every call of a batch with one error. */
+export function rejectAll(batch: { settlers: Settler[] }, error: KvError): void {
   for (const settler of batch.settlers) settler.reject(error);
 }

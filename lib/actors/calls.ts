@@ -19,34 +19,36 @@ export class Calls {
    * Rejects with the answer's error, with TIMEOUT after `timeoutMs`, or with
    * `whenGone` if the target actor no longer exists.
    */
-  async ask<Msg, T>(
+  ask<Msg, T>(
     target: Ref<Msg>,
     build: (replyTo: Ref<Outcome<T>>) => Msg,
     describeTarget: string,
     whenGone: () => KvError,
   ): Promise<T> {
     let replyTo: Ref<Outcome<T>> | undefined;
-    let answer: Outcome<T>;
-    try {
-      answer = await query(
-        target,
-        (temporary: Ref<Outcome<T>>) => {
-          replyTo = temporary;
-          this.open.add(temporary);
-          return build(temporary);
-        },
-        this.timeoutMs,
-      );
-    } catch (thrown) {
-      if (thrown instanceof Error && thrown.message === nactTimeoutMessage) {
-        throw new KvError('TIMEOUT', `${describeTarget} did not answer within ${this.timeoutMs} ms (see callTimeoutMs)`);
-      }
-      throw whenGone();
-    } finally {
-      if (replyTo) this.open.delete(replyTo);
-    }
-    if (!answer.ok) throw KvError.fromData(answer.error);
-    return answer.value;
+    const answered = query(
+      target,
+      (temporary: Ref<Outcome<T>>) => {
+        replyTo = temporary;
+        this.open.add(temporary);
+        return build(temporary);
+      },
+      this.timeoutMs,
+    );
+    return answered.then(
+      (answer: Outcome<T>) => {
+        if (replyTo) this.open.delete(replyTo);
+        if (!answer.ok) throw KvError.fromData(answer.error);
+        return answer.value;
+      },
+      (thrown: unknown) => {
+        if (replyTo) this.open.delete(replyTo);
+        if (thrown instanceof Error && thrown.message === nactTimeoutMessage) {
+          throw new KvError('TIMEOUT', `${describeTarget} did not answer within ${this.timeoutMs} ms (see callTimeoutMs)`);
+        }
+        throw whenGone();
+      },
+    );
   }
 
   /** Answers every call still waiting with `error`. */

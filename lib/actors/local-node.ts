@@ -113,7 +113,6 @@ export class LocalNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.batcher.flushAll();
     for (const record of this.directory.values()) if (record.ref) stop(record.ref);
     for (const supervisor of this.supervisors) stop(supervisor.ref);
     stop(this.registry);
