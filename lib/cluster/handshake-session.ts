@@ -44,49 +44,68 @@ const tooMuch = (): HandshakeFailed => new HandshakeFailed(`more than ${hs.hands
 
 /** Drives `steps` over `socket`, frame by frame; `peer()` names the peer once a step learnt it. */
 function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string): Promise<Established> {
-  return new Promise((resolve, reject) => {
-    const decoder = new FrameDecoder(hs.handshakeByteLimit);
-    const early: Buffer[] = [];
-    let consumed = 0;
-    let done = false;
-    const onFrame = (body: Buffer): void => {
-      if (done) return void early.push(body);
-      consumed += body.length + 4;
-      if (consumed > hs.handshakeByteLimit) throw tooMuch();
-      done = steps.shift()!(body);
-      if (done) decoder.maxBody = settings.maxFrameBytes;
-    };
-    const onData = (chunk: Buffer): void => {
-      try {
-        decoder.push(chunk, onFrame);
-        if (!done && consumed + decoder.pending > hs.handshakeByteLimit) throw tooMuch();
-      } catch (error) {
-        return fail(error);
-      }
-      if (!done) return;
-      cleanup();
-      socket.pause();
-      resolve({ socket, peer: peer(), decoder, early });
-    };
-    const fail = (error: unknown): void => {
-      cleanup();
-      const failure = error instanceof HandshakeFailed ? error : new HandshakeFailed(String(error));
-      // A duplicate was told so in a verdict: let that reach the peer before the close.
-      if (failure.duplicate) socket.end();
-      else socket.destroy();
-      reject(failure);
-    };
-    const onClose = (): void => fail(new HandshakeFailed('the connection closed during the handshake'));
-    const onError = (error: Error): void => fail(new HandshakeFailed(error.message));
-    const timer = setTimeout(() => fail(new HandshakeFailed(`no handshake within ${settings.timeoutMs} ms`)), settings.timeoutMs);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      socket.off('data', onData).off('close', onClose).off('error', onError);
-    };
+  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject));
+}
+
+/** One handshake in progress: its byte budget, its timer and its listeners. */
+class HandshakeRun {
+  private readonly decoder = new FrameDecoder(hs.handshakeByteLimit);
+  private readonly early: Buffer[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private consumed = 0;
+  private done = false;
+  private readonly onData = (chunk: Buffer): void => this.data(chunk);
+  private readonly onClose = (): void => this.fail(new HandshakeFailed('the connection closed during the handshake'));
+  private readonly onError = (error: Error): void => this.fail(new HandshakeFailed(error.message));
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly settings: HandshakeSettings,
+    private readonly steps: Step[],
+    private readonly peer: () => string,
+    private readonly resolve: (established: Established) => void,
+    private readonly reject: (error: HandshakeFailed) => void,
+  ) {
+    this.timer = setTimeout(() => this.fail(new HandshakeFailed(`no handshake within ${settings.timeoutMs} ms`)), settings.timeoutMs);
     // A socket error with no listener ends the process: this one stays for the socket's life.
     socket.on('error', ignore);
-    socket.on('data', onData).on('close', onClose).on('error', onError);
-  });
+    socket.on('data', this.onData).on('close', this.onClose).on('error', this.onError);
+  }
+
+  private data(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (body) => this.frame(body));
+      if (!this.done && this.consumed + this.decoder.pending > hs.handshakeByteLimit) throw tooMuch();
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (!this.done) return;
+    this.cleanup();
+    this.socket.pause();
+    this.resolve({ socket: this.socket, peer: this.peer(), decoder: this.decoder, early: this.early });
+  }
+
+  private frame(body: Buffer): void {
+    if (this.done) return void this.early.push(body);
+    this.consumed += body.length + 4;
+    if (this.consumed > hs.handshakeByteLimit) throw tooMuch();
+    this.done = this.steps.shift()!(body);
+    if (this.done) this.decoder.maxBody = this.settings.maxFrameBytes;
+  }
+
+  private fail(error: unknown): void {
+    this.cleanup();
+    const failure = error instanceof HandshakeFailed ? error : new HandshakeFailed(String(error));
+    // A duplicate was told so in a verdict: let that reach the peer before the close.
+    if (failure.duplicate) this.socket.end();
+    else this.socket.destroy();
+    this.reject(failure);
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.timer);
+    this.socket.off('data', this.onData).off('close', this.onClose).off('error', this.onError);
+  }
 }
 
 const ignore = (): void => {};
