@@ -2,6 +2,7 @@
 // any bucket (the seeds' "routes requests across nodes"), cluster-wide views,
 // a node that goes away and comes back, and crashes of remote buckets.
 
+import { createServer } from 'node:net';
 import { createStore, KvError, type Store } from '../lib';
 import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
 
@@ -157,6 +158,38 @@ describe('three nodes, rendezvous hashing', () => {
     expect(placed.flat().sort()).toEqual([...names].sort());
     for (const store of nodes.values()) expect(await store.buckets()).toEqual([...names].sort());
     for (const name of names) expect(await nodes.get('n2')!.has(name, 'n3')).toBe(true);
+  });
+});
+
+describe('two nodes that dial each other at the same moment', () => {
+  /** Two free loopback ports, so each node can be told the other's address before either starts. */
+  async function freePorts(): Promise<[number, number]> {
+    const servers = [createServer(), createServer()];
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    const ports = servers.map((server) => (server.address() as { port: number }).port) as [number, number];
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    return ports;
+  }
+
+  test.each(Array.from({ length: 10 }, (_, round) => [round]))('keep exactly one connection (round %i)', async () => {
+    const [fooPort, barPort] = await freePorts();
+    const logger = recordingLogger();
+    const start = (node: string, listen: number, peer: string, port: number) =>
+      createStore({ node, logger, cluster: { secret, listen, peers: { [peer]: `127.0.0.1:${port}` }, routes: ['a-m=foo', 'n-z=bar'] } });
+    const [foo, bar] = await Promise.all([start('foo', fooPort, 'bar', barPort), start('bar', barPort, 'foo', fooPort)]);
+    try {
+      await waitUntil(() => foo.clusterStatus()!.peers.bar === 'up' && bar.clusterStatus()!.peers.foo === 'up', 3000, 'both to connect');
+      await foo.create('shopping');
+      await bar.create('apples');
+      await Promise.all([foo.put('shopping', 'k', 'v'), bar.put('apples', 'k', 'v')]);
+      expect(await bar.get('shopping', 'k')).toBe('v');
+      expect(await foo.get('apples', 'k')).toBe('v');
+      const events = logger.lines.filter((line) => / cluster peer (connected|disconnected) /.test(line));
+      expect(events).toHaveLength(2);
+      expect(events.filter((line) => line.includes(' cluster peer connected '))).toHaveLength(2);
+    } finally {
+      await Promise.all([foo.stop(), bar.stop()]);
+    }
   });
 });
 

@@ -116,6 +116,17 @@ describe('rendezvous hashing', () => {
     );
   });
 
+  test('removing a node moves only the buckets it had', () => {
+    fc.assert(
+      fc.property(nodeNames.filter((nodes) => nodes.length >= 2), fc.nat(), bucketNames, (nodes, pick, buckets) => {
+        const removed = nodes[pick % nodes.length]!;
+        const before = rendezvousRouter(nodes);
+        const after = rendezvousRouter(nodes.filter((node) => node !== removed));
+        return buckets.every((bucket) => before(bucket) === removed || after(bucket) === before(bucket));
+      }),
+    );
+  });
+
   test('is stable: these placements never change between releases', () => {
     const router = rendezvousRouter(['foo', 'bar', 'baz']);
     const placements = Object.fromEntries(['shopping', 'awesome-list', 'milk', 'a', 'z'].map((bucket) => [bucket, router(bucket)]));
