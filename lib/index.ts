@@ -9,3 +9,5 @@ export { defaultStoreOptions, type StoreOptions, type SupervisionOptions, type L
 export type { NodeTree, BucketInfo } from './actors/tree';
 export type { Storage, BucketTable } from './storage/storage';
 export { MemoryStorage } from './storage/memory';
+export { startServer, type KvServer } from './server/server';
+export { defaultServerOptions, type ServerOptions } from './server/options';

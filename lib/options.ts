@@ -79,12 +79,14 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
   return resolved;
 }
 
-function requirePositiveInteger(name: string, value: number, zeroAllowed = false): void {
+/** Throws a BAD_REQUEST KvError naming the option unless `value` is a positive (or, if allowed, zero) integer. */
+export function requirePositiveInteger(name: string, value: number, zeroAllowed = false): void {
   if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
     throw new KvError('BAD_REQUEST', `option \`${name}\` must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   }
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** A copy without the fields set to undefined, so they do not override defaults. */
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,0 +1,111 @@
+// The actor-kv command as users run it: a child process (node dist/cli.js).
+
+import { LineClient } from './server-helpers';
+import { CliProcess } from './server-process';
+
+const processes: CliProcess[] = [];
+const clients: LineClient[] = [];
+
+function cli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const started = CliProcess.start(args, env);
+  processes.push(started);
+  return started;
+}
+
+async function connect(port: number): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const started of processes.splice(0)) {
+    started.kill('SIGKILL');
+    await started.exited;
+  }
+});
+
+test('--help documents every flag on stdout and exits 0', async () => {
+  const help = cli(['--help']);
+  expect(await help.exited).toEqual({ code: 0, signal: null });
+  for (const flag of ['--port', '--host', '--node', '--max-line-bytes', '--max-connections', '--idle-timeout-ms', '--log-level', '--help']) {
+    expect(help.stdout).toContain(flag);
+  }
+  expect(help.stdout).toContain('ACTOR_KV_PORT');
+  expect(help.stderr).toBe('');
+});
+
+test('an unknown flag prints the usage to stderr and exits 2', async () => {
+  const bad = cli(['--bogus']);
+  expect(await bad.exited).toEqual({ code: 2, signal: null });
+  expect(bad.stderr).toContain("actor-kv: Unknown option '--bogus'");
+  expect(bad.stderr).toContain('Usage: actor-kv');
+  expect(bad.stdout).toBe('');
+});
+
+test('a bad value in the environment names the variable and exits 2', async () => {
+  const bad = cli([], { ACTOR_KV_PORT: 'http' });
+  expect(await bad.exited).toEqual({ code: 2, signal: null });
+  expect(bad.stderr).toContain('ACTOR_KV_PORT: "http" is not a whole number');
+});
+
+test('--port 0 prints the bound port and answers the seeds\' session over TCP', async () => {
+  const node = cli(['--port', '0', '--node', 'foo']);
+  const port = await node.port();
+  expect(port).toBeGreaterThan(0);
+  expect(node.stdout).toBe(`Accepting connections on port ${port}\n`);
+  const telnet = await connect(port);
+  telnet.write('CREATE shopping\r\nPUT shopping eggs 6\r\nPUT shopping milk 1\r\nGET shopping eggs\r\nDELETE shopping eggs\r\nGET shopping eggs\r\n');
+  expect(await telnet.lines(8)).toEqual(['OK', 'OK', 'OK', '6', 'OK', 'OK', '', 'OK']);
+  // Logs are pino JSON lines on stderr.
+  expect(JSON.parse(node.stderr.split('\n')[0]!)).toMatchObject({ msg: 'accepting connections', node: 'foo', port });
+});
+
+test('flags reach the server: --max-line-bytes from the environment', async () => {
+  const node = cli(['--port', '0'], { ACTOR_KV_MAX_LINE_BYTES: '10' });
+  const client = await connect(await node.port());
+  client.write('CREATE abcdefghij\r\n');
+  expect(await client.rest()).toBe('ERROR line too long\r\n');
+});
+
+test('a port in use: a clear message and exit 1', async () => {
+  const first = cli(['--port', '0']);
+  const port = await first.port();
+  const second = cli(['--port', String(port)]);
+  expect(await second.exited).toEqual({ code: 1, signal: null });
+  expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+});
+
+test('SIGTERM with clients connected and requests in flight: answers what it received, exits 0', async () => {
+  const node = cli(['--port', '0']);
+  const port = await node.port();
+  const idle = await connect(port);
+  const busy = await connect(port);
+  busy.write('CREATE b\r\n');
+  expect(await busy.lines(1)).toEqual(['OK']);
+  busy.write(Array.from({ length: 20_000 }, (_, i) => `PUT b k${i} ${i}\r\n`).join(''));
+  await busy.nextLine();
+  const signalledAt = Date.now();
+  node.kill('SIGTERM');
+  // Every reply it sends is whole and right (OK), then the connection closes.
+  expect((await busy.rest()).split('\r\n').every((line) => line === 'OK' || line === '')).toBe(true);
+  await idle.closed;
+  expect(await node.exited).toEqual({ code: 0, signal: null });
+  expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  expect(node.stderr).toContain('"msg":"stopped"');
+});
+
+test('a second signal during shutdown forces exit 1', async () => {
+  const node = cli(['--port', '0']);
+  const port = await node.port();
+  // A client that never reads does not answer the server's FIN, so shutdown
+  // waits for it (up to closeTimeoutMs): time for a second signal.
+  const stuck = await connect(port);
+  stuck.socket.pause();
+  node.kill('SIGINT');
+  await node.logged('shutting down');
+  node.kill('SIGINT');
+  expect(await node.exited).toEqual({ code: 1, signal: null });
+  expect(node.stderr).toContain('"msg":"forced exit"');
+});

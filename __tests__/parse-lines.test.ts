@@ -1,0 +1,75 @@
+// Framing: how the byte stream is cut into lines, whatever the chunk boundaries.
+
+import fc from 'fast-check';
+import { LineReader, type LineSink } from '../lib/server/line-reader';
+
+type Event = string | { invalid: true };
+
+function feed(chunks: Array<Buffer | string>, maxLineBytes = 16): { events: Event[]; result: number | 'too-long'; pending: number } {
+  const reader = new LineReader(maxLineBytes);
+  const events: Event[] = [];
+  const sink: LineSink = { line: (text) => events.push(text), invalidLine: () => events.push({ invalid: true }) };
+  let result: number | 'too-long' = 0;
+  for (const chunk of chunks) {
+    result = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, sink);
+    if (result === 'too-long') break;
+  }
+  return { events, result, pending: reader.pending };
+}
+
+describe('the line reader', () => {
+  const cases: Array<[string, Array<Buffer | string>, Event[], number]> = [
+    ['CRLF and bare LF both end a line', ['a\r\nb\nc\r\n'], ['a', 'b', 'c'], 0],
+    ['a line split across chunks', ['CRE', 'ATE x', '\r', '\n'], ['CREATE x'], 0],
+    ['a partial line is held', ['GET a b\r\nPUT'], ['GET a b'], 3],
+    ['an empty line is a line', ['\r\n\n'], ['', ''], 0],
+    ['a CR inside a line is kept for the parser', ['a\rb\n'], ['a\rb'], 0],
+    ['valid UTF-8, split inside a character', [Buffer.from([0x63, 0x6c, 0xc3]), Buffer.from([0xa9, 0x0a])], ['clé'], 0],
+    ['a literal U+FFFD is valid', ['\uFFFD\n'], ['\uFFFD'], 0],
+    ['invalid UTF-8 is reported, not replaced', [Buffer.from([0x61, 0xff, 0x0a, 0x62, 0x0a])], [{ invalid: true }, 'b'], 0],
+    ['a lone surrogate encoding is invalid', [Buffer.from([0xed, 0xa0, 0x80, 0x0a])], [{ invalid: true }], 0],
+    ['exactly the limit is accepted', ['x'.repeat(16) + '\r\n'], ['x'.repeat(16)], 0],
+    ['exactly the limit, CR held apart from its LF', ['x'.repeat(16) + '\r', '\n'], ['x'.repeat(16)], 0],
+  ];
+  test.each(cases)('%s', (_name, chunks, events, pending) => {
+    const fed = feed(chunks);
+    expect(fed.events).toEqual(events);
+    expect(fed.pending).toBe(pending);
+    expect(fed.result).not.toBe('too-long');
+  });
+
+  const tooLong: Array<[string, string[]]> = [
+    ['a complete line one byte over', ['x'.repeat(17) + '\n']],
+    ['a partial line past the limit in one chunk', ['x'.repeat(18)]],
+    ['a partial line growing past the limit', ['x'.repeat(10), 'x'.repeat(10)]],
+    ['a line completed past the limit', ['x'.repeat(10), 'x'.repeat(7) + '\n']],
+  ];
+  test.each(tooLong)('too long: %s', (_name, chunks) => {
+    const fed = feed(chunks);
+    expect(fed.result).toBe('too-long');
+    expect(fed.pending).toBe(0);
+  });
+
+  test('never holds more than the limit plus one byte', () => {
+    const reader = new LineReader(1024);
+    const sink: LineSink = { line: () => {}, invalidLine: () => {} };
+    let result: number | 'too-long' = 0;
+    for (let i = 0; i < 100 && result !== 'too-long'; i++) {
+      result = reader.push(Buffer.alloc(100, 0x78), sink);
+      expect(reader.pending).toBeLessThanOrEqual(1025);
+    }
+    expect(result).toBe('too-long');
+  });
+
+  test('any way of cutting the stream into chunks gives the same lines', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z é]{0,12}$/), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }), (lines, cuts) => {
+        const bytes = Buffer.from(lines.map((line, i) => line + (i % 2 ? '\n' : '\r\n')).join(''));
+        const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((start, i, all) => bytes.subarray(start, all[i + 1] ?? bytes.length));
+        expect(feed(chunks, 64).events).toEqual(lines);
+      }),
+      { seed: 4040 },
+    );
+  });
+});

@@ -1,0 +1,175 @@
+// Test helpers for the text server: a line-oriented client over a real socket
+// (as the guide's tests use :gen_tcp with packet: :line) and a logger that
+// records events so tests can await them instead of sleeping.
+
+import net from 'node:net';
+import type { Logger } from '../lib';
+
+/** How long a test waits for a line or an event before it fails (no sleeps: a deadline). */
+export const deadlineMs = 5000;
+
+export class LineClient {
+  /** Complete lines received and not yet taken (terminators included), from `head`. */
+  private received: string[] = [];
+  private head = 0;
+  private partial = '';
+  private waiters: Array<() => void> = [];
+  /** Set once the server closed the connection (or it failed). */
+  ended = false;
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (data: string) => {
+      const pieces = (this.partial + data).split(/(?<=\n)/);
+      this.partial = pieces[pieces.length - 1]!.endsWith('\n') ? '' : pieces.pop()!;
+      for (const line of pieces) this.received.push(line);
+      this.wake();
+    });
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(new LineClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(data: string | Buffer): boolean {
+    return this.socket.write(data);
+  }
+
+  /** The next line, terminator included (`:gen_tcp.recv` with `packet: :line`). */
+  async nextLine(): Promise<string> {
+    await this.until(() => this.available() > 0, 'a line');
+    return this.received[this.head++]!;
+  }
+
+  /** The guide's send_and_recv: sends `command` (if any), then reads one line. */
+  async sendAndRecv(command: string): Promise<string> {
+    if (command !== '') this.write(command);
+    return this.nextLine();
+  }
+
+  /** The next `count` lines, without terminators. */
+  async lines(count: number): Promise<string[]> {
+    await this.until(() => this.available() >= count, `${count} lines`);
+    const lines = this.received.slice(this.head, this.head + count).map((line) => line.replace(/\r?\n$/, ''));
+    this.head += count;
+    return lines;
+  }
+
+  /** Everything received until the server closes the connection. */
+  async rest(): Promise<string> {
+    await this.until(() => this.ended, 'the server to close the connection');
+    const rest = this.received.slice(this.head).join('') + this.partial;
+    this.received = [];
+    this.head = 0;
+    this.partial = '';
+    return rest;
+  }
+
+  private available(): number {
+    return this.received.length - this.head;
+  }
+
+  private sample(): string {
+    return JSON.stringify((this.received.slice(this.head, this.head + 5).join('') + this.partial).slice(0, 200));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  private until(ready: () => boolean, what: string): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${deadlineMs} ms; received so far: ${this.sample()}`)), deadlineMs);
+      const check = () => {
+        if (ready()) {
+          clearTimeout(timer);
+          resolve();
+        } else if (this.ended) {
+          clearTimeout(timer);
+          reject(new Error(`connection closed while waiting for ${what}; received: ${this.sample()}`));
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+}
+
+export interface LoggedEvent {
+  level: 'info' | 'warn' | 'error';
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/** A Logger that keeps every event and lets a test await one. */
+export class RecordingLogger implements Logger {
+  readonly events: LoggedEvent[] = [];
+  private waiters: Array<() => void> = [];
+
+  info(event: string, fields: Record<string, unknown> = {}): void {
+    this.record({ level: 'info', event, fields });
+  }
+  warn(event: string, fields: Record<string, unknown> = {}): void {
+    this.record({ level: 'warn', event, fields });
+  }
+  error(event: string, fields: Record<string, unknown> = {}): void {
+    this.record({ level: 'error', event, fields });
+  }
+
+  /** Resolves with the `nth` (1-based) event of that name, now or when it comes. */
+  waitFor(event: string, nth = 1): Promise<LoggedEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${event} event within ${deadlineMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`)), deadlineMs);
+      const check = () => {
+        const found = this.events.filter((e) => e.event === event)[nth - 1];
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  private record(entry: LoggedEvent): void {
+    this.events.push(entry);
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+}
+
+/** Resolves once `ready()` holds, checking every few milliseconds; fails at the deadline. */
+export async function eventually(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`not true within ${deadlineMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A small seeded PRNG (mulberry32), so a failing random test can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

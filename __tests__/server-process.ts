@@ -1,0 +1,77 @@
+// Test helper: the actor-kv command as a child process (node dist/cli.js),
+// with its output captured and its port read from the line it prints.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { deadlineMs } from './server-helpers';
+
+export const cliPath = path.join(__dirname, '..', 'dist', 'cli.js');
+
+export class CliProcess {
+  stdout = '';
+  /** Set once the process has exited and its output is all read. */
+  closed = false;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8').on('data', (data: string) => {
+      this.stdout += data;
+      this.wake();
+    });
+    child.stderr.setEncoding('utf8').on('data', (data: string) => {
+      this.stderr += data;
+      this.wake();
+    });
+    // 'close', not 'exit': by then every byte it wrote to stdout and stderr has been read.
+    this.exited = new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        this.closed = true;
+        this.wake();
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  /** Starts `node dist/cli.js ...args` with `env` added to this process's environment. */
+  static start(args: string[], env: Record<string, string> = {}): CliProcess {
+    return new CliProcess(spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } }));
+  }
+
+  /** Waits for `Accepting connections on port N` and returns N. */
+  async port(): Promise<number> {
+    await this.until(() => /Accepting connections on port \d+\n/.test(this.stdout), 'the "Accepting connections" line');
+    return Number(/Accepting connections on port (\d+)/.exec(this.stdout)![1]);
+  }
+
+  /** Waits until stderr holds a log line whose msg is `event`. */
+  async logged(event: string): Promise<void> {
+    await this.until(() => this.stderr.includes(`"msg":"${event}"`), `the log event ${event}`);
+  }
+
+  /** Sends `signal` unless the process is gone. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  private until(ready: () => boolean, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${deadlineMs} ms; stdout: ${this.stdout}; stderr: ${this.stderr}`)), deadlineMs);
+      const check = () => {
+        if (ready()) {
+          clearTimeout(timer);
+          resolve();
+        } else if (this.closed) {
+          clearTimeout(timer);
+          reject(new Error(`the process exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}; stdout: ${this.stdout}; stderr: ${this.stderr}`));
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+}

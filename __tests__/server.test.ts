@@ -1,0 +1,210 @@
+// The text server over real sockets: the Elixir guide's server test line for
+// line, the seeds' telnet session, pipelining, many clients, and errors that
+// keep the connection open.
+
+import { createStore, startServer, type KvServer, type Store } from '../lib';
+import { eventually, LineClient, seededRandom } from './server-helpers';
+
+let store: Store;
+let server: KvServer;
+const clients: LineClient[] = [];
+
+async function connect(): Promise<LineClient> {
+  const client = await LineClient.connect(server.port);
+  clients.push(client);
+  return client;
+}
+
+beforeEach(async () => {
+  store = await createStore();
+  server = await startServer(store, { port: 0 });
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await server.close();
+  await store.stop();
+});
+
+test('server interaction (the guide, line for line)', async () => {
+  const socket = await connect();
+  expect(await socket.sendAndRecv('UNKNOWN shopping\r\n')).toBe('UNKNOWN COMMAND\r\n');
+  expect(await socket.sendAndRecv('GET shopping eggs\r\n')).toBe('NOT FOUND\r\n');
+  expect(await socket.sendAndRecv('CREATE shopping\r\n')).toBe('OK\r\n');
+  expect(await socket.sendAndRecv('PUT shopping eggs 3\r\n')).toBe('OK\r\n');
+  // GET returns two lines
+  expect(await socket.sendAndRecv('GET shopping eggs\r\n')).toBe('3\r\n');
+  expect(await socket.sendAndRecv('')).toBe('OK\r\n');
+  expect(await socket.sendAndRecv('DELETE shopping eggs\r\n')).toBe('OK\r\n');
+  // GET returns two lines
+  expect(await socket.sendAndRecv('GET shopping eggs\r\n')).toBe('\r\n');
+  expect(await socket.sendAndRecv('')).toBe('OK\r\n');
+});
+
+test('answers the telnet session of the seeds, byte for byte', async () => {
+  const telnet = await connect();
+  // telnet sends CRLF; each request is typed after the previous reply.
+  const session: Array<[string, string]> = [
+    ['CREATE shopping', 'OK\r\n'],
+    ['PUT shopping eggs 6', 'OK\r\n'],
+    ['PUT shopping milk 1', 'OK\r\n'],
+    ['GET shopping eggs', '6\r\nOK\r\n'],
+    ['DELETE shopping eggs', 'OK\r\n'],
+    ['GET shopping eggs', '\r\nOK\r\n'],
+  ];
+  for (const [request, reply] of session) {
+    telnet.write(`${request}\r\n`);
+    const lines = await telnet.lines(reply.split('\r\n').length - 1);
+    expect(lines.map((line) => `${line}\r\n`).join('')).toBe(reply);
+  }
+});
+
+test('accepts a bare LF and any whitespace between words', async () => {
+  const client = await connect();
+  client.write('CREATE  shopping  \n\tPUT shopping\t milk  1\nGET shopping milk\r\n');
+  expect(await client.lines(4)).toEqual(['OK', 'OK', '1', 'OK']);
+});
+
+test('answers 10,000 pipelined mixed commands sent in one write, in order and correct', async () => {
+  const seed = Date.now() % 100000;
+  const random = seededRandom(seed);
+  const buckets = Array.from({ length: 10 }, (_, i) => `bucket${i}`);
+  const model = new Map<string, string>();
+  const requests: string[] = [];
+  const expected: string[] = [];
+  for (const bucket of buckets) {
+    requests.push(`CREATE ${bucket}`);
+    expected.push('OK');
+  }
+  while (requests.length < 10_000) {
+    const bucket = buckets[Math.floor(random() * buckets.length)]!;
+    const key = `k${Math.floor(random() * 50)}`;
+    const roll = random();
+    if (roll < 0.45) {
+      const value = `v${Math.floor(random() * 1e6)}`;
+      model.set(`${bucket}/${key}`, value);
+      requests.push(`PUT ${bucket} ${key} ${value}`);
+      expected.push('OK');
+    } else if (roll < 0.85) {
+      requests.push(`GET ${bucket} ${key}`);
+      expected.push(model.get(`${bucket}/${key}`) ?? '', 'OK');
+    } else if (roll < 0.95) {
+      model.delete(`${bucket}/${key}`);
+      requests.push(`DELETE ${bucket} ${key}`);
+      expected.push('OK');
+    } else {
+      requests.push(roll < 0.975 ? `GET nowhere ${key}` : `FROB ${bucket}`);
+      expected.push(roll < 0.975 ? 'NOT FOUND' : 'UNKNOWN COMMAND');
+    }
+  }
+  const client = await connect();
+  client.write(requests.map((request) => `${request}\r\n`).join(''));
+  const replies = await client.lines(expected.length);
+  if (JSON.stringify(replies) !== JSON.stringify(expected)) console.error(`pipelining test failed with seed ${seed}`);
+  expect(replies).toEqual(expected);
+});
+
+test('200 concurrent clients, each on its own bucket, all get their own answers', async () => {
+  const many = await Promise.all(Array.from({ length: 200 }, () => connect()));
+  await eventually(() => server.connections === 200, 'the server counts 200 connections');
+  await Promise.all(
+    many.map(async (client, i) => {
+      client.write(`CREATE c${i}\r\n`);
+      expect(await client.lines(1)).toEqual(['OK']);
+      for (let round = 0; round < 5; round++) {
+        client.write(`PUT c${i} key ${i}-${round}\r\nGET c${i} key\r\n`);
+        expect(await client.lines(3)).toEqual(['OK', `${i}-${round}`, 'OK']);
+      }
+    }),
+  );
+  expect(await store.buckets()).toHaveLength(200);
+});
+
+test('a client that half-closes after its requests still gets every reply', async () => {
+  const client = await connect();
+  client.socket.end('CREATE a\r\nPUT a k v\r\nGET a k\r\n');
+  expect(await client.rest()).toBe('OK\r\nOK\r\nv\r\nOK\r\n');
+});
+
+test('values are UTF-8 text, stored and returned byte for byte', async () => {
+  const client = await connect();
+  client.write('CREATE ünïcode\r\nPUT ünïcode clé ✓€𝄞\r\nGET ünïcode clé\r\n');
+  expect(await client.lines(4)).toEqual(['OK', 'OK', '✓€𝄞', 'OK']);
+  expect(await store.get('ünïcode', 'clé')).toBe('✓€𝄞');
+});
+
+test('a request that is not valid UTF-8 gets an ERROR and the connection stays open', async () => {
+  const client = await connect();
+  client.write('CREATE b\r\n');
+  client.write(Buffer.concat([Buffer.from('PUT b k '), Buffer.from([0xc3, 0x28]), Buffer.from('\r\nGET b k\r\n')]));
+  expect(await client.lines(4)).toEqual(['OK', 'ERROR request is not valid UTF-8', '', 'OK']);
+});
+
+test('where the guide crashed the connection, an ERROR line, and the connection stays open', async () => {
+  const client = await connect();
+  client.write('CREATE b\r\nPUT b k 1\r\n');
+  expect(await client.lines(2)).toEqual(['OK', 'OK']);
+  // Past the restart intensity (3 in 5 s) the bucket is failed.
+  for (let i = 0; i < 4; i++) await store.crashBucket('b');
+  client.write('GET b k\r\n');
+  expect(await client.nextLine()).toMatch(/^ERROR bucket b failed: .*\r\n$/);
+  client.write('GET b\x01 k\r\nCREATE b\r\nGET b k\r\n');
+  expect(await client.lines(4)).toEqual([expect.stringMatching(/^ERROR bucket name .* must be non-empty, without whitespace or control characters$/), 'OK', '1', 'OK']);
+});
+
+test('a value with a line break (put through the library) is refused on the wire, not torn', async () => {
+  await store.create('b');
+  await store.put('b', 'k', 'two\r\nlines');
+  const client = await connect();
+  client.write('GET b k\r\nPUT b k one\r\nGET b k\r\n');
+  expect(await client.lines(4)).toEqual(['ERROR the value holds a line break, which the text protocol cannot carry', 'OK', 'one', 'OK']);
+});
+
+test('a bucket crashing during a pipeline: each reply is right or ERROR, none hangs, the connection stays open', async () => {
+  const client = await connect();
+  client.write('CREATE b\r\n');
+  expect(await client.lines(1)).toEqual(['OK']);
+  const piece = (from: number) => Array.from({ length: 500 }, (_, i) => `PUT b k${from + i} v${from + i}\r\nGET b k${from + i}\r\n`).join('');
+  client.write(piece(0));
+  // Crash it four times while the pieces stream in: three restarts, then failed.
+  await client.lines(1).then((first) => expect(first).toEqual(['OK']));
+  const crashes = (async () => {
+    for (let i = 0; i < 4; i++) await store.crashBucket('b');
+  })();
+  for (let n = 1; n < 5; n++) client.write(piece(n * 500));
+  await crashes;
+  client.write(piece(2500));
+  // Read reply by reply: PUT -> OK | ERROR; GET -> its value then OK, or one ERROR line.
+  let errors = 0;
+  for (let i = 0; i < 3000; i++) {
+    const put = i === 0 ? 'OK' : (await client.nextLine()).trimEnd();
+    expect(put === 'OK' || put.startsWith('ERROR ')).toBe(true);
+    const get = (await client.nextLine()).trimEnd();
+    if (get.startsWith('ERROR ')) {
+      errors++;
+      continue;
+    }
+    // A GET sees its PUT's value, or nothing if that PUT failed.
+    expect(get).toBe(put === 'OK' ? `v${i}` : '');
+    expect(await client.nextLine()).toBe('OK\r\n');
+  }
+  expect(errors).toBeGreaterThanOrEqual(500); // at least the last piece, sent after the bucket failed
+  client.write('CREATE b\r\nGET b k0\r\n');
+  expect(await client.lines(3)).toEqual(['OK', 'v0', 'OK']);
+});
+
+test('close() answers every request it received before it closes the connection', async () => {
+  const client = await connect();
+  client.write('CREATE b\r\n');
+  expect(await client.lines(1)).toEqual(['OK']);
+  client.write(Array.from({ length: 20_000 }, (_, i) => `PUT b k${i} ${i}\r\n`).join(''));
+  await client.nextLine();
+  await server.close();
+  const rest = (await client.rest()).split('\r\n').filter((line) => line !== '');
+  expect(rest.every((line) => line === 'OK')).toBe(true);
+  // Every PUT the server ran (received) was answered: applied writes = OK replies.
+  const answered = 1 + rest.length;
+  const bucket = (await store.tree()).buckets.find((info) => info.name === 'b')!;
+  expect(bucket.keys).toBe(answered);
+  expect(server.connections).toBe(0);
+});

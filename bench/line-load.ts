@@ -1,0 +1,88 @@
+// The load generator of bench/server.ts: closed loops of pipelined request
+// batches over real sockets, and a reply counter that works for any server
+// whose every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN.
+
+import net from 'node:net';
+
+/** Counts reply ends: every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN; values start with `v`. */
+export class ReplyCounter {
+  private atLineStart = true;
+  errors = 0;
+
+  count(chunk: Buffer): number {
+    let ends = 0;
+    for (let start = 0; start < chunk.length; ) {
+      if (this.atLineStart) ends += this.isEnd(chunk[start]!);
+      const newline = chunk.indexOf(10, start);
+      if (newline === -1) {
+        this.atLineStart = false;
+        break;
+      }
+      this.atLineStart = true;
+      start = newline + 1;
+    }
+    return ends;
+  }
+
+  private isEnd(byte: number): number {
+    if (byte === 69 || byte === 85) this.errors++; // E, U
+    return byte === 79 || byte === 78 || byte === 69 || byte === 85 ? 1 : 0; // O, N, E, U
+  }
+}
+
+/** Creates the buckets and every key, so GETs find values. */
+export async function populate(port: number, buckets: number, keysPerBucket: number): Promise<void> {
+  const lines: string[] = [];
+  for (let b = 0; b < buckets; b++) {
+    lines.push(`CREATE bench${b}\r\n`);
+    for (let k = 0; k < keysPerBucket; k++) lines.push(`PUT bench${b} k${k} v0\r\n`);
+  }
+  const socket = net.connect(port, '127.0.0.1');
+  const counter = new ReplyCounter();
+  let answered = 0;
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      answered += counter.count(chunk);
+      if (answered === lines.length) resolve();
+    });
+    socket.write(lines.join(''));
+  });
+  socket.destroy();
+}
+
+/** What a closed loop reports to its owner. */
+export interface LoopHooks {
+  /** A batch came back whole, `latencyMs` after it was sent. */
+  done(latencyMs: number): void;
+  /** Whether to stop after the batch in flight. */
+  stopping(): boolean;
+}
+
+/**
+ * One connection in a closed loop: sends `depth` requests in one write, waits
+ * for their `depth` replies, repeats until told to stop. Resolves with the
+ * number of error replies it saw.
+ */
+export function closedLoop(port: number, depth: number, request: () => string, hooks: LoopHooks): Promise<number> {
+  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  const counter = new ReplyCounter();
+  let pending = 0;
+  let sentAt = 0n;
+  const send = () => {
+    let batch = '';
+    for (let i = 0; i < depth; i++) batch += request();
+    pending = depth;
+    sentAt = process.hrtime.bigint();
+    socket.write(batch);
+  };
+  return new Promise((resolve) => {
+    socket.on('connect', send);
+    socket.on('data', (chunk: Buffer) => {
+      pending -= counter.count(chunk);
+      if (pending > 0) return;
+      hooks.done(Number(process.hrtime.bigint() - sentAt) / 1e6);
+      if (hooks.stopping()) socket.end(() => resolve(counter.errors));
+      else send();
+    });
+  });
+}

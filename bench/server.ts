@@ -1,0 +1,176 @@
+// Benchmark of the text server: a closed-loop load generator (N connections,
+// pipeline depth D, a put/get mix over many buckets) against actor-kv and, in
+// the same run with the same generator, a trivial Node server that answers OK
+// to every line: the floor for a Node line server on this machine. Each server
+// runs in its own child process, which reports its own CPU time, so the
+// generator's CPU (sharing the cores) is not counted. Prints figures; asserts
+// nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window).
+// A third row runs actor-kv's text server over a stub store that answers at
+// once: it separates the protocol layer's cost from the store's.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { Store } from '../lib';
+import { closedLoop, populate } from './line-load';
+import { printTable } from './measure';
+
+const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
+const warmupMs = 1000;
+const buckets = 100;
+const keysPerBucket = 100;
+const putShare = 0.5;
+const workloads = [
+  { connections: 50, depth: 1 },
+  { connections: 50, depth: 16 },
+];
+type Kind = 'trivial' | 'actor-kv' | 'protocol only';
+const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only'];
+
+// ---- the servers, in a child process ---------------------------------------
+
+async function serveInChild(kind: Kind): Promise<void> {
+  const port = kind === 'trivial' ? await trivialServer() : await actorKvServer(kind === 'protocol only');
+  process.send!({ port });
+  process.on('message', (message: string) => {
+    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
+    if (message === 'exit') process.exit(0);
+  });
+}
+
+/** Answers `OK\r\n` to every line, one write per chunk: the floor. */
+function trivialServer(): Promise<number> {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      let lines = 0;
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+      if (lines > 0) socket.write('OK\r\n'.repeat(lines));
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+async function actorKvServer(stubbed: boolean): Promise<number> {
+  const { createStore, startServer } = await import('../lib');
+  const server = await startServer(stubbed ? stubStore() : await createStore(), { port: 0 });
+  return server.port;
+}
+
+/** A Store whose calls succeed at once: what is left is the text server's own cost. */
+function stubStore(): Store {
+  const done = Promise.resolve();
+  const unused = () => Promise.reject(new Error('not used by the benchmark'));
+  return {
+    node: 'stub',
+    create: () => done,
+    put: () => done,
+    get: () => Promise.resolve('v0'),
+    delete: () => Promise.resolve(undefined),
+    has: () => Promise.resolve(true),
+    buckets: () => Promise.resolve([]),
+    crashBucket: unused,
+    tree: unused,
+    stop: () => done,
+  };
+}
+
+// ---- the generator ---------------------------------------------------------
+
+interface Child {
+  process: ChildProcess;
+  port: number;
+}
+
+function startChild(kind: Kind): Promise<Child> {
+  const child = fork(__filename, ['--child', kind], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  return new Promise((resolve) => child.once('message', (message: { port: number }) => resolve({ process: child, port: message.port })));
+}
+
+function cpuMicros(child: Child): Promise<number> {
+  return new Promise((resolve) => {
+    child.process.once('message', (message: { cpu: NodeJS.CpuUsage }) => resolve(message.cpu.user + message.cpu.system));
+    child.process.send('cpu');
+  });
+}
+
+/** A PUT or a GET of a random key in a random bucket. */
+function randomRequest(): string {
+  const bucket = `bench${Math.floor(Math.random() * buckets)}`;
+  const key = `k${Math.floor(Math.random() * keysPerBucket)}`;
+  return Math.random() < putShare ? `PUT ${bucket} ${key} v${Math.floor(Math.random() * 1e8)}\r\n` : `GET ${bucket} ${key}\r\n`;
+}
+
+interface Result {
+  ops: number;
+  seconds: number;
+  latenciesMs: number[];
+  cpuMicros: number;
+  errors: number;
+}
+
+/** N closed loops against `child`: warm up, then measure ops, latencies and the server's CPU. */
+async function load(child: Child, connections: number, depth: number): Promise<Result> {
+  const window = { measuring: false, stopping: false, ops: 0, latenciesMs: [] as number[] };
+  const loops = Array.from({ length: connections }, () =>
+    closedLoop(child.port, depth, randomRequest, {
+      done: (latencyMs) => {
+        if (!window.measuring) return;
+        window.ops += depth;
+        window.latenciesMs.push(latencyMs);
+      },
+      stopping: () => window.stopping,
+    }),
+  );
+  await delay(warmupMs);
+  const cpuBefore = await cpuMicros(child);
+  const startedAt = process.hrtime.bigint();
+  window.measuring = true;
+  await delay(measureMs);
+  window.measuring = false;
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const cpu = (await cpuMicros(child)) - cpuBefore;
+  window.stopping = true;
+  const errors = (await Promise.all(loops)).reduce((sum, loopErrors) => sum + loopErrors, 0);
+  return { ops: window.ops, seconds, latenciesMs: window.latenciesMs, cpuMicros: cpu, errors };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/server: ${buckets} buckets x ${keysPerBucket} keys, ${putShare * 100}% PUT / ${100 - putShare * 100}% GET, ${warmupMs} ms warm-up, ${measureMs} ms measured per run\n`);
+  const rows: string[][] = [];
+  for (const { connections, depth } of workloads) {
+    let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
+    for (const kind of kinds) {
+      const child = await startChild(kind);
+      await populate(child.port, buckets, keysPerBucket);
+      const result = await load(child, connections, depth);
+      child.process.send('exit');
+      const sorted = result.latenciesMs.sort((a, b) => a - b);
+      const opsPerSecond = result.ops / result.seconds;
+      const cpuPerOp = result.cpuMicros / result.ops;
+      floor ??= { opsPerSecond, cpuPerOp };
+      rows.push([
+        `${connections} x ${depth}`,
+        kind + (result.errors ? ` (${result.errors} error replies)` : ''),
+        Math.round(opsPerSecond).toLocaleString('en-US'),
+        percentile(sorted, 50).toFixed(2),
+        percentile(sorted, 99).toFixed(2),
+        sorted[sorted.length - 1]!.toFixed(2),
+        cpuPerOp.toFixed(2),
+        (opsPerSecond / floor.opsPerSecond).toFixed(2),
+        (cpuPerOp / floor.cpuPerOp).toFixed(2),
+      ]);
+    }
+  }
+  printTable(['connections x depth', 'server', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU us/op', 'ops/s vs trivial', 'CPU/op vs trivial'], rows);
+}
+
+if (process.argv[2] === '--child') void serveInChild(process.argv[3] as Kind);
+else void main();

@@ -1,0 +1,92 @@
+// The actor-kv command's configuration: one table of flags (each with its
+// environment variable, default and help line) and the pure loadConfig(argv, env).
+// To add a flag, add one entry to `flags`; parsing, --help and Config follow.
+
+import { parseArgs } from 'node:util';
+import { choice, FlagError, integer, text, type Flag } from './flags';
+
+export const flags = {
+  port: integer({ env: 'ACTOR_KV_PORT', default: 4040, min: 0, max: 65535, help: 'TCP port of the text server; 0 picks a free one (the bound port is printed)' }, '<port>'),
+  host: text({ env: 'ACTOR_KV_HOST', default: '127.0.0.1', help: 'address the text server listens on' }, '<address>'),
+  node: text({ env: 'ACTOR_KV_NODE', default: 'local', help: "this node's name" }, '<name>'),
+  maxLineBytes: integer({ env: 'ACTOR_KV_MAX_LINE_BYTES', default: 65536, min: 1, help: 'longest request line; a longer one gets `ERROR line too long` and a close' }, '<bytes>'),
+  maxConnections: integer({ env: 'ACTOR_KV_MAX_CONNECTIONS', default: 10000, min: 1, help: 'most clients at once; one more gets `ERROR max clients reached` and a close' }),
+  idleTimeoutMs: integer({ env: 'ACTOR_KV_IDLE_TIMEOUT_MS', default: 60000, min: 0, help: 'drop a client whose started line stays incomplete this long; 0 = never' }, '<ms>'),
+  logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr' }),
+} satisfies Record<string, Flag<unknown>>;
+
+type Flags = typeof flags;
+
+/** Every setting of the command, with defaults filled in. */
+export type Config = { [K in keyof Flags]: Flags[K] extends Flag<infer T> ? T : never };
+
+/** What the command line asks for. */
+export type Loaded = { kind: 'run'; config: Config } | { kind: 'help' } | { kind: 'error'; message: string };
+
+/** `maxLineBytes` -> `max-line-bytes`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+const entries = Object.entries(flags) as Array<[keyof Flags, Flag<unknown>]>;
+
+/** Reads the flags in `argv`, then the environment, then the defaults. Pure. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded {
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options: parseArgsOptions(), strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message };
+  }
+  if (values.help) return { kind: 'help' };
+  const config: Record<string, unknown> = {};
+  for (const [key, flag] of entries) {
+    const given = values[flagName(key)];
+    const fromEnv = flag.env === undefined ? undefined : env[flag.env];
+    const raw = given !== undefined ? [given].flat().map(String) : fromEnv !== undefined ? splitEnv(flag, fromEnv) : undefined;
+    if (raw === undefined) {
+      config[key] = flag.default;
+      continue;
+    }
+    try {
+      config[key] = flag.parse(raw);
+    } catch (error) {
+      if (!(error instanceof FlagError)) throw error;
+      return { kind: 'error', message: `${given !== undefined ? `--${flagName(key)}` : flag.env}: ${error.message}` };
+    }
+  }
+  return { kind: 'run', config: config as Config };
+}
+
+function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [key, flag] of entries) options[flagName(key)] = { type: flag.type, multiple: flag.multiple };
+  return options;
+}
+
+function splitEnv(flag: Flag<unknown>, value: string): string[] {
+  return flag.multiple ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : [value];
+}
+
+/** The --help text. */
+export function usage(): string {
+  const rows = entries.map(([key, flag]) => {
+    const left = `  --${flagName(key)}${flag.placeholder ? ` ${flag.placeholder}` : ''}`;
+    const env = flag.env ? ` [env ${flag.env}]` : '';
+    const fallback = flag.default === undefined || (Array.isArray(flag.default) && flag.default.length === 0) ? '' : ` (default: ${String(flag.default)})`;
+    return `${left}\n      ${flag.help}${flag.multiple ? '; repeatable' : ''}.${env}${fallback}`;
+  });
+  return [
+    'Usage: actor-kv [options]',
+    '',
+    'Starts an actor-kv node: the text protocol server (try `telnet 127.0.0.1 4040`)',
+    'on a supervised in-memory store. Prints `Accepting connections on port <port>`',
+    'on stdout once listening; logs go to stderr. SIGINT or SIGTERM stops it cleanly.',
+    '',
+    'Options:',
+    ...rows,
+    '  -h, --help',
+    '      show this help and exit.',
+    '',
+  ].join('\n');
+}

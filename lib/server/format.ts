@@ -1,0 +1,63 @@
+// Results and errors to wire text: the one place that decides what the client
+// reads (the guide's KVServer.write_line clauses), as one table per kind.
+
+import type { ErrorData, KvErrorCode } from '../errors';
+import type { Command } from './parse';
+
+/** What running one request produced, before it becomes bytes. */
+export type Reply =
+  | { kind: 'done'; command: Command; value: string | undefined }
+  | { kind: 'unknown' }
+  | { kind: 'failed'; error: ErrorData };
+
+const crlf = '\r\n';
+
+/** The conditions the server itself refuses, with the exact line each one sends. */
+export const refusals = {
+  lineTooLong: `ERROR line too long${crlf}`,
+  maxClients: `ERROR max clients reached${crlf}`,
+  invalidUtf8: `ERROR request is not valid UTF-8${crlf}`,
+  idleTimeout: `ERROR line not completed within the idle timeout${crlf}`,
+} as const;
+
+// The codes whose wire text is not `ERROR <message>`. A missing bucket keeps
+// the guide's bytes; everything the guide crashed the connection on is an ERROR
+// line, so a code added later needs no entry here.
+const errorText: Partial<Record<KvErrorCode, (error: ErrorData) => string>> = {
+  NOT_FOUND: () => 'NOT FOUND',
+};
+
+/** One line of text: CR and LF become spaces so a message cannot break the framing. */
+export function singleLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
+/** The wire text of an error, terminator included. */
+export function formatError(error: ErrorData): string {
+  const text = errorText[error.code]?.(error) ?? `ERROR ${singleLine(error.message)}`;
+  return text + crlf;
+}
+
+const valueBreaksFraming = /[\r\n]/;
+
+/** The wire text of a reply, terminator included. */
+export function formatReply(reply: Reply): string {
+  switch (reply.kind) {
+    case 'unknown':
+      return `UNKNOWN COMMAND${crlf}`;
+    case 'failed':
+      return formatError(reply.error);
+    case 'done':
+      return reply.command.kind === 'get' ? formatValue(reply.value) : `OK${crlf}`;
+  }
+}
+
+// GET answers the value then OK; a missing key is an empty line, as in the guide.
+// A value stored through the library API may hold a line break, which the
+// text protocol cannot carry: say so rather than send a torn reply.
+function formatValue(value: string | undefined): string {
+  if (value !== undefined && valueBreaksFraming.test(value)) {
+    return `ERROR the value holds a line break, which the text protocol cannot carry${crlf}`;
+  }
+  return `${value ?? ''}${crlf}OK${crlf}`;
+}

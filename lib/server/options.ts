@@ -1,0 +1,58 @@
+// Options of the text server, with every default in one object.
+
+import { KvError } from '../errors';
+import { requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
+
+/** Options of `startServer()`; every field is optional. */
+export interface ServerOptions {
+  /** TCP port to listen on; 0 picks a free one (read it back from `server.port`). Default 4040. */
+  port?: number;
+  /** Address to listen on. Default '127.0.0.1' (loopback only). */
+  host?: string;
+  /** Longest request line in bytes, terminator excluded; a longer one gets `ERROR line too long` and a close. Default 65536. */
+  maxLineBytes?: number;
+  /** Most clients at once; one more gets `ERROR max clients reached` and a close. Default 10000. */
+  maxConnections?: number;
+  /** Unsent reply bytes past which the server stops reading from that client until it drains. Default 1 MiB. */
+  outputSoftLimitBytes?: number;
+  /** Unsent reply bytes past which the client is disconnected. Default 32 MiB. */
+  outputHardLimitBytes?: number;
+  /** How long a started line may stay incomplete before the client is dropped; 0 = never. Default 60000 ms. */
+  idleTimeoutMs?: number;
+  /** After the server ends a connection, how long it waits for the client to close before destroying it. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** Where the server reports refused, paused and dropped clients. Default: nowhere. */
+  logger?: Logger;
+}
+
+export type ResolvedServerOptions = Required<ServerOptions>;
+
+export const defaultServerOptions: ResolvedServerOptions = {
+  port: 4040,
+  host: '127.0.0.1',
+  maxLineBytes: 64 * 1024,
+  maxConnections: 10_000,
+  outputSoftLimitBytes: 1024 * 1024,
+  outputHardLimitBytes: 32 * 1024 * 1024,
+  idleTimeoutMs: 60_000,
+  closeTimeoutMs: 2_000,
+  logger: silentLogger,
+};
+
+/** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const resolved = { ...defaultServerOptions, ...stripUndefined(options) };
+  requirePositiveInteger('port', resolved.port, true);
+  if (resolved.port > 65535) throw new KvError('BAD_REQUEST', `option \`port\` must be at most 65535, got ${resolved.port}`);
+  requirePositiveInteger('maxLineBytes', resolved.maxLineBytes);
+  requirePositiveInteger('maxConnections', resolved.maxConnections);
+  requirePositiveInteger('outputSoftLimitBytes', resolved.outputSoftLimitBytes);
+  requirePositiveInteger('outputHardLimitBytes', resolved.outputHardLimitBytes);
+  requirePositiveInteger('idleTimeoutMs', resolved.idleTimeoutMs, true);
+  requirePositiveInteger('closeTimeoutMs', resolved.closeTimeoutMs);
+  if (resolved.outputHardLimitBytes < resolved.outputSoftLimitBytes) {
+    throw new KvError('BAD_REQUEST', 'option `outputHardLimitBytes` must be at least `outputSoftLimitBytes`');
+  }
+  if (typeof resolved.host !== 'string' || resolved.host === '') throw new KvError('BAD_REQUEST', 'option `host` must be a non-empty string');
+  return resolved;
+}

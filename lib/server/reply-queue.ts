@@ -1,0 +1,121 @@
+// In-order replies for pipelined requests: each request takes a slot when it
+// is read, the slot fills when the store answers, and the filled slots at the
+// head leave together, as one socket write.
+
+import type { Store } from '../store';
+import { formatReply, type Reply } from './format';
+import type { Parsed } from './parse';
+import { run } from './run';
+import type { Turn, TurnMember } from './turn';
+
+/** A reply's place in the queue: its text once the store has answered. */
+interface Slot {
+  text: string | undefined;
+}
+
+/** A request read but not yet issued: waiting for the turn, or for the CREATE before it. */
+interface Waiting {
+  parsed: Parsed;
+  slot: Slot;
+}
+
+export class ReplyQueue implements TurnMember {
+  /** Replies in request order; `head` is the first not yet taken. */
+  private slots: Slot[] = [];
+  private head = 0;
+  /** Requests not yet issued, in order, from `waitingHead`. */
+  private waiting: Waiting[] = [];
+  private waitingHead = 0;
+  private inTurn = false;
+  /** Set while a CREATE runs: the requests after it wait until it is done. */
+  private barrier = false;
+
+  /** `onReady` is called whenever a reply becomes ready. */
+  constructor(
+    private readonly store: Store,
+    private readonly turn: Turn,
+    private readonly onReady: () => void,
+  ) {}
+
+  /** Requests read whose replies have not been taken yet. */
+  get length(): number {
+    return this.slots.length - this.head;
+  }
+
+  /** Queues a request to run with the rest of this turn's; its reply keeps its place. */
+  request(parsed: Parsed): void {
+    this.waiting.push({ parsed, slot: this.newSlot() });
+    if (this.inTurn || this.barrier) return;
+    this.inTurn = true;
+    this.turn.join(this);
+  }
+
+  /** Issues the waiting requests, in order, up to the first CREATE still running. */
+  issueWaiting(): void {
+    this.inTurn = false;
+    while (!this.barrier && this.waitingHead < this.waiting.length) {
+      const { parsed, slot } = this.waiting[this.waitingHead++]!;
+      this.issue(parsed, slot);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    }
+  }
+
+  /** Queues a reply that is ready now (a refusal). */
+  push(text: string): void {
+    this.newSlot().text = text;
+    this.onReady();
+  }
+
+  /**
+   * The ready replies at the head, joined and removed from the queue; or
+   * undefined, leaving them, as soon as they pass `room` characters.
+   */
+  takeReady(room: number): string | undefined {
+    let out = '';
+    let at = this.head;
+    for (; at < this.slots.length; at++) {
+      const text = this.slots[at]!.text;
+      if (text === undefined) break;
+      out += text;
+      if (out.length > room) return undefined;
+    }
+    this.head = at;
+    if (this.head === this.slots.length) {
+      this.slots = [];
+      this.head = 0;
+    } else if (this.head >= 1024) {
+      this.slots = this.slots.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  private newSlot(): Slot {
+    const slot: Slot = { text: undefined };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  // Requests run in the order they were read. Calls to one bucket keep their
+  // order in the store, but a CREATE goes through the registry, so the
+  // requests after it wait until it is done (`PUT` right after `CREATE` must
+  // find the bucket). Everything else is issued in the same turn, so the
+  // store batches a pipelined burst per bucket.
+  private issue(parsed: Parsed, slot: Slot): void {
+    if (parsed.kind !== 'create') return run(this.store, parsed, (reply) => this.settle(slot, reply));
+    this.barrier = true;
+    run(this.store, parsed, (reply) => {
+      this.settle(slot, reply);
+      this.barrier = false;
+      this.issueWaiting();
+    });
+  }
+
+  private settle(slot: Slot, reply: Reply): void {
+    slot.text = formatReply(reply);
+    this.onReady();
+  }
+}

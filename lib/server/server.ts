@@ -1,0 +1,110 @@
+// The TCP server of the text protocol (the guide's KVServer.accept loop): it
+// accepts clients up to maxConnections and hands each to a Connection.
+
+import net from 'node:net';
+import { KvError } from '../errors';
+import type { Store } from '../store';
+import { Connection } from './connection';
+import { refusals } from './format';
+import { Turn } from './turn';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
+
+/** A running text server. */
+export interface KvServer {
+  /** The port it listens on (the bound one when started with port 0). */
+  readonly port: number;
+  /** The address it listens on. */
+  readonly host: string;
+  /** Clients connected now (refused ones are not counted). */
+  readonly connections: number;
+  /**
+   * Stops accepting, answers every request already received, closes each
+   * client, and resolves once all are closed. It does not stop the store.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts the text server on `store`; resolves once it listens. */
+export async function startServer(store: Store, options: ServerOptions = {}): Promise<KvServer> {
+  const resolved = resolveServerOptions(options);
+  const server = new TextServer(store, resolved);
+  await server.listen();
+  return server;
+}
+
+class TextServer implements KvServer {
+  private readonly server: net.Server;
+  private readonly clients = new Set<Connection>();
+  private readonly turn = new Turn();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: ResolvedServerOptions,
+  ) {
+    // Socket options:
+    // 1. allowHalfOpen: a client that sends its requests and then shuts down
+    //    its side (`nc -N`, a script) still gets every reply before we close.
+    // 2. noDelay: replies are small and already batched per turn; Nagle's
+    //    algorithm would only hold them back for the client's delayed ACK.
+    // 3. keepAlive: finds peers that vanished without a FIN, so they do not
+    //    hold a connection slot forever.
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => this.accept(socket));
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  listen(): Promise<void> {
+    const { port, host } = this.options;
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error) => reject(new KvError('BAD_REQUEST', `cannot listen on ${host}:${port} (see options \`host\` and \`port\`): ${error.message}`));
+      this.server.once('error', failed);
+      this.server.listen(port, host, () => {
+        this.server.off('error', failed);
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) return void socket.destroy();
+    if (this.clients.size >= this.options.maxConnections) return this.refuse(socket);
+    const connection = new Connection(socket, this.store, this.turn, this.options);
+    this.clients.add(connection);
+    void connection.closed.then(() => this.clients.delete(connection));
+  }
+
+  // Node's own maxConnections drops extra clients without a word: accept,
+  // say why, then close.
+  private refuse(socket: net.Socket): void {
+    this.options.logger.warn('client refused', { reason: 'maxConnections reached', limit: this.options.maxConnections });
+    socket.on('error', () => {});
+    socket.end(refusals.maxClients);
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const client of this.clients) client.shutdown();
+    await Promise.all([...this.clients].map((client) => client.closed));
+    await stopped;
+  }
+}
