@@ -86,6 +86,19 @@ async function phase(port: number, depth: number): Promise<[number, number, numb
   return [latencies.length / seconds, percentile(0.5), percentile(0.99)];
 }
 
+/** Creates the buckets through foo and waits for every OK. */
+async function createBuckets(port: number): Promise<void> {
+  const socket = await openSocket(port);
+  let replies = '';
+  socket.setEncoding('utf8').write(buckets.map((bucket) => `CREATE ${bucket}\r\n`).join(''));
+  for await (const data of socket) {
+    replies += data;
+    if (replies.split('\n').length > buckets.length) break;
+  }
+  socket.destroy();
+  if (replies.trim().split(/\r?\n/).some((line) => line !== 'OK')) throw new Error(`CREATE failed: ${replies}`);
+}
+
 async function main(): Promise<void> {
   const env = { ACTOR_KV_SECRET: 'bench secret' };
   const quiet = ['--port', '0', '--cluster-port', '0', '--log-level', 'warn', ...routes];
@@ -95,8 +108,7 @@ async function main(): Promise<void> {
   const foo = CliProcess.start(['--node', 'foo', '--peer', `bar=127.0.0.1:${barCluster}`, ...quiet], env);
   const fooPort = await foo.port();
   try {
-    const setup = await openSocket(fooPort);
-    setup.write(buckets.map((bucket) => `CREATE ${bucket}\r\n`).join(''));
+    await createBuckets(fooPort);
     await phase(barPort, 1); // warm-up of both processes' JIT
     const rows: string[][] = [];
     for (const depth of [1, 16]) {
@@ -105,7 +117,6 @@ async function main(): Promise<void> {
       const ms = (value: number) => `${value.toFixed(2)} ms`;
       rows.push([`${connections} connections × ${depth} in flight`, `${rate(direct[0])}, p50 ${ms(direct[1])}, p99 ${ms(direct[2])}`, `${rate(forwarded[0])}, p50 ${ms(forwarded[1])}, p99 ${ms(forwarded[2])}`, (forwarded[0] / direct[0]).toFixed(2), (forwarded[2] / direct[2]).toFixed(2)]);
     }
-    setup.destroy();
     console.log(`PUT/GET on bar's buckets, ${phaseMs / 1000} s per phase; direct = to bar, forwarded = to foo (one hop)`);
     printTable(['workload', 'direct', 'forwarded', 'rate ratio', 'p99 ratio'], rows);
   } finally {

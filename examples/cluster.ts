@@ -10,15 +10,19 @@ import { join } from 'node:path';
 const cli = join(__dirname, '..', 'dist', 'cli.js');
 const routes = ['--route', 'a-m=foo', '--route', 'n-z=bar'];
 
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((child) => child.kill())); // never leave a node behind
+
 /** Starts a node (ports 0: free ones) and reads the ports it prints. */
 async function start(name: string, peer: string): Promise<{ child: ChildProcess; port: number; clusterPort: number }> {
   const args = ['--node', name, '--port', '0', '--cluster-port', '0', '--peer', peer, '--log-level', 'warn', ...routes];
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ACTOR_KV_SECRET: 'change me' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let port = 0;
+  children.push(child);
+  let clusterPort = 0;
   for await (const line of createInterface({ input: child.stdout! })) {
-    port = Number(/Accepting connections on port (\d+)/.exec(line)?.[1] ?? port);
-    const clusterPort = Number(/accepting peers on port (\d+)/.exec(line)?.[1]);
-    if (clusterPort) return { child, port, clusterPort };
+    clusterPort = Number(/accepting peers on port (\d+)/.exec(line)?.[1] ?? clusterPort);
+    const port = Number(/Accepting connections on port (\d+)/.exec(line)?.[1]);
+    if (port) return { child, port, clusterPort };
   }
   throw new Error(`${name} exited before it was ready`);
 }

@@ -77,6 +77,9 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
     maxBufferedBytes: options.maxBufferedBytes ?? defaultClusterOptions.maxBufferedBytes,
     reconnect: { ...defaultClusterOptions.reconnect, ...options.reconnect },
   };
+  for (const route of resolved.routes) {
+    if (route.node !== self && !peers.has(route.node)) throw bad(`route to unknown node ${route.node}: it is neither this node nor a peer`);
+  }
   for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs', 'maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
   positive('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
   positive('cluster.reconnect.maxMs', resolved.reconnect.maxMs);
