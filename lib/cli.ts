@@ -2,6 +2,7 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
+import { clusterOptionsFrom } from './cluster-config';
 import { loadConfig, usage, type Config } from './config';
 import { stderrLogger } from './log';
 import type { Logger } from './options';
@@ -20,8 +21,23 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  const clustering = clusterOptionsFrom(config);
+  if ('error' in clustering) {
+    process.stderr.write(`actor-kv: ${clustering.error}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
   const logger = stderrLogger(config.logLevel, { node: config.node });
-  const store = await createStore({ node: config.node, logger });
+  let store: Store;
+  try {
+    store = await createStore({ node: config.node, logger, cluster: clustering.cluster });
+  } catch (error) {
+    logger.error('cannot start', { error: (error as Error).message });
+    process.exitCode = 1;
+    return;
+  }
+  const clusterAddress = store.clusterStatus()?.address;
+  if (clusterAddress) process.stdout.write(`Cluster node ${store.node} accepting peers on port ${clusterAddress.port}\n`);
   let server: KvServer;
   try {
     server = await startServer(store, serverOptions(config, logger));

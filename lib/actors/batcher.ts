@@ -10,7 +10,7 @@ import type { BucketOp, OpValue, Outcome } from './messages';
 /** Sends one batch for `bucket`; resolves with one outcome per operation. */
 export type SendBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
 
-interface Settler {
+export interface Settler {
   resolve: (value: OpValue) => void;
   reject: (error: KvError) => void;
 }
@@ -77,7 +77,8 @@ export class Batcher {
   }
 }
 
-function settleEach(batch: Batch, outcomes: Outcome[]): void {
+/** Settles each call of a batch with its outcome. */
+export function settleEach(batch: { settlers: Settler[] }, outcomes: Outcome[]): void {
   batch.settlers.forEach((settler, index) => {
     const outcome = outcomes[index];
     if (outcome?.ok) settler.resolve(outcome.value);
@@ -85,6 +86,7 @@ function settleEach(batch: Batch, outcomes: Outcome[]): void {
   });
 }
 
-function rejectAll(batch: Batch, error: KvError): void {
+/** Rejects every call of a batch with one error. */
+export function rejectAll(batch: { settlers: Settler[] }, error: KvError): void {
   for (const settler of batch.settlers) settler.reject(error);
 }
