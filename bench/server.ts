@@ -70,6 +70,8 @@ function stubStore(): Store {
     buckets: () => Promise.resolve([]),
     crashBucket: unused,
     tree: unused,
+    clusterTree: unused,
+    clusterStatus: () => null,
     stop: () => done,
   };
 }

@@ -2,6 +2,7 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
+import { clusterOptionsFrom } from './cluster-config';
 import { loadConfig, storageFor, usage, type Config } from './config';
 import { stderrLogger } from './log';
 import type { Logger } from './options';
@@ -20,16 +21,18 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  const clustering = clusterOptionsFrom(config);
   const storage = storageFor(config);
-  if ('error' in storage) {
-    process.stderr.write(`actor-kv: ${storage.error}\n\n${usage()}`);
+  if ('error' in clustering || 'error' in storage) {
+    const message = 'error' in clustering ? clustering.error : 'error' in storage ? storage.error : '';
+    process.stderr.write(`actor-kv: ${message}\n\n${usage()}`);
     process.exitCode = 2;
     return;
   }
   const logger = stderrLogger(config.logLevel, { node: config.node });
   let store: Store;
   try {
-    store = await createStore({ node: config.node, logger, storage: storage.storage });
+    store = await createStore({ node: config.node, logger, cluster: clustering.cluster, storage: storage.storage });
   } catch (error) {
     // A damaged log or a data directory in use: say so plainly, without a stack.
     logger.error('cannot start', { error: (error as Error).message });
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const clusterAddress = store.clusterStatus()?.address;
+  if (clusterAddress) process.stdout.write(`Cluster node ${store.node} accepting peers on port ${clusterAddress.port}\n`);
   let server: KvServer;
   try {
     server = await startServer(store, serverOptions(config, logger));

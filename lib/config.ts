@@ -3,7 +3,7 @@
 // To add a flag, add one entry to `flags`; parsing, --help and Config follow.
 
 import { parseArgs } from 'node:util';
-import { choice, FlagError, integer, optionalText, text, type Flag } from './flags';
+import { choice, FlagError, integer, list, optionalText, text, type Flag } from './flags';
 import type { StorageOption } from './storage/open-storage';
 
 export const flags = {
@@ -13,6 +13,12 @@ export const flags = {
   maxLineBytes: integer({ env: 'ACTOR_KV_MAX_LINE_BYTES', default: 65536, min: 1, help: 'longest request line; a longer one gets `ERROR line too long` and a close' }, '<bytes>'),
   maxConnections: integer({ env: 'ACTOR_KV_MAX_CONNECTIONS', default: 10000, min: 1, help: 'most clients at once; one more gets `ERROR max clients reached` and a close' }),
   idleTimeoutMs: integer({ env: 'ACTOR_KV_IDLE_TIMEOUT_MS', default: 60000, min: 0, help: 'drop a client whose started line stays incomplete this long; 0 = never' }, '<ms>'),
+  clusterPort: optionalText({ env: 'ACTOR_KV_CLUSTER_PORT', help: 'TCP port where this node accepts its peers; 0 picks a free one (the bound port is printed). Default: none, dial out only' }, '<port>'),
+  clusterHost: text({ env: 'ACTOR_KV_CLUSTER_HOST', default: '127.0.0.1', help: 'address the cluster port listens on' }, '<address>'),
+  peer: list(text({ default: '', help: '' }, '<name>=<host>:<port>'), { env: 'ACTOR_KV_PEERS', help: 'another node of the cluster, as bar=127.0.0.1:5041, or a bare name for a node that dials in' }),
+  route: list(text({ default: '', help: '' }, '<bytes>=<node>'), { env: 'ACTOR_KV_ROUTES', help: "a row of the routing table on the bucket name's first byte, as a-m=foo (x=foo for one byte, 0x80-0xff=foo in hex); first match wins; with none, buckets are spread by rendezvous hashing" }),
+  secret: optionalText({ env: 'ACTOR_KV_SECRET', help: 'the secret every node of the cluster shares; required with --peer (prefer the environment variable: arguments are visible to other users)' }, '<secret>'),
+  clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, help: 'how long a request to another node may wait for its answer' }, '<ms>'),
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr' }),
   dataDir: optionalText({ env: 'ACTOR_KV_DATA_DIR', help: 'keep the buckets in an append-only log in this directory (created if missing, locked while in use); default: in memory' }, '<dir>'),
   fsync: choice(['always', 'everysec', 'no'], { env: 'ACTOR_KV_FSYNC', default: 'everysec', help: 'with --data-dir: fsync the log before each OK (always), once a second (loses at most ~1 s on a machine crash), or when the OS decides' }),

@@ -1,6 +1,9 @@
 // The public API of actor-kv.
 
-export { createStore, type Store } from './store';
+export { createStore, type Store, type ClusterStatus } from './store';
+export type { ClusterOptions, PeerAddressOption } from './cluster/options';
+export type { ClusterTree, ClusterNodeTree } from './cluster/cluster';
+export type { Route } from './cluster/router';
 export { KvError, type KvErrorCode, type ErrorData } from './errors';
 export { defaultStoreOptions, type StoreOptions, type SupervisionOptions, type Logger } from './options';
 export type { NodeTree, BucketInfo } from './actors/tree';

@@ -1,5 +1,6 @@
 // Every option of createStore() in one typed object, with its default in one place.
 
+import type { ClusterOptions } from './cluster/options';
 import { KvError } from './errors';
 import type { StorageOption } from './storage/open-storage';
 
@@ -37,6 +38,8 @@ export interface StoreOptions {
   bucketSupervisors?: number;
   /** Where the store reports crashes, restarts and give-ups. Default: nowhere. */
   logger?: Logger;
+  /** Join a cluster: peers, routes, secret (see ClusterOptions). Default: a single node, no network. */
+  cluster?: ClusterOptions;
 }
 
 /** Options with every default filled in. */
@@ -47,6 +50,7 @@ export interface ResolvedStoreOptions {
   callTimeoutMs: number;
   bucketSupervisors: number;
   logger: Logger;
+  cluster?: ClusterOptions;
 }
 
 const silent = (): void => {};

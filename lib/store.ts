@@ -1,10 +1,14 @@
 // The Store: the library's API (the seeds' KV module), and the place where a
-// call is routed. Today every bucket is local; the cluster routes through here.
+// call is routed: to this node's actors, or, in a cluster, to the bucket's owner.
 
 import { LocalNode } from './actors/local-node';
 import type { BucketOp, OpValue } from './actors/messages';
 import type { NodeTree } from './actors/tree';
+import { Cluster, type ClusterTree } from './cluster/cluster';
+import { resolveClusterOptions } from './cluster/options';
+import type { PeerAddress, PeerState } from './cluster/peer';
 import { KvError } from './errors';
+import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
 
@@ -28,28 +32,53 @@ export interface Store {
   crashBucket(bucket: string, reason?: string): Promise<void>;
   /** This node's supervision tree, as plain data. */
   tree(): Promise<NodeTree>;
+  /** Every node's tree (unreachable nodes marked so); a single node gives its own. */
+  clusterTree(): Promise<ClusterTree>;
+  /** Where this node accepts peers and how each peer is connected; null outside a cluster. */
+  clusterStatus(): ClusterStatus | null;
   /** Stops every actor and closes storage; calls after it reject with STOPPED. */
   stop(): Promise<void>;
+}
+
+/** A cluster member's view of its links. */
+export interface ClusterStatus {
+  /** Where this node accepts peers (the real port when 0 was asked for), or null. */
+  address: PeerAddress | null;
+  /** Each peer's connection: 'up', 'dialing' or 'down'. */
+  peers: Record<string, PeerState>;
 }
 
 /** Starts a store. With no options: one node named 'local', in memory. */
 export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const resolved = resolveStoreOptions(options);
+  const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
   const local = await LocalNode.start(resolved, storage);
-  return new LocalStore(resolved.node, local);
+  if (!clusterOptions) return new NodeStore(resolved.node, local);
+  try {
+    return new NodeStore(resolved.node, local, await Cluster.start(resolved.node, clusterOptions, local, resolved.logger));
+  } catch (error) {
+    await local.stop();
+    throw error;
+  }
 }
 
-class LocalStore implements Store {
+class NodeStore implements Store {
   constructor(
     readonly node: string,
     private readonly local: LocalNode,
+    private readonly cluster?: Cluster,
   ) {}
+
+  /** The node that owns the bucket: this one unless a cluster routes it elsewhere. Throws NO_ROUTE. */
+  private owner(bucket: string): NodeHandle {
+    return this.cluster ? this.cluster.owner(bucket) : this.local;
+  }
 
   create(bucket: string): Promise<void> {
     return attempt(() => {
       checkBucket(bucket);
-      return this.local.create(bucket);
+      return this.owner(bucket).create(bucket);
     });
   }
 
@@ -72,19 +101,19 @@ class LocalStore implements Store {
     return attempt(() => {
       if (key !== undefined) return this.keyed(bucket, key, { kind: 'has', key });
       checkBucket(bucket);
-      return Promise.resolve(this.local.exists(bucket));
+      return Promise.resolve(this.owner(bucket).exists(bucket));
     }) as Promise<boolean>;
   }
 
   async buckets(): Promise<string[]> {
-    return this.local.buckets();
+    return this.cluster ? this.cluster.buckets() : this.local.buckets();
   }
 
   crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
     return attempt(() => {
       checkBucket(bucket);
       checkString('reason', reason);
-      return this.local.run(bucket, { kind: 'crash', reason });
+      return this.owner(bucket).run(bucket, { kind: 'crash', reason });
     }) as Promise<void>;
   }
 
@@ -92,15 +121,25 @@ class LocalStore implements Store {
     return this.local.tree();
   }
 
-  stop(): Promise<void> {
-    return this.local.stop();
+  async clusterTree(): Promise<ClusterTree> {
+    return this.cluster ? this.cluster.tree() : { nodes: [{ ...this.local.tree(), reachable: true }] };
+  }
+
+  clusterStatus(): ClusterStatus | null {
+    return this.cluster ? { address: this.cluster.address(), peers: this.cluster.peers() } : null;
+  }
+
+  async stop(): Promise<void> {
+    // Peers first, so no request from them reaches actors that are stopping.
+    await this.cluster?.stop();
+    await this.local.stop();
   }
 
   /** Validates and runs an operation on one key. */
   private keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
     checkBucket(bucket);
     checkString('key', key);
-    return this.local.run(bucket, op);
+    return this.owner(bucket).run(bucket, op);
   }
 }
 

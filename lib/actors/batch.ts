@@ -1,7 +1,6 @@
 // Applying a batch of operations to a table and answering it: shared by the
 // bucket's handler and by its crash handler, which answers a half-done batch.
 
-import { dispatch } from 'nact';
 import type { ErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import { failed, ok, type BatchMsg, type BucketOp, type Outcome } from './messages';
@@ -34,10 +33,10 @@ function isWrite(op: BucketOp): boolean {
 
 /** Sends the batch's results to its caller. */
 export function replyBatch(msg: BatchMsg): void {
-  dispatch(msg.replyTo, ok(msg.results));
+  msg.replyTo(ok(msg.results));
 }
 
 /** Answers every message with `error` (a stopped actor's mailbox, say). */
 export function replyError(messages: readonly BatchMsg[], error: ErrorData): void {
-  for (const msg of messages) dispatch(msg.replyTo, failed(error));
+  for (const msg of messages) msg.replyTo(failed(error));
 }

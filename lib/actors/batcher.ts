@@ -1,7 +1,7 @@
 // Keeps at most one message in flight per bucket and groups every operation
 // issued meanwhile into the next one. nact moves one message per setImmediate
-// turn (~3 us), so a pipelined burst costs a message or two, not one each,
-// while a lone call is sent at once and pays no extra latency. Order per bucket
+// turn (~3 us), so a pipelined burst costs one message, not one each, while a
+// lone call is sent at the end of the current microtask, with no extra turn. Order per bucket
 // is kept: batches are sent one after the other, in the order they were begun.
 
 import { KvError } from '../errors';
@@ -10,7 +10,7 @@ import type { BucketOp, OpValue, Outcome } from './messages';
 /** Sends one batch for `bucket`; resolves with one outcome per operation. */
 export type SendBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
 
-interface Settler {
+export interface Settler {
   resolve: (value: OpValue) => void;
   reject: (error: KvError) => void;
 }
@@ -52,7 +52,13 @@ export class Batcher {
     batch.ops.push(op);
     // A crash ends its batch, so the operations after it reach the new incarnation.
     if (op.kind === 'crash' || batch.ops.length >= maxBatchSize) batch.closed = true;
-    if (!queue.inFlight) this.sendNext(bucket, queue);
+    if (!queue.inFlight) {
+      // Reserve the slot and send at the end of this synchronous run, so that
+      // a burst issued in one go (a server's turn of pipelined requests) is
+      // one message, not a lone first call followed by the rest.
+      queue.inFlight = true;
+      queueMicrotask(() => this.sendNext(bucket, queue));
+    }
     return result;
   }
 
@@ -77,7 +83,8 @@ export class Batcher {
   }
 }
 
-function settleEach(batch: Batch, outcomes: Outcome[]): void {
+/** Settles each call of a batch with its outcome. */
+export function settleEach(batch: { settlers: Settler[] }, outcomes: Outcome[]): void {
   batch.settlers.forEach((settler, index) => {
     const outcome = outcomes[index];
     if (outcome?.ok) settler.resolve(outcome.value);
@@ -85,6 +92,7 @@ function settleEach(batch: Batch, outcomes: Outcome[]): void {
   });
 }
 
-function rejectAll(batch: Batch, error: KvError): void {
+/** Rejects every call of a batch with one error. */
+export function rejectAll(batch: { settlers: Settler[] }, error: KvError): void {
   for (const settler of batch.settlers) settler.reject(error);
 }

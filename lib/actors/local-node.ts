@@ -63,7 +63,7 @@ export class LocalNode {
   /** Creates the bucket, or revives it if it failed; idempotent. */
   create(bucket: string): Promise<void> {
     if (this.stopped) return Promise.reject(errors.stopped());
-    return this.calls.ask(this.registry, (replyTo) => ({ type: 'create', bucket, replyTo }), 'the registry', errors.stopped).then(() => undefined);
+    return this.calls.ask<RegistryMsg, null>(this.registry, (replyTo) => ({ type: 'create', bucket, replyTo }), 'the registry').then(() => undefined);
   }
 
   exists(bucket: string): boolean {
@@ -84,7 +84,6 @@ export class LocalNode {
       record.ref!,
       (replyTo) => ({ type: 'batch', ops, results: [], replyTo }),
       `bucket ${bucket}`,
-      () => errors.bucketFailed(bucket),
     );
   }
 

@@ -3,7 +3,7 @@
 // reads directly. Buckets hang under bucket supervisors beside it, not under
 // it: nact copies an actor's child map for every message it handles.
 
-import { dispatch, spawn, type Ref } from 'nact';
+import { spawn, type Ref } from 'nact';
 import { toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
 import { spawnBucket } from './bucket';
@@ -28,7 +28,7 @@ export function spawnRegistry(parent: Ref<unknown>, env: RegistryEnv): Ref<Regis
     initialState: null,
     // Its state lives in the directory, outside the actor: a reset loses nothing.
     onCrash: (msg, error, ctx) => {
-      if (msg) dispatch(msg.replyTo, failed(toErrorData(error)));
+      if (msg) msg.replyTo(failed(toErrorData(error)));
       env.logger.error('registry restarted', { error: toErrorData(error).message });
       return ctx.reset;
     },
@@ -38,9 +38,9 @@ export function spawnRegistry(parent: Ref<unknown>, env: RegistryEnv): Ref<Regis
 async function handleRegistryMsg(state: null, msg: RegistryMsg, env: RegistryEnv): Promise<null> {
   try {
     await ensureBucket(msg.bucket, env);
-    dispatch(msg.replyTo, ok(null));
+    msg.replyTo(ok(null));
   } catch (thrown) {
-    dispatch(msg.replyTo, failed(toErrorData(thrown)));
+    msg.replyTo(failed(toErrorData(thrown)));
   }
   return state;
 }

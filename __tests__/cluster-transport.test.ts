@@ -1,0 +1,151 @@
+// The cluster port under abuse (RELIABILITY T1, T2) and a peer that is
+// connected but silent (P1, in one process): each bad connection is closed on
+// its own, the node keeps serving, nothing hangs and nothing grows unbounded.
+
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createStore, KvError, type Store } from '../lib';
+import { encodeFrame } from '../lib/cluster/frame';
+import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
+import { encodeMessage } from '../lib/cluster/handshake';
+import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+
+/** Resolves with the milliseconds until the node closes `socket`. */
+function closeTime(socket: Socket): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Date.now() - started));
+    socket.resume();
+  });
+}
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+describe('the cluster port of a running node', () => {
+  let nodes: Map<string, Store>;
+  const logger = recordingLogger();
+  beforeAll(async () => {
+    nodes = await startNodes(['foo', 'bar'], { routes: ['a-m=foo', 'n-z=bar'], logger });
+    await nodes.get('foo')!.create('shopping');
+  });
+  afterAll(() => stopAll(nodes));
+
+  async function stillServes(): Promise<void> {
+    const foo = nodes.get('foo')!;
+    await foo.put('shopping', 'milk', String(Math.random()));
+    expect(foo.clusterStatus()!.peers.bar).toBe('up');
+  }
+
+  test.each([
+    ['random bytes', Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 7919) % 256))],
+    ['a 4 GiB frame length', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+    ['a frame over 512 bytes before the handshake', encodeFrame(Buffer.alloc(600, 0x61))],
+    ['many small frames past 512 bytes', Buffer.concat(Array.from({ length: 100 }, () => encodeFrame(Buffer.from('{}'))))],
+    ['a hello from a node that is not a peer', encodeFrame(encodeMessage({ name: 'mallory', nonce: Buffer.alloc(32) }))],
+    ['a hello that is not JSON', encodeFrame(Buffer.from('HELLO foo'))],
+  ])('%s: closed at once, the node keeps serving', async (_name, bytes) => {
+    const socket = await open(portOf(nodes.get('foo')!));
+    const closed = closeTime(socket);
+    socket.write(bytes);
+    expect(await closed).toBeLessThan(1000);
+    await stillServes();
+  });
+
+  test('a connection that says nothing is closed within 2 s', async () => {
+    const socket = await open(portOf(nodes.get('foo')!));
+    const elapsed = await closeTime(socket);
+    expect(elapsed).toBeGreaterThan(1500);
+    expect(elapsed).toBeLessThan(2600);
+    await stillServes();
+  });
+
+  test('a dialer with the wrong secret is refused', async () => {
+    const socket = connect({ host: '127.0.0.1', port: portOf(nodes.get('foo')!) });
+    const closed = closeTime(socket);
+    await expect(dialHandshake(socket, { self: 'bar', secret: 'guess', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('node foo does not hold the cluster secret');
+    await closed;
+    await stillServes();
+  });
+
+  test('a bad frame after the handshake closes that connection only', async () => {
+    // A second authenticated connection as bar replaces bar's; bar's own redials and heals it.
+    const socket = connect({ host: '127.0.0.1', port: portOf(nodes.get('foo')!) });
+    const established = await dialHandshake(socket, { self: 'bar', secret, timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo');
+    const closed = closeTime(established.socket);
+    established.socket.write(encodeFrame(Buffer.from('not an envelope')));
+    expect(await closed).toBeLessThan(1000);
+    await waitUntil(() => nodes.get('foo')!.clusterStatus()!.peers.bar === 'up', 3000, 'bar to redial');
+    await stillServes();
+  });
+
+  test('no log line holds the secret', () => {
+    expect(logger.lines.some((line) => line.includes('cluster connection refused'))).toBe(true);
+    expect(logger.lines.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('a peer that is connected but silent (a hung process)', () => {
+  let ghost: Server;
+  let ghostSockets: Established[];
+  let foo: Store;
+  const requestTimeoutMs = 300;
+
+  beforeEach(async () => {
+    ghostSockets = [];
+    // Completes the handshake, then never reads or answers: the kernel buffers fill and stay full.
+    ghost = createServer((socket) => {
+      acceptHandshake(socket, { self: 'ghost', secret, timeoutMs: 2000, maxFrameBytes: 1 << 26 }, { isPeer: () => true, verdict: () => 'ok' }).then(
+        (established) => void ghostSockets.push(established),
+        () => {},
+      );
+    });
+    await new Promise<void>((resolve) => ghost.listen(0, '127.0.0.1', resolve));
+    const port = (ghost.address() as { port: number }).port;
+    foo = await createStore({
+      node: 'foo',
+      cluster: { secret, peers: { ghost: `127.0.0.1:${port}` }, routes: ['a-m=foo', 'n-z=ghost'], requestTimeoutMs, maxBufferedBytes: 1 << 20 },
+    });
+    expect(foo.clusterStatus()!.peers.ghost).toBe('up');
+  });
+  afterEach(async () => {
+    await foo.stop();
+    for (const { socket } of ghostSockets) socket.destroy();
+    await new Promise((resolve) => ghost.close(resolve));
+  });
+
+  test('its requests fail with TIMEOUT within the request timeout; the local buckets work meanwhile', async () => {
+    const started = Date.now();
+    const calls = [foo.create('shopping'), foo.get('shopping', 'milk'), foo.has('nuts')].map((call) => call.then(() => null, (error: KvError) => error));
+    await foo.create('apples');
+    await foo.put('apples', 'k', 'v');
+    const errors = await Promise.all(calls);
+    const elapsed = Date.now() - started;
+    for (const error of errors) {
+      expect(error?.code).toBe('TIMEOUT');
+      expect(error?.message).toBe(`node ghost did not answer within ${requestTimeoutMs} ms (see cluster.requestTimeoutMs)`);
+    }
+    expect(elapsed).toBeGreaterThanOrEqual(requestTimeoutMs - 5);
+    expect(elapsed).toBeLessThan(requestTimeoutMs + 700);
+    const tree = await foo.clusterTree();
+    expect(tree.nodes.find((node) => node.node === 'ghost')).toMatchObject({ reachable: false, reason: expect.stringContaining('did not answer') });
+  });
+
+  test('a flood of writes to it does not grow memory without bound: past the buffer cap, calls fail fast', async () => {
+    const value = 'x'.repeat(256 * 1024);
+    const outcomes: Array<Promise<string>> = [];
+    // 400 writes of 256 KiB (100 MiB), one frame each; the socket buffer cap is 1 MiB.
+    for (let index = 0; index < 400; index++) {
+      outcomes.push(foo.put('shopping', `k${index}`, value).then(() => 'ok', (error: KvError) => error.code));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const codes = await Promise.all(outcomes);
+    expect(codes.filter((code) => code !== 'TIMEOUT' && code !== 'NODE_UNAVAILABLE')).toEqual([]);
+    // Only what fits the kernel's buffers and the cap was ever queued: most calls were refused at once.
+    expect(codes.filter((code) => code === 'NODE_UNAVAILABLE').length).toBeGreaterThan(300);
+  });
+});

@@ -1,0 +1,242 @@
+// Two and three nodes in one process, on loopback port 0: any node answers for
+// any bucket (the seeds' "routes requests across nodes"), cluster-wide views,
+// a node that goes away and comes back, and crashes of remote buckets.
+
+import { createServer } from 'node:net';
+import { createStore, KvError, type Store } from '../lib';
+import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+
+async function rejection(promise: Promise<unknown>): Promise<KvError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KvError);
+    return error as KvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function localBuckets(store: Store): Promise<string[]> {
+  return (await store.tree()).buckets.map((bucket) => bucket.name);
+}
+
+describe('two nodes, the seeds table a-m=foo, n-z=bar', () => {
+  let nodes: Map<string, Store>;
+  const routes = ['a-m=foo', 'n-z=bar'];
+  beforeEach(async () => {
+    nodes = await startNodes(['foo', 'bar'], { routes });
+  });
+  afterEach(() => stopAll(nodes));
+
+  test.each([['foo'], ['bar']])('every operation works through %s, on both halves', async (entry) => {
+    const store = nodes.get(entry)!;
+    for (const bucket of ['awesome-list', 'shopping']) {
+      await store.create(bucket);
+      expect(await store.has(bucket)).toBe(true);
+      await store.put(bucket, 'eggs', '6');
+      await store.put(bucket, 'milk', '1 litre');
+      expect(await store.get(bucket, 'eggs')).toBe('6');
+      expect(await store.has(bucket, 'milk')).toBe(true);
+      expect(await store.delete(bucket, 'eggs')).toBe('6');
+      expect(await store.get(bucket, 'eggs')).toBeUndefined();
+      expect(await store.has(bucket, 'eggs')).toBe(false);
+    }
+    expect(await store.buckets()).toEqual(['awesome-list', 'shopping']);
+    // Each bucket lives on its owner only.
+    expect(await localBuckets(nodes.get('foo')!)).toEqual(['awesome-list']);
+    expect(await localBuckets(nodes.get('bar')!)).toEqual(['shopping']);
+  });
+
+  test('a bucket that does not exist is NOT_FOUND through the other node too', async () => {
+    const error = await rejection(nodes.get('foo')!.get('shopping', 'milk'));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toBe('bucket shopping does not exist');
+    expect(await nodes.get('foo')!.has('shopping')).toBe(false);
+  });
+
+  test('a name no route covers is NO_ROUTE, with the exact message, on every node', async () => {
+    for (const store of nodes.values()) {
+      for (const call of [store.create('Shopping'), store.put('Shopping', 'k', 'v'), store.has('1st')]) {
+        const error = await rejection(call);
+        expect(error.code).toBe('NO_ROUTE');
+        expect(error.message).toMatch(/^no route for bucket (Shopping|1st)$/);
+      }
+    }
+  });
+
+  test('pipelined calls spanning both nodes answer as if run one after another', async () => {
+    const foo = nodes.get('foo')!;
+    await foo.create('apples');
+    await foo.create('nuts');
+    const calls: Array<Promise<unknown>> = [];
+    const expected: unknown[] = [];
+    for (let index = 0; index < 300; index++) {
+      const bucket = index % 3 === 0 ? 'apples' : 'nuts';
+      calls.push(foo.put(bucket, 'counter', String(index)), foo.get(bucket, 'counter'));
+      expected.push(undefined, String(index));
+      if (index % 50 === 0) {
+        calls.push(foo.delete(bucket, 'counter'), foo.get(bucket, 'counter'));
+        expected.push(String(index), undefined);
+      }
+    }
+    expect(await Promise.all(calls)).toEqual(expected);
+  });
+
+  test('buckets() and clusterTree() cover every node', async () => {
+    const foo = nodes.get('foo')!;
+    await foo.create('milk');
+    await foo.create('nuts');
+    await foo.put('nuts', 'k', 'v');
+    expect(await nodes.get('bar')!.buckets()).toEqual(['milk', 'nuts']);
+    const tree = await foo.clusterTree();
+    expect(tree.nodes.map((node) => [node.node, node.reachable])).toEqual([
+      ['bar', true],
+      ['foo', true],
+    ]);
+    const bar = tree.nodes[0]!;
+    expect(bar.reachable && bar.buckets.map((bucket) => [bucket.name, bucket.keys])).toEqual([['nuts', 1]]);
+  });
+
+  test('crashBucket on a remote bucket restarts it on its owner, keeping its data', async () => {
+    const foo = nodes.get('foo')!;
+    await foo.create('shopping');
+    await foo.put('shopping', 'milk', '1');
+    await foo.crashBucket('shopping', 'boom');
+    const [bucket] = (await nodes.get('bar')!.tree()).buckets;
+    expect(bucket).toMatchObject({ name: 'shopping', status: 'running', restarts: 1, lastCrash: 'boom' });
+    expect(await foo.get('shopping', 'milk')).toBe('1');
+  });
+
+  test('a node that stops: its buckets fail fast with NODE_UNAVAILABLE, the others work; back on its port, it serves again', async () => {
+    const foo = nodes.get('foo')!;
+    await foo.create('shopping');
+    await foo.put('shopping', 'milk', '1');
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    nodes.delete('bar');
+    await waitUntil(() => foo.clusterStatus()!.peers.bar !== 'up', 2000, 'foo to notice');
+
+    const started = Date.now();
+    const error = await rejection(foo.create('shopping'));
+    expect(error.code).toBe('NODE_UNAVAILABLE');
+    expect(error.message).toBe('node bar unavailable');
+    expect((await rejection(foo.get('shopping', 'milk'))).message).toBe('node bar unavailable');
+    expect(Date.now() - started).toBeLessThan(500);
+    await foo.create('awesome-list');
+    expect(await foo.buckets()).toEqual(['awesome-list']);
+    const tree = await foo.clusterTree();
+    expect(tree.nodes.find((node) => node.node === 'bar')).toEqual({ node: 'bar', reachable: false, reason: 'node bar unavailable' });
+
+    const bar = await createStore({ node: 'bar', cluster: { secret, listen: barPort, peers: { foo: `127.0.0.1:${portOf(foo)}` }, routes } });
+    nodes.set('bar', bar);
+    await waitUntil(() => foo.clusterStatus()!.peers.bar === 'up', 2000, 'bar to be back');
+    // A fresh in-memory node: the bucket is gone, and can be made again.
+    await foo.create('shopping');
+    await foo.put('shopping', 'milk', '2');
+    expect(await bar.get('shopping', 'milk')).toBe('2');
+  });
+});
+
+describe('three nodes, rendezvous hashing', () => {
+  let nodes: Map<string, Store>;
+  beforeAll(async () => {
+    nodes = await startNodes(['n1', 'n2', 'n3']);
+  });
+  afterAll(() => stopAll(nodes));
+
+  test('every operation works through every node, and buckets spread over all three', async () => {
+    const names = Array.from({ length: 30 }, (_, index) => `bucket-${index}`);
+    for (const [entryName, entry] of nodes) {
+      for (const name of names) await entry.create(name);
+      await Promise.all(names.map((name) => entry.put(name, entryName, name)));
+      for (const name of names) expect(await entry.get(name, entryName)).toBe(name);
+      expect(await entry.delete(names[0]!, entryName)).toBe(names[0]);
+      await entry.put(names[0]!, entryName, names[0]!);
+    }
+    const placed = await Promise.all([...nodes.values()].map(localBuckets));
+    expect(placed.every((buckets) => buckets.length > 0)).toBe(true);
+    expect(placed.flat().sort()).toEqual([...names].sort());
+    for (const store of nodes.values()) expect(await store.buckets()).toEqual([...names].sort());
+    for (const name of names) expect(await nodes.get('n2')!.has(name, 'n3')).toBe(true);
+  });
+});
+
+describe('two nodes that dial each other at the same moment', () => {
+  /** Two free loopback ports, so each node can be told the other's address before either starts. */
+  async function freePorts(): Promise<[number, number]> {
+    const servers = [createServer(), createServer()];
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    const ports = servers.map((server) => (server.address() as { port: number }).port) as [number, number];
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    return ports;
+  }
+
+  test.each(Array.from({ length: 10 }, (_, round) => [round]))('keep exactly one connection (round %i)', async () => {
+    const [fooPort, barPort] = await freePorts();
+    const logger = recordingLogger();
+    const start = (node: string, listen: number, peer: string, port: number) =>
+      createStore({ node, logger, cluster: { secret, listen, peers: { [peer]: `127.0.0.1:${port}` }, routes: ['a-m=foo', 'n-z=bar'] } });
+    const [foo, bar] = await Promise.all([start('foo', fooPort, 'bar', barPort), start('bar', barPort, 'foo', fooPort)]);
+    try {
+      await waitUntil(() => foo.clusterStatus()!.peers.bar === 'up' && bar.clusterStatus()!.peers.foo === 'up', 3000, 'both to connect');
+      await foo.create('shopping');
+      await bar.create('apples');
+      await Promise.all([foo.put('shopping', 'k', 'v'), bar.put('apples', 'k', 'v')]);
+      expect(await bar.get('shopping', 'k')).toBe('v');
+      expect(await foo.get('apples', 'k')).toBe('v');
+      const events = logger.lines.filter((line) => / cluster peer (connected|disconnected) /.test(line));
+      expect(events).toHaveLength(2);
+      expect(events.filter((line) => line.includes(' cluster peer connected '))).toHaveLength(2);
+    } finally {
+      await Promise.all([foo.stop(), bar.stop()]);
+    }
+  });
+});
+
+describe('frame limits', () => {
+  let nodes: Map<string, Store>;
+  beforeAll(async () => {
+    nodes = await startNodes(['foo', 'bar'], { routes: ['a-m=foo', 'n-z=bar'], maxFrameBytes: 4096 });
+    await nodes.get('foo')!.create('shopping');
+  });
+  afterAll(() => stopAll(nodes));
+
+  test('a burst over the frame limit is split into frames that keep its order', async () => {
+    const foo = nodes.get('foo')!;
+    const value = (index: number): string => String(index).padEnd(1000, '.');
+    const calls = Array.from({ length: 40 }, (_, index) => [foo.put('shopping', 'k', value(index)), foo.get('shopping', 'k')]).flat();
+    const results = await Promise.all(calls);
+    expect(results.filter((_, index) => index % 2 === 1)).toEqual(Array.from({ length: 40 }, (_, index) => value(index)));
+  });
+
+  test('one call over the frame limit is BAD_REQUEST naming the option; the connection stays up', async () => {
+    const foo = nodes.get('foo')!;
+    const error = await rejection(foo.put('shopping', 'k', 'x'.repeat(5000)));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('cluster.maxFrameBytes');
+    expect(await foo.get('shopping', 'k')).toBeDefined();
+  });
+});
+
+describe('authentication between nodes', () => {
+  test('a node with the wrong secret is never connected, and neither log holds a secret', async () => {
+    const logger = recordingLogger();
+    const foo = await createStore({ node: 'foo', logger, cluster: { secret, listen: 0, peers: { bar: null } } });
+    const bar = await createStore({ node: 'bar', logger, cluster: { secret: 'wrong secret', listen: 0, peers: { foo: `127.0.0.1:${portOf(foo)}` } } });
+    try {
+      await waitUntil(() => logger.lines.some((line) => line.includes('cluster connection refused')), 3000, 'the refusal to be logged');
+      expect(foo.clusterStatus()!.peers.bar).toBe('down');
+      expect(bar.clusterStatus()!.peers.foo).not.toBe('up');
+      expect(logger.lines.join('\n')).toMatch(/does not hold the cluster secret/);
+      expect(logger.lines.join('\n')).not.toContain(secret);
+      expect(logger.lines.join('\n')).not.toContain('wrong secret');
+    } finally {
+      await Promise.all([foo.stop(), bar.stop()]);
+    }
+  });
+
+  test('a cluster without a secret is refused before anything starts', async () => {
+    const error = await rejection(createStore({ node: 'foo', cluster: { secret: '', peers: { bar: null } } }));
+    expect(error.message).toContain('cluster.secret');
+  });
+});

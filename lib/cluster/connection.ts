@@ -1,0 +1,163 @@
+// One authenticated TCP connection to a peer, multiplexed: requests carry ids,
+// replies are matched by id, each request has its own timeout, and requests
+// from the peer are served and answered on the same connection. A bad frame or
+// an oversized length closes this connection and nothing else.
+
+import type { Socket } from 'node:net';
+import type { Outcome } from '../actors/messages';
+import { failed } from '../actors/messages';
+import { KvError, toErrorData } from '../errors';
+import { clusterErrors } from './errors';
+import { headerBytes } from './frame';
+import type { Established } from './handshake-session';
+import { encodeEnvelope, parseEnvelope, requestProblem, type Envelope, type NodeRequest } from './protocol';
+
+/** Limits of one connection. */
+export interface ConnectionSettings {
+  /** How long a request may wait for its reply. */
+  requestTimeoutMs: number;
+  /** The longest frame body sent or accepted. */
+  maxFrameBytes: number;
+  /** Bytes queued for a peer that does not read, past which requests fail fast and reading pauses. */
+  maxBufferedBytes: number;
+}
+
+/** Serves one request from the peer; never rejects. */
+export type Serve = (request: NodeRequest) => Promise<Outcome<unknown>>;
+
+interface Waiting {
+  resolve: (outcome: Outcome<unknown>) => void;
+  reject: (error: KvError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Connection {
+  readonly peer: string;
+  private readonly socket: Socket;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    established: Established,
+    private readonly settings: ConnectionSettings,
+    private readonly serve: Serve,
+    private readonly onClose: (connection: Connection, reason: string) => void,
+  ) {
+    const { socket, decoder, early } = established;
+    this.peer = established.peer;
+    this.socket = socket;
+    // 1. No Nagle: frames are already coalesced per event-loop turn (flush), latency matters.
+    // 2. Keep-alive: notice a peer whose host vanished without a FIN.
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 5000);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, (body) => this.onFrame(body));
+      } catch (error) {
+        this.close(toErrorData(error).message);
+      }
+    });
+    socket.on('close', () => this.close('the connection closed'));
+    socket.on('error', (error) => this.close(error.message));
+    socket.on('drain', () => socket.resume());
+    for (const body of early) this.onFrame(body);
+    if (!this.closed) socket.resume();
+  }
+
+  /** Bytes waiting to be sent (bounded by `maxBufferedBytes` plus one frame). */
+  get bufferedBytes(): number {
+    return this.socket.writableLength + this.outboxBytes;
+  }
+
+  /** Sends a request; resolves with the peer's outcome, rejects with NODE_UNAVAILABLE, TIMEOUT or BAD_REQUEST. */
+  request(request: NodeRequest): Promise<Outcome<unknown>> {
+    if (this.closed || this.bufferedBytes > this.settings.maxBufferedBytes) {
+      return Promise.reject(clusterErrors.unavailable(this.peer));
+    }
+    const id = this.nextId++;
+    const body = encodeEnvelope({ i: id, q: request });
+    if (body.length > this.settings.maxFrameBytes) {
+      return Promise.reject(clusterErrors.tooLarge('a request', body.length, this.settings.maxFrameBytes));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(clusterErrors.timeout(this.peer, this.settings.requestTimeoutMs));
+      }, this.settings.requestTimeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
+      this.enqueue(body);
+    });
+  }
+
+  /** Closes the connection; every request still waiting rejects with NODE_UNAVAILABLE. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.outbox = [];
+    this.outboxBytes = 0;
+    const unavailable = clusterErrors.unavailable(this.peer);
+    for (const waiting of this.waiting.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(unavailable);
+    }
+    this.waiting.clear();
+    this.onClose(this, reason);
+  }
+
+  private onFrame(body: Buffer): void {
+    if (this.closed) return;
+    const envelope = parseEnvelope(body);
+    if (!envelope) return this.close('a bad frame');
+    if ('q' in envelope) return this.answer(envelope.i, envelope.q);
+    const waiting = this.waiting.get(envelope.i);
+    // A reply to a request that already timed out is dropped.
+    if (!waiting) return;
+    this.waiting.delete(envelope.i);
+    clearTimeout(waiting.timer);
+    waiting.resolve(envelope.r);
+  }
+
+  private answer(id: number, request: NodeRequest): void {
+    const problem = requestProblem(request as unknown as Record<string, unknown>);
+    const outcome = problem ? Promise.resolve(failed({ code: 'BAD_REQUEST', message: problem })) : this.serve(request);
+    outcome
+      .catch((error: unknown) => failed(toErrorData(error)))
+      .then((result) => this.reply(id, result));
+  }
+
+  private reply(id: number, outcome: Outcome<unknown>): void {
+    if (this.closed) return;
+    let body = encodeEnvelope({ i: id, r: outcome } as Envelope);
+    if (body.length > this.settings.maxFrameBytes) {
+      body = encodeEnvelope({ i: id, r: failed(clusterErrors.tooLarge('a reply', body.length, this.settings.maxFrameBytes).toData()) });
+    }
+    this.enqueue(body);
+  }
+
+  /** Queues a frame; everything queued in one event-loop turn goes out in one write. */
+  private enqueue(body: Buffer): void {
+    const header = Buffer.allocUnsafe(headerBytes);
+    header.writeUInt32BE(body.length, 0);
+    this.outbox.push(header, body);
+    this.outboxBytes += headerBytes + body.length;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.outbox.length === 0) return;
+    const data = Buffer.concat(this.outbox, this.outboxBytes);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.socket.write(data);
+    // A peer that does not read our replies gets no more of its requests served until it does.
+    if (this.socket.writableLength > this.settings.maxBufferedBytes) this.socket.pause();
+  }
+}

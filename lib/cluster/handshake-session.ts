@@ -1,0 +1,180 @@
+// Runs the handshake (handshake.ts) over a fresh socket, as dialer or acceptor,
+// within hard limits: at most 512 bytes read and `timeoutMs` allowed before it
+// completes. On success the socket is paused and handed over with its decoder
+// and any frames that arrived right behind the handshake.
+
+import type { Socket } from 'node:net';
+import { encodeFrame, FrameDecoder } from './frame';
+import * as hs from './handshake';
+
+/** Why a handshake did not complete; `duplicate` is no fault (two nodes dialed each other at once). */
+export class HandshakeFailed extends Error {
+  constructor(
+    message: string,
+    readonly duplicate = false,
+  ) {
+    super(message);
+  }
+}
+
+/** An authenticated socket, paused, ready for a Connection. */
+export interface Established {
+  socket: Socket;
+  peer: string;
+  decoder: FrameDecoder;
+  /** Frames that followed the handshake in the same chunk. */
+  early: Buffer[];
+}
+
+export interface HandshakeSettings {
+  /** This node's name. */
+  self: string;
+  /** The shared secret. */
+  secret: string;
+  /** Time allowed for the whole handshake (including the TCP connect, for a dialer). */
+  timeoutMs: number;
+  /** The frame limit once authenticated. */
+  maxFrameBytes: number;
+}
+
+/** One handshake step: consumes a frame; true once the handshake is complete. Throws HandshakeFailed. */
+type Step = (body: Buffer) => boolean;
+
+const tooMuch = (): HandshakeFailed => new HandshakeFailed(`more than ${hs.handshakeByteLimit} bytes before the handshake completed`);
+
+/** Drives `steps` over `socket`, frame by frame; `peer()` names the peer once a step learnt it. */
+function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string): Promise<Established> {
+  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject));
+}
+
+/** One handshake in progress: its byte budget, its timer and its listeners. */
+class HandshakeRun {
+  private readonly decoder = new FrameDecoder(hs.handshakeByteLimit);
+  private readonly early: Buffer[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private consumed = 0;
+  private done = false;
+  private readonly onData = (chunk: Buffer): void => this.data(chunk);
+  private readonly onClose = (): void => this.fail(new HandshakeFailed('the connection closed during the handshake'));
+  private readonly onError = (error: Error): void => this.fail(new HandshakeFailed(error.message));
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly settings: HandshakeSettings,
+    private readonly steps: Step[],
+    private readonly peer: () => string,
+    private readonly resolve: (established: Established) => void,
+    private readonly reject: (error: HandshakeFailed) => void,
+  ) {
+    this.timer = setTimeout(() => this.fail(new HandshakeFailed(`no handshake within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    // A socket error with no listener ends the process: this one stays for the socket's life.
+    socket.on('error', ignore);
+    socket.on('data', this.onData).on('close', this.onClose).on('error', this.onError);
+  }
+
+  private data(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (body) => this.frame(body));
+      if (!this.done && this.consumed + this.decoder.pending > hs.handshakeByteLimit) throw tooMuch();
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (!this.done) return;
+    this.cleanup();
+    this.socket.pause();
+    this.resolve({ socket: this.socket, peer: this.peer(), decoder: this.decoder, early: this.early });
+  }
+
+  private frame(body: Buffer): void {
+    if (this.done) return void this.early.push(body);
+    this.consumed += body.length + 4;
+    if (this.consumed > hs.handshakeByteLimit) throw tooMuch();
+    this.done = this.steps.shift()!(body);
+    if (this.done) this.decoder.maxBody = this.settings.maxFrameBytes;
+  }
+
+  private fail(error: unknown): void {
+    this.cleanup();
+    const failure = error instanceof HandshakeFailed ? error : new HandshakeFailed(String(error));
+    // A duplicate was told so in a verdict: let that reach the peer before the close.
+    if (failure.duplicate) this.socket.end();
+    else this.socket.destroy();
+    this.reject(failure);
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.timer);
+    this.socket.off('data', this.onData).off('close', this.onClose).off('error', this.onError);
+  }
+}
+
+const ignore = (): void => {};
+
+function send(socket: Socket, message: Record<string, string | Buffer>): void {
+  socket.write(encodeFrame(hs.encodeMessage(message)));
+}
+
+function checkProof(settings: HandshakeSettings, role: hs.Role, transcript: hs.HandshakeTranscript, received: Buffer, who: string): void {
+  if (!hs.proofMatches(hs.proof(settings.secret, role, transcript), received)) {
+    throw new HandshakeFailed(`${who} does not hold the cluster secret`);
+  }
+}
+
+/** Dials: proves itself to `expectedPeer` and checks that the peer proves itself too. */
+export function dialHandshake(socket: Socket, settings: HandshakeSettings, expectedPeer: string): Promise<Established> {
+  const dialerNonce = hs.newNonce();
+  const steps: Step[] = [
+    (body) => {
+      const challenge = hs.parseChallenge(body);
+      if (!challenge) throw new HandshakeFailed('malformed challenge');
+      if (challenge.name !== expectedPeer) throw new HandshakeFailed(`expected node ${expectedPeer}, reached node ${challenge.name}`);
+      const transcript = { dialer: settings.self, acceptor: challenge.name, dialerNonce, acceptorNonce: challenge.nonce };
+      checkProof(settings, 'acceptor', transcript, challenge.proof, `node ${expectedPeer}`);
+      send(socket, { proof: hs.proof(settings.secret, 'dialer', transcript) });
+      return false;
+    },
+    (body) => {
+      const verdict = hs.parseVerdict(body);
+      if (!verdict) throw new HandshakeFailed('malformed verdict');
+      if (verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
+      return true;
+    },
+  ];
+  const established = run(socket, settings, steps, () => expectedPeer);
+  send(socket, { name: settings.self, nonce: dialerNonce });
+  return established;
+}
+
+/** What the acceptor asks its transport during a handshake. */
+export interface AcceptPolicy {
+  /** Whether `name` is a configured peer (anyone else is turned away before any proof). */
+  isPeer(name: string): boolean;
+  /** Once `name` is authenticated: keep this connection, or keep the one already being dialed. */
+  verdict(name: string): hs.Verdict;
+}
+
+/** Accepts: challenges the dialer, proves itself, checks the dialer's proof, then gives the verdict. */
+export function acceptHandshake(socket: Socket, settings: HandshakeSettings, policy: AcceptPolicy): Promise<Established> {
+  const acceptorNonce = hs.newNonce();
+  let transcript: hs.HandshakeTranscript | undefined;
+  const steps: Step[] = [
+    (body) => {
+      const hello = hs.parseHello(body);
+      if (!hello) throw new HandshakeFailed('malformed hello');
+      if (!policy.isPeer(hello.name) || hello.name === settings.self) throw new HandshakeFailed(`node ${hello.name} is not a configured peer`);
+      transcript = { dialer: hello.name, acceptor: settings.self, dialerNonce: hello.nonce, acceptorNonce };
+      send(socket, { name: settings.self, nonce: acceptorNonce, proof: hs.proof(settings.secret, 'acceptor', transcript) });
+      return false;
+    },
+    (body) => {
+      const response = hs.parseResponse(body);
+      if (!response) throw new HandshakeFailed('malformed response');
+      checkProof(settings, 'dialer', transcript!, response.proof, `node ${transcript!.dialer}`);
+      const verdict = policy.verdict(transcript!.dialer);
+      send(socket, { verdict });
+      if (verdict === 'duplicate') throw new HandshakeFailed(`kept the connection to node ${transcript!.dialer} this node dialed`, true);
+      return true;
+    },
+  ];
+  return run(socket, settings, steps, () => transcript?.dialer ?? '');
+}

@@ -1,0 +1,108 @@
+// The `cluster` option of createStore(), its defaults, and its validation (pure).
+
+import { KvError } from '../errors';
+import type { BackoffOptions } from './backoff';
+import { isNodeName, maxNodeNameLength } from './handshake';
+import type { PeerAddress } from './peer';
+import { parseRoute, type Route } from './router';
+
+/** A peer's address: 'host:port', `{ host, port }`, or null for a peer that only dials in. */
+export type PeerAddressOption = string | { host?: string; port: number } | null;
+
+/** How this node joins a cluster. */
+export interface ClusterOptions {
+  /** The shared secret every node of the cluster holds; it never crosses the wire. Required. */
+  secret: string;
+  /** Where this node accepts its peers: a port, or `{ host, port }` (host default 127.0.0.1; port 0 picks one). Default: no listener, dial out only. */
+  listen?: number | { host?: string; port: number };
+  /** The other nodes by name, each with its address (see PeerAddressOption). */
+  peers?: Record<string, PeerAddressOption>;
+  /** The routing table, rows as 'a-m=foo' or Route objects; first match wins. Default: rendezvous hashing over all nodes. */
+  routes?: Array<string | Route>;
+  /** How long a request to another node may wait for its reply. Default 2000 ms. */
+  requestTimeoutMs?: number;
+  /** How long a connection may take to connect and authenticate. Default 2000 ms. */
+  handshakeTimeoutMs?: number;
+  /** The longest frame sent or accepted between nodes. Default 64 MiB. */
+  maxFrameBytes?: number;
+  /** Bytes queued for a peer that does not read, past which its requests fail fast. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  /** Reconnect backoff. Default: from 100 ms, doubling, at most 2000 ms, with jitter. */
+  reconnect?: Partial<BackoffOptions>;
+}
+
+/** Cluster options with every default filled in. */
+export interface ResolvedClusterOptions {
+  secret: string;
+  listen: PeerAddress | null;
+  peers: Map<string, PeerAddress | null>;
+  routes: Route[];
+  requestTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  reconnect: BackoffOptions;
+}
+
+const defaultHost = '127.0.0.1';
+
+export const defaultClusterOptions = {
+  requestTimeoutMs: 2000,
+  handshakeTimeoutMs: 2000,
+  maxFrameBytes: 64 * 1024 * 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  reconnect: { initialMs: 100, maxMs: 2000 },
+} as const;
+
+const bad = (message: string): KvError => new KvError('BAD_REQUEST', message);
+
+/** Validates and fills in defaults for node `self`; throws BAD_REQUEST naming the option at fault. */
+export function resolveClusterOptions(self: string, options: ClusterOptions): ResolvedClusterOptions {
+  if (!isNodeName(self)) throw bad(`option \`node\` must be 1-${maxNodeNameLength} letters, digits or _.@:- in a cluster, got ${JSON.stringify(self)}`);
+  if (typeof options.secret !== 'string' || options.secret.length === 0) throw bad('option `cluster.secret` is required: every node of a cluster shares it');
+  const peers = new Map<string, PeerAddress | null>();
+  for (const [name, address] of Object.entries(options.peers ?? {})) {
+    if (!isNodeName(name)) throw bad(`peer name ${JSON.stringify(name)} in \`cluster.peers\` must be 1-${maxNodeNameLength} letters, digits or _.@:-`);
+    if (name === self) throw bad(`\`cluster.peers\` names this node (${self}) itself`);
+    peers.set(name, parseAddress(address, `cluster.peers.${name}`));
+  }
+  const resolved: ResolvedClusterOptions = {
+    secret: options.secret,
+    listen: options.listen === undefined ? null : parseAddress(options.listen, 'cluster.listen'),
+    peers,
+    routes: (options.routes ?? []).map((route) => (typeof route === 'string' ? parseRoute(route) : route)),
+    requestTimeoutMs: options.requestTimeoutMs ?? defaultClusterOptions.requestTimeoutMs,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaultClusterOptions.handshakeTimeoutMs,
+    maxFrameBytes: options.maxFrameBytes ?? defaultClusterOptions.maxFrameBytes,
+    maxBufferedBytes: options.maxBufferedBytes ?? defaultClusterOptions.maxBufferedBytes,
+    reconnect: { ...defaultClusterOptions.reconnect, ...options.reconnect },
+  };
+  for (const route of resolved.routes) {
+    if (route.node !== self && !peers.has(route.node)) throw bad(`route to unknown node ${route.node}: it is neither this node nor a peer`);
+  }
+  for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs', 'maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
+  positive('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
+  positive('cluster.reconnect.maxMs', resolved.reconnect.maxMs);
+  return resolved;
+}
+
+/** Parses 'host:port', '[::1]:port', a port, or `{ host, port }`; null stays null. */
+export function parseAddress(value: PeerAddressOption | number, option: string): PeerAddress | null {
+  if (value === null) return null;
+  if (typeof value === 'number') return checkPort({ host: defaultHost, port: value }, option);
+  if (typeof value === 'object') return checkPort({ host: value.host ?? defaultHost, port: value.port }, option);
+  const match = typeof value === 'string' ? /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) : null;
+  if (!match) throw bad(`option \`${option}\` must be host:port, got ${JSON.stringify(value)}`);
+  return checkPort({ host: match[1] ?? match[2]!, port: Number(match[3]) }, option);
+}
+
+function checkPort(address: PeerAddress, option: string): PeerAddress {
+  if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
+    throw bad(`option \`${option}\` needs a port from 0 to 65535, got ${String(address.port)}`);
+  }
+  return address;
+}
+
+function positive(option: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw bad(`option \`${option}\` must be a positive integer, got ${String(value)}`);
+}

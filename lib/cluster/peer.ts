@@ -1,0 +1,146 @@
+// One peer node as this node sees it: down, dialing or up. Dials when it knows
+// the peer's address, redials with backoff after a loss, and makes requests
+// fail fast while the peer is not up: a caller never waits for a reconnect
+// that may not come.
+
+import { connect, type Socket } from 'node:net';
+import type { Outcome } from '../actors/messages';
+import { toErrorData } from '../errors';
+import type { Logger } from '../options';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import { Connection, type ConnectionSettings, type Serve } from './connection';
+import { clusterErrors } from './errors';
+import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
+import type { Verdict } from './handshake';
+import type { NodeRequest } from './protocol';
+
+/** Where a peer listens. */
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export type PeerState = 'down' | 'dialing' | 'up';
+
+/** What every peer of one node shares. */
+export interface PeerContext {
+  handshake: HandshakeSettings;
+  connection: ConnectionSettings;
+  reconnect: BackoffOptions;
+  serve: Serve;
+  logger: Logger;
+}
+
+export class Peer {
+  private connection: Connection | undefined;
+  /** The socket of the dial in progress, if any. */
+  private dialing: Socket | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedDials = 0;
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    private readonly address: PeerAddress | null,
+    private readonly context: PeerContext,
+  ) {}
+
+  get state(): PeerState {
+    return this.connection ? 'up' : this.dialing ? 'dialing' : 'down';
+  }
+
+  /** Sends a request to the peer; rejects at once with NODE_UNAVAILABLE if it is not up. */
+  request(request: NodeRequest): Promise<Outcome<unknown>> {
+    if (!this.connection) return Promise.reject(clusterErrors.unavailable(this.name));
+    return this.connection.request(request);
+  }
+
+  /** Bytes waiting to be sent to the peer. */
+  get bufferedBytes(): number {
+    return this.connection?.bufferedBytes ?? 0;
+  }
+
+  /** Dials the peer if its address is known; resolves once this first attempt settled. */
+  async start(): Promise<void> {
+    if (this.address && !this.connection) await this.dial();
+  }
+
+  /**
+   * The acceptor's verdict on an authenticated connection from this peer. If
+   * both nodes dialed at once, the connection dialed by the smaller name wins,
+   * on both sides alike.
+   */
+  verdictOnInbound(self: string): Verdict {
+    return this.dialing && self < this.name ? 'duplicate' : 'ok';
+  }
+
+  /** Makes an authenticated connection this peer's connection (replacing any older one). */
+  attach(established: Established): void {
+    if (this.stopped) return void established.socket.destroy();
+    this.dialing?.destroy();
+    this.dialing = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // The peer dialed again, so it no longer uses the old connection (it restarted, say).
+    const old = this.connection;
+    this.connection = undefined;
+    old?.close('replaced by a new connection');
+    this.failedDials = 0;
+    this.connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
+    this.context.logger.info('cluster peer connected', { peer: this.name });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.dialing?.destroy();
+    this.dialing = undefined;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.close('this node is stopping');
+  }
+
+  private async dial(): Promise<void> {
+    const { host, port } = this.address!;
+    const socket = connect({ host, port });
+    this.dialing = socket;
+    try {
+      const established = await dialHandshake(socket, this.context.handshake, this.name);
+      if (this.dialing !== socket) return void socket.destroy();
+      this.dialing = undefined;
+      this.attach(established);
+    } catch (error) {
+      // Superseded by an inbound connection, or this node is stopping: nothing to do.
+      if (this.dialing !== socket) return;
+      this.dialing = undefined;
+      this.dialFailed(error);
+    }
+  }
+
+  private dialFailed(error: unknown): void {
+    const duplicate = error instanceof HandshakeFailed && error.duplicate;
+    // Log the first failure of an outage, not every retry.
+    if (!duplicate && this.failedDials === 0) {
+      this.context.logger.warn('cluster peer unreachable', { peer: this.name, address: `${this.address!.host}:${this.address!.port}`, reason: toErrorData(error).message });
+    }
+    this.failedDials += 1;
+    this.scheduleRetry();
+  }
+
+  private lost(connection: Connection, reason: string): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    if (this.stopped) return;
+    this.context.logger.warn('cluster peer disconnected', { peer: this.name, reason });
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || !this.address || this.retryTimer) return;
+    const delay = backoffDelay(this.failedDials, this.context.reconnect);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.connection && !this.dialing && !this.stopped) void this.dial();
+    }, delay);
+  }
+}

@@ -1,0 +1,74 @@
+// What nodes say to each other once the handshake is done: requests for the
+// owner's registry and bucket actors, and replies matched to them by id. Plain
+// JSON (nact references stay home: nact has no remoting).
+
+import type { BucketOp, Outcome } from '../actors/messages';
+
+/** A request for another node's actors. */
+export type NodeRequest =
+  /** Make the bucket exist on its owner (the owner's registry). */
+  | { kind: 'create'; bucket: string }
+  /** Run operations on one bucket, in order, as one actor message. */
+  | { kind: 'batch'; bucket: string; ops: BucketOp[] }
+  /** Whether the owner has the bucket. */
+  | { kind: 'exists'; bucket: string }
+  /** The owner's bucket names. */
+  | { kind: 'buckets' }
+  /** The owner's supervision tree. */
+  | { kind: 'tree' };
+
+/** One frame after the handshake: a request (`q`) or the reply (`r`) to request `i`. */
+export type Envelope = { i: number; q: NodeRequest } | { i: number; r: Outcome<unknown> };
+
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+/** Parses a frame's body; null if it is not an envelope (a bad frame: the connection is closed). */
+export function parseEnvelope(body: Buffer): Envelope | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const envelope = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(envelope.i)) return null;
+  if (isObject(envelope.q) || isObject(envelope.r)) return envelope as Envelope;
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const opFields: Record<BucketOp['kind'], readonly string[]> = {
+  get: ['key'],
+  has: ['key'],
+  delete: ['key'],
+  put: ['key', 'value'],
+  crash: ['reason'],
+};
+
+/** Checks a request's shape (a well-formed envelope may still carry nonsense); a reason if it is bad. */
+export function requestProblem(request: Record<string, unknown>): string | null {
+  switch (request.kind) {
+    case 'buckets':
+    case 'tree':
+      return null;
+    case 'create':
+    case 'exists':
+      return typeof request.bucket === 'string' ? null : 'bucket must be a string';
+    case 'batch':
+      if (typeof request.bucket !== 'string') return 'bucket must be a string';
+      return Array.isArray(request.ops) && request.ops.every(isOp) ? null : 'ops must be bucket operations';
+    default:
+      return `unknown request kind ${JSON.stringify(request.kind)}`;
+  }
+}
+
+function isOp(op: unknown): op is BucketOp {
+  if (!isObject(op) || typeof op.kind !== 'string' || !Object.hasOwn(opFields, op.kind)) return false;
+  return opFields[op.kind as BucketOp['kind']].every((field) => typeof op[field] === 'string');
+}

@@ -1,0 +1,56 @@
+// Groups the operations issued for one bucket of a remote node in the same
+// turn into one request frame, and sends it at once. Unlike the local Batcher
+// (one message in flight per bucket), frames are not held back behind an
+// unanswered one: the single connection keeps their order, so each call's
+// timeout starts when it is made, and a hung peer cannot make a queue grow here.
+
+import { rejectAll, settleEach, type SendBatch, type Settler } from '../actors/batcher';
+import type { BucketOp, OpValue } from '../actors/messages';
+import { KvError } from '../errors';
+
+interface Pending {
+  ops: BucketOp[];
+  settlers: Settler[];
+}
+
+/** The most operations in one frame. */
+const maxBatchSize = 512;
+
+export class TurnBatcher {
+  private readonly pending = new Map<string, Pending>();
+  private flushScheduled = false;
+
+  constructor(private readonly send: SendBatch) {}
+
+  /** Queues `op` for `bucket` until the end of this turn; resolves with its value or rejects with its KvError. */
+  run(bucket: string, op: BucketOp): Promise<OpValue> {
+    let batch = this.pending.get(bucket);
+    if (!batch) {
+      batch = { ops: [], settlers: [] };
+      this.pending.set(bucket, batch);
+      this.scheduleFlush();
+    }
+    const target = batch;
+    const result = new Promise<OpValue>((resolve, reject) => target.settlers.push({ resolve, reject }));
+    batch.ops.push(op);
+    if (batch.ops.length >= maxBatchSize) this.flush(bucket, batch);
+    return result;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      for (const [bucket, batch] of this.pending) this.flush(bucket, batch);
+    });
+  }
+
+  private flush(bucket: string, batch: Pending): void {
+    this.pending.delete(bucket);
+    this.send(bucket, batch.ops).then(
+      (outcomes) => settleEach(batch, outcomes),
+      (error: unknown) => rejectAll(batch, error instanceof KvError ? error : new KvError('INTERNAL', String(error))),
+    );
+  }
+}
