@@ -17,6 +17,10 @@ const defaults: Config = {
   secret: undefined,
   clusterTimeoutMs: 2000,
   logLevel: 'info',
+  dataDir: undefined,
+  fsync: 'everysec',
+  redisUrl: undefined,
+  redisPrefix: undefined,
 };
 
 const run = (changes: Partial<Config>): Loaded => ({ kind: 'run', config: { ...defaults, ...changes } });

@@ -3,7 +3,7 @@
 // configuration, starts the store and the text server, and shuts down cleanly.
 
 import { clusterOptionsFrom } from './cluster-config';
-import { loadConfig, usage, type Config } from './config';
+import { loadConfig, storageFor, usage, type Config } from './config';
 import { stderrLogger } from './log';
 import type { Logger } from './options';
 import { startServer, type KvServer } from './server/server';
@@ -22,17 +22,21 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const clustering = clusterOptionsFrom(config);
-  if ('error' in clustering) {
-    process.stderr.write(`actor-kv: ${clustering.error}\n\n${usage()}`);
+  const storage = storageFor(config);
+  if ('error' in clustering || 'error' in storage) {
+    const message = 'error' in clustering ? clustering.error : 'error' in storage ? storage.error : '';
+    process.stderr.write(`actor-kv: ${message}\n\n${usage()}`);
     process.exitCode = 2;
     return;
   }
   const logger = stderrLogger(config.logLevel, { node: config.node });
   let store: Store;
   try {
-    store = await createStore({ node: config.node, logger, cluster: clustering.cluster });
+    store = await createStore({ node: config.node, logger, cluster: clustering.cluster, storage: storage.storage });
   } catch (error) {
+    // A damaged log or a data directory in use: say so plainly, without a stack.
     logger.error('cannot start', { error: (error as Error).message });
+    process.stderr.write(`actor-kv: ${(error as Error).message}\n`);
     process.exitCode = 1;
     return;
   }

@@ -4,6 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { choice, FlagError, integer, list, optionalText, text, type Flag } from './flags';
+import type { StorageOption } from './storage/open-storage';
 
 export const flags = {
   port: integer({ env: 'ACTOR_KV_PORT', default: 4040, min: 0, max: 65535, help: 'TCP port of the text server; 0 picks a free one (the bound port is printed)' }, '<port>'),
@@ -19,6 +20,10 @@ export const flags = {
   secret: optionalText({ env: 'ACTOR_KV_SECRET', help: 'the secret every node of the cluster shares; required with --peer (prefer the environment variable: arguments are visible to other users)' }, '<secret>'),
   clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, help: 'how long a request to another node may wait for its answer' }, '<ms>'),
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr' }),
+  dataDir: optionalText({ env: 'ACTOR_KV_DATA_DIR', help: 'keep the buckets in an append-only log in this directory (created if missing, locked while in use); default: in memory' }, '<dir>'),
+  fsync: choice(['always', 'everysec', 'no'], { env: 'ACTOR_KV_FSYNC', default: 'everysec', help: 'with --data-dir: fsync the log before each OK (always), once a second (loses at most ~1 s on a machine crash), or when the OS decides' }),
+  redisUrl: optionalText({ env: 'ACTOR_KV_REDIS_URL', help: 'keep the buckets in Redis at this URL, e.g. redis://127.0.0.1:6379; default: in memory' }, '<url>'),
+  redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),
 } satisfies Record<string, Flag<unknown>>;
 
 type Flags = typeof flags;
@@ -28,6 +33,15 @@ export type Config = { [K in keyof Flags]: Flags[K] extends Flag<infer T> ? T : 
 
 /** What the command line asks for. */
 export type Loaded = { kind: 'run'; config: Config } | { kind: 'help' } | { kind: 'error'; message: string };
+
+/** The store's `storage` option for these flags, or why they conflict. Pure. */
+export function storageFor(config: Config): { storage: StorageOption } | { error: string } {
+  const { dataDir, fsync, redisUrl, redisPrefix } = config;
+  if (dataDir !== undefined && redisUrl !== undefined) return { error: '--data-dir and --redis-url exclude each other: choose one storage' };
+  if (dataDir !== undefined) return { storage: { type: 'file', dir: dataDir, fsync } };
+  if (redisUrl !== undefined) return { storage: { type: 'redis', url: redisUrl, ...(redisPrefix === undefined ? {} : { prefix: redisPrefix }) } };
+  return { storage: 'memory' };
+}
 
 /** `maxLineBytes` -> `max-line-bytes`. */
 export function flagName(key: string): string {
@@ -86,8 +100,9 @@ export function usage(): string {
     'Usage: actor-kv [options]',
     '',
     'Starts an actor-kv node: the text protocol server (try `telnet 127.0.0.1 4040`)',
-    'on a supervised in-memory store. Prints `Accepting connections on port <port>`',
-    'on stdout once listening; logs go to stderr. SIGINT or SIGTERM stops it cleanly.',
+    'on a supervised store, in memory unless --data-dir or --redis-url says otherwise.',
+    'Prints `Accepting connections on port <port>` on stdout once listening; logs go',
+    'to stderr. SIGINT or SIGTERM stops it cleanly.',
     '',
     'Options:',
     ...rows,

@@ -12,6 +12,8 @@ export type KvErrorCode =
   | 'NO_ROUTE' // no route covers the bucket's name
   | 'NODE_UNAVAILABLE' // the node that owns the bucket cannot be reached
   | 'STORAGE_UNAVAILABLE' // the storage backend could not make the write durable
+  | 'STORAGE_CORRUPT' // the stored data is damaged before its end: the node refuses to start
+  | 'STORAGE_LOCKED' // another process uses the data directory
   | 'INTERNAL'; // a bug: please report it
 
 /** The plain-data form of an error: what crosses actor mailboxes and the transport. */

@@ -9,5 +9,9 @@ export { defaultStoreOptions, type StoreOptions, type SupervisionOptions, type L
 export type { NodeTree, BucketInfo } from './actors/tree';
 export type { Storage, BucketTable } from './storage/storage';
 export { MemoryStorage } from './storage/memory';
+export { FileStorage, type FileStorageOptions } from './storage/file-storage';
+export { RedisStorage, type RedisStorageOptions } from './storage/redis-storage';
+export type { StorageOption } from './storage/open-storage';
+export type { FsyncPolicy } from './storage/log-writer';
 export { startServer, type KvServer } from './server/server';
 export { defaultServerOptions, type ServerOptions } from './server/options';

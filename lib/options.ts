@@ -2,7 +2,7 @@
 
 import type { ClusterOptions } from './cluster/options';
 import { KvError } from './errors';
-import type { Storage } from './storage/storage';
+import type { StorageOption } from './storage/open-storage';
 
 /** Structured log sink. The library is silent unless you pass one (the CLI passes pino). */
 export interface Logger {
@@ -23,8 +23,13 @@ export interface SupervisionOptions {
 export interface StoreOptions {
   /** This node's name, shown in `tree()` and used by the cluster. Default 'local'. */
   node?: string;
-  /** Where bucket tables live. Default: in memory (lost when the process exits). */
-  storage?: 'memory' | Storage;
+  /**
+   * Where bucket tables live. Default 'memory' (lost when the process exits);
+   * `{ type: 'file', dir, fsync }` for an append-only log in `dir` ('always',
+   * 'everysec' (default) or 'no'); `{ type: 'redis', url | client, prefix }`
+   * for Redis hashes. See README "Durability" for what each can lose.
+   */
+  storage?: StorageOption;
   /** Restart intensity per bucket. Default: 3 restarts in 5 s. */
   supervision?: Partial<SupervisionOptions>;
   /** How long a call may wait for its bucket before it rejects with TIMEOUT. Default 5000 ms. */
@@ -40,7 +45,7 @@ export interface StoreOptions {
 /** Options with every default filled in. */
 export interface ResolvedStoreOptions {
   node: string;
-  storage: 'memory' | Storage;
+  storage: StorageOption;
   supervision: SupervisionOptions;
   callTimeoutMs: number;
   bucketSupervisors: number;

@@ -10,7 +10,7 @@ import type { PeerAddress, PeerState } from './cluster/peer';
 import { KvError } from './errors';
 import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
-import { MemoryStorage } from './storage/memory';
+import { createStorage } from './storage/open-storage';
 
 /** A running store. Every method rejects with a KvError for a known condition. */
 export interface Store {
@@ -52,7 +52,7 @@ export interface ClusterStatus {
 export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const resolved = resolveStoreOptions(options);
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
-  const storage = resolved.storage === 'memory' ? new MemoryStorage() : resolved.storage;
+  const storage = createStorage(resolved.storage, resolved);
   const local = await LocalNode.start(resolved, storage);
   if (!clusterOptions) return new NodeStore(resolved.node, local);
   try {

@@ -1,0 +1,145 @@
+// One conformance suite for every storage backend (keyv's way): each backend
+// file calls behavesLikeStorage with a factory. `make(place)` builds a backend
+// over the backing named `place`; the same place after a close is a restart.
+
+import { createStore, type Storage } from '../lib';
+
+export interface StorageFactory {
+  /** A new, unopened backend over the backing called `place`. */
+  make(place: string): Storage;
+  /** Whether a new backend over the same place sees what an earlier one stored. */
+  durable: boolean;
+}
+
+let places = 0;
+const newPlace = (): string => `place-${process.pid}-${++places}`;
+
+async function opened(storage: Storage): Promise<Storage> {
+  await storage.open();
+  return storage;
+}
+
+async function stored(storage: Storage, bucket: string): Promise<[string, string][]> {
+  return [...storage.table(bucket).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** Awaits a flush whether or not it returns a promise. */
+async function flush(storage: Storage, bucket: string): Promise<void> {
+  await storage.table(bucket).flush();
+}
+
+export function behavesLikeStorage(name: string, factory: () => StorageFactory): void {
+  describe(`${name} storage`, () => {
+    let open: Storage[] = [];
+    const fresh = async (place = newPlace()): Promise<Storage> => {
+      const storage = await opened(factory().make(place));
+      open.push(storage);
+      return storage;
+    };
+    afterEach(async () => {
+      for (const storage of open) await storage.close();
+      open = [];
+    });
+
+    test('a new backend holds no buckets', async () => {
+      const storage = factory().make(newPlace());
+      open.push(storage);
+      expect(await storage.open()).toEqual([]);
+    });
+
+    test('stores, overwrites and deletes keys', async () => {
+      const storage = await fresh();
+      await storage.createBucket('shopping');
+      const table = storage.table('shopping');
+      table.put('milk', '1');
+      table.put('eggs', '6');
+      table.put('milk', '2');
+      expect(table.delete('eggs')).toBe('6');
+      expect(table.delete('bread')).toBeUndefined();
+      await flush(storage, 'shopping');
+      expect(table.get('milk')).toBe('2');
+      expect(table.get('eggs')).toBeUndefined();
+      expect(table.size).toBe(1);
+      expect(await stored(storage, 'shopping')).toEqual([['milk', '2']]);
+    });
+
+    test('keeps buckets apart and creates idempotently', async () => {
+      const storage = await fresh();
+      await storage.createBucket('a');
+      await storage.createBucket('b');
+      storage.table('a').put('k', 'in a');
+      await flush(storage, 'a');
+      await storage.createBucket('a');
+      expect(storage.table('a').get('k')).toBe('in a');
+      expect(storage.table('b').get('k')).toBeUndefined();
+    });
+
+    test('a bucket restart re-attaches to its table in a store', async () => {
+      const store = await createStore({ storage: factory().make(newPlace()) });
+      try {
+        await store.create('shopping');
+        await store.put('shopping', 'milk', '1');
+        await store.crashBucket('shopping');
+        expect(await store.get('shopping', 'milk')).toBe('1');
+        expect((await store.tree()).buckets[0]!.restarts).toBe(1);
+      } finally {
+        await store.stop();
+      }
+    });
+
+    if (!factory().durable) return;
+
+    const awkward: [string, string][] = [
+      ['', 'an empty key'],
+      ['empty', ''],
+      ['spaces in key', 'and in value'],
+      ['line', 'a\r\nb\nc'],
+      ['ünïcødé ✓', '日本語 🚀'],
+      ['long', 'x'.repeat(100_000)],
+    ];
+
+    test('what was flushed is there after a restart', async () => {
+      const place = newPlace();
+      const first = await fresh(place);
+      await first.createBucket('shopping');
+      await first.createBucket('empty');
+      const table = first.table('shopping');
+      for (const [key, value] of awkward) table.put(key, value);
+      table.put('gone', 'soon');
+      table.put('milk', '1');
+      table.put('milk', '2');
+      table.delete('gone');
+      await flush(first, 'shopping');
+      await first.close();
+      open = [];
+
+      const second = await factory().make(place);
+      open.push(second);
+      expect((await second.open()).sort()).toEqual(['empty', 'shopping']);
+      expect(await stored(second, 'shopping')).toEqual([...awkward, ['milk', '2']].sort(([a], [b]) => (a! < b! ? -1 : 1)));
+      expect(second.table('empty').size).toBe(0);
+    });
+
+    test('a restarted store serves every acknowledged write', async () => {
+      const place = newPlace();
+      const first = await createStore({ storage: factory().make(place) });
+      const names = Array.from({ length: 20 }, (_, i) => `bucket-${i}`);
+      for (const bucket of names) await first.create(bucket);
+      await Promise.all(names.flatMap((bucket) => Array.from({ length: 50 }, (_, i) => first.put(bucket, `k${i}`, `${bucket}/${i}`))));
+      await Promise.all(names.map((bucket) => first.delete(bucket, 'k0')));
+      await first.stop();
+
+      const second = await createStore({ storage: factory().make(place) });
+      try {
+        expect(await second.buckets()).toEqual([...names].sort());
+        for (const bucket of names) {
+          expect(await second.get(bucket, 'k0')).toBeUndefined();
+          expect(await second.get(bucket, 'k49')).toBe(`${bucket}/49`);
+        }
+        expect((await second.tree()).buckets.every((bucket) => bucket.keys === 49)).toBe(true);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+}

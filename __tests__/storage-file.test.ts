@@ -1,0 +1,274 @@
+// The append-only file backend's own promises: torn tails cut, corruption
+// refused with file and offset, write and fsync errors fail the request, group
+// commit, compaction bounded and non-blocking, one process per data directory.
+
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createStore, FileStorage, KvError, type Logger } from '../lib';
+import { logFileName } from '../lib/storage/file-storage';
+import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-file-'));
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const logPath = (): string => path.join(dir, logFileName);
+
+function recordingLogger(): Logger & { events: Array<[string, string, Record<string, unknown> | undefined]> } {
+  const events: Array<[string, string, Record<string, unknown> | undefined]> = [];
+  const at = (level: string) => (event: string, fields?: Record<string, unknown>) => void events.push([level, event, fields]);
+  return { events, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Polls `condition` until it holds or `ms` pass (then fails the test). */
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<KvError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KvError);
+    return error as KvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Writes `count` keys, one flush each, and returns the contents after each flush's log size. */
+async function writeKeys(count: number): Promise<number[]> {
+  const storage = new FileStorage({ dir, fsync: 'no' });
+  await storage.open();
+  await storage.createBucket('b');
+  const sizes = [fs.statSync(logPath()).size];
+  for (let i = 0; i < count; i++) {
+    storage.table('b').put(`k${i}`, `value ${i}`);
+    await storage.table('b').flush();
+    sizes.push(fs.statSync(logPath()).size);
+  }
+  await storage.close();
+  return sizes;
+}
+
+async function contents(): Promise<Record<string, string>> {
+  const storage = new FileStorage({ dir, fsync: 'no' });
+  await storage.open();
+  try {
+    return Object.fromEntries(storage.table('b').entries());
+  } finally {
+    await storage.close();
+  }
+}
+
+describe('starting from a damaged log', () => {
+  test('a log cut at every byte of its last record starts with exactly the records before it', async () => {
+    const sizes = await writeKeys(3);
+    const whole = fs.readFileSync(logPath());
+    const lastStart = sizes[2]!;
+    for (let cut = lastStart; cut < whole.length; cut++) {
+      fs.writeFileSync(logPath(), whole.subarray(0, cut));
+      const logger = recordingLogger();
+      const storage = new FileStorage({ dir, fsync: 'no', logger });
+      expect(await storage.open()).toEqual(['b']);
+      expect(Object.fromEntries(storage.table('b').entries())).toEqual({ k0: 'value 0', k1: 'value 1' });
+      if (cut > lastStart) expect(logger.events).toContainEqual(['warn', 'storage log torn tail cut', { file: logPath(), offset: lastStart, bytes: cut - lastStart }]);
+      // The torn bytes are gone: a new write after them reads back after a restart.
+      storage.table('b').put('after', 'cut');
+      await storage.table('b').flush();
+      await storage.close();
+      expect(await contents()).toEqual({ k0: 'value 0', k1: 'value 1', after: 'cut' });
+    }
+  });
+
+  test('a flipped byte in the middle refuses to start, naming the file and the offset', async () => {
+    const sizes = await writeKeys(3);
+    const bytes = fs.readFileSync(logPath());
+    bytes[sizes[1]! + 20]! ^= 0x40;
+    fs.writeFileSync(logPath(), bytes);
+    const error = await rejection(createStore({ storage: { type: 'file', dir } }));
+    expect(error.code).toBe('STORAGE_CORRUPT');
+    expect(error.message).toContain(logPath());
+    expect(error.message).toContain(`byte offset ${sizes[1]}`);
+    // Refusing released the lock: with the file repaired by hand, it starts.
+    fs.truncateSync(logPath(), sizes[1]!);
+    expect(await contents()).toEqual({ k0: 'value 0' });
+  });
+});
+
+describe('write errors', () => {
+  test('a failed write fails its request, is rolled back, and leaves no bytes behind', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'no' } });
+    await store.create('b');
+    await store.put('b', 'k', 'old');
+    const write = jest.spyOn(fs, 'writeSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    const error = await rejection(store.put('b', 'k', 'new'));
+    expect(error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(error.message).toContain('ENOSPC');
+    expect(await store.get('b', 'k')).toBe('old');
+    write.mockRestore();
+    await store.put('b', 'other', 'fine');
+    await store.stop();
+    expect(await contents()).toEqual({ k: 'old', other: 'fine' });
+  });
+
+  test('a failed group write fails exactly the writes of that group; the others are stored', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'no' } });
+    const buckets = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    for (const bucket of buckets) await store.create(bucket);
+    // The first write of the turn goes out alone; the other buckets' writes of that turn share one writev.
+    jest.spyOn(fs, 'writevSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    });
+    const outcomes = await Promise.all(buckets.map((bucket) => store.put(bucket, 'k', 'v').then(() => 'OK', (error: KvError) => error.code)));
+    expect(outcomes.filter((code) => code === 'OK').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((code) => code === 'STORAGE_UNAVAILABLE').length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.every((code) => code === 'OK' || code === 'STORAGE_UNAVAILABLE')).toBe(true);
+    await store.stop();
+    const again = await createStore({ storage: { type: 'file', dir } });
+    for (const [index, bucket] of buckets.entries()) expect(await again.get(bucket, 'k')).toBe(outcomes[index] === 'OK' ? 'v' : undefined);
+    await again.stop();
+  });
+
+  test('a failed fsync fails its requests and every write after it, until a restart', async () => {
+    const logger = recordingLogger();
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'always' }, logger });
+    await store.create('b');
+    jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: Error) => void) => {
+      callback(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    const error = await rejection(store.put('b', 'k', 'v'));
+    expect(error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(error.message).toMatch(/fsync .* failed: EIO.*restarts/);
+    expect(await store.get('b', 'k')).toBeUndefined();
+    expect((await rejection(store.put('b', 'k2', 'v'))).code).toBe('STORAGE_UNAVAILABLE');
+    expect(logger.events.some(([level, event]) => level === 'error' && event === 'storage log broken')).toBe(true);
+    await store.stop();
+  });
+});
+
+describe("fsync 'always'", () => {
+  test('group commit: a burst of writes to many buckets shares one fsync, and each OK follows it', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'always' } });
+    const buckets = Array.from({ length: 20 }, (_, i) => `b${i}`);
+    for (const bucket of buckets) await store.create(bucket);
+    const fsyncs: number[] = [];
+    const real = fs.fdatasync;
+    jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+      real(fd, (error) => {
+        fsyncs.push(Date.now());
+        callback(error);
+      });
+    }) as typeof fs.fdatasync);
+    let answeredBeforeFsync = 0;
+    await Promise.all(
+      buckets.flatMap((bucket) =>
+        Array.from({ length: 10 }, (_, i) => store.put(bucket, `k${i}`, 'v').then(() => void (fsyncs.length === 0 && answeredBeforeFsync++))),
+      ),
+    );
+    expect(answeredBeforeFsync).toBe(0);
+    expect(fsyncs.length).toBeGreaterThanOrEqual(1);
+    expect(fsyncs.length).toBeLessThanOrEqual(3); // 200 writes; nact delivers the 20 batches over a turn or two
+    await store.stop();
+  });
+});
+
+describe("fsync 'everysec'", () => {
+  test('answers before any fsync, and fsyncs within about a second, unasked', async () => {
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'everysec' } });
+    await store.create('b');
+    const fsync = jest.spyOn(fs, 'fdatasync');
+    await store.put('b', 'k', 'v');
+    expect(fsync).not.toHaveBeenCalled();
+    const started = Date.now();
+    await until(() => fsync.mock.calls.length > 0, 3000);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await store.stop();
+  });
+});
+
+describe('compaction', () => {
+  test('100,000 overwrites of 100 keys keep the log a small multiple of the live data, intact after restart', async () => {
+    const logger = recordingLogger();
+    // No minimum size, so the ratio alone bounds the log: it is rewritten whenever it passes twice the live data.
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'no', compactionMinBytes: 0, compactionRatio: 2, logger } });
+    await store.create('b');
+    const live = logMagic.length + bucketBytes('b') + 100 * entryBytes('key-99', 'value 999 of 99');
+    let biggest = 0;
+    for (let round = 0; round < 1000; round++) {
+      await Promise.all(Array.from({ length: 100 }, (_, key) => store.put('b', `key-${key}`, `value ${round} of ${key}`)));
+      biggest = Math.max(biggest, fs.statSync(logPath()).size);
+    }
+    // Once the load stops, the rewrite running then finishes and, still above the ratio, runs once more.
+    await until(() => fs.statSync(logPath()).size <= 3 * live, 5000);
+    await store.stop();
+    const written = 100_000 * entryBytes('key-99', 'value 999 of 99');
+    expect(logger.events.filter(([, event]) => event === 'storage log compacted').length).toBeGreaterThan(10);
+    expect(logger.events.filter(([level]) => level !== 'info')).toEqual([]);
+    expect(fs.statSync(logPath()).size).toBeLessThanOrEqual(3 * live);
+    // Under the load the log reaches twice the live data plus what arrives during one rewrite, which
+    // depends on the machine's speed: only a loose bound here (without compaction it would be `written`).
+    expect(biggest).toBeLessThan(written / 3);
+    expect(fs.readdirSync(dir).sort()).toEqual(['LOCK', logFileName]);
+    const after = await contents();
+    expect(Object.keys(after)).toHaveLength(100);
+    expect(after['key-42']).toBe('value 999 of 42');
+  });
+
+  test('requests are served while a large log is rewritten', async () => {
+    const storage = new FileStorage({ dir, fsync: 'no' });
+    const store = await createStore({ storage });
+    await store.create('b');
+    await Promise.all(Array.from({ length: 20_000 }, (_, key) => store.put('b', `key-${key}`, 'x'.repeat(100))));
+    let compacted = false;
+    const compaction = storage.compact().then(() => (compacted = true));
+    let servedDuring = 0;
+    for (let i = 0; !compacted; i++) {
+      await store.put('b', `key-${i % 100}`, `during ${i}`);
+      expect(await store.get('b', `key-${i % 100}`)).toBe(`during ${i}`);
+      if (!compacted) servedDuring++;
+    }
+    await compaction;
+    await store.stop();
+    expect(servedDuring).toBeGreaterThan(1);
+    const after = await contents();
+    expect(Object.keys(after)).toHaveLength(20_000);
+    expect(after['key-0']).toMatch(/^during /);
+  });
+});
+
+describe('the data directory', () => {
+  test('is locked against a second user while open, and free after close', async () => {
+    const first = await createStore({ storage: { type: 'file', dir } });
+    const error = await rejection(createStore({ storage: { type: 'file', dir } }));
+    expect(error.code).toBe('STORAGE_LOCKED');
+    expect(error.message).toContain(`process ${process.pid}`);
+    await first.stop();
+    const second = await createStore({ storage: { type: 'file', dir } });
+    await second.stop();
+  });
+
+  test('bad file options are named', async () => {
+    for (const [storage, name] of [
+      [{ type: 'file', dir: '' }, 'storage.dir'],
+      [{ type: 'file', dir, fsync: 'sometimes' }, 'storage.fsync'],
+      [{ type: 'file', dir, compactionRatio: 1 }, 'storage.compactionRatio'],
+      [{ type: 'tape' }, 'storage.type'],
+    ] as const) {
+      const error = await rejection(createStore({ storage: storage as never }));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,78 @@
+// The log's bytes: records round-trip, a damaged last record is a torn tail,
+// damage before the end is corruption with its offset.
+
+import { decodeLog, encodeRecord, LogCorruption, logMagic, recordHeaderBytes, type LogRecord } from '../lib/storage/log-format';
+
+const records: LogRecord[] = [
+  { op: 'create', bucket: 'shopping' },
+  { op: 'changes', bucket: 'shopping', changes: [{ key: 'milk', value: '1' }] },
+  { op: 'create', bucket: 'ünï ✓' },
+  {
+    op: 'changes',
+    bucket: 'shopping',
+    changes: [
+      { key: 'ünï ✓', value: 'a\r\nb 🚀' },
+      { key: '', value: '' },
+      { key: 'milk', value: undefined },
+    ],
+  },
+  { op: 'changes', bucket: 'ünï ✓', changes: [{ key: 'k', value: 'x'.repeat(70_000) }] },
+];
+const encoded = records.map(encodeRecord);
+const whole = Buffer.concat([logMagic, ...encoded]);
+const lastStart = whole.length - encoded[encoded.length - 1]!.length;
+
+test('records round-trip', () => {
+  expect(decodeLog(whole)).toEqual({ records, validBytes: whole.length, tornBytes: 0 });
+});
+
+test.each([
+  ['an empty file', Buffer.alloc(0), 0, 0],
+  ['half of the magic bytes (a crash while creating the log)', logMagic.subarray(0, 3), 0, 3],
+  ['only the magic bytes', logMagic, logMagic.length, 0],
+  ['a record header cut short', whole.subarray(0, lastStart + recordHeaderBytes - 1), lastStart, recordHeaderBytes - 1],
+  ['a payload cut short', whole.subarray(0, whole.length - 1), lastStart, whole.length - 1 - lastStart],
+  ['zeroes after the last record (a file system extended the file)', Buffer.concat([whole, Buffer.alloc(40)]), whole.length, 40],
+  ['a last record whose payload is damaged', Buffer.concat([whole.subarray(0, whole.length - 1), Buffer.from([0xff ^ whole[whole.length - 1]!])]), lastStart, whole.length - lastStart],
+])('%s is read up to its last intact record', (_name, bytes, validBytes, tornBytes) => {
+  const decoded = decodeLog(bytes);
+  expect({ validBytes: decoded.validBytes, tornBytes: decoded.tornBytes }).toEqual({ validBytes, tornBytes });
+  expect(decoded.records).toEqual(records.slice(0, decodeLog(bytes.subarray(0, validBytes)).records.length));
+});
+
+function flipped(bytes: Buffer, at: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[at]! ^= 0x01;
+  return copy;
+}
+
+test('every flipped byte before the last record is corruption at that record', () => {
+  let start = logMagic.length;
+  for (const record of encoded.slice(0, -1)) {
+    const end = start + record.length;
+    for (let at = start; at < end; at++) {
+      let caught: unknown;
+      try {
+        decodeLog(flipped(whole, at));
+      } catch (thrown) {
+        caught = thrown;
+      }
+      expect(caught).toBeInstanceOf(LogCorruption);
+      expect((caught as LogCorruption).offset).toBe(start);
+    }
+    start = end;
+  }
+});
+
+test.each([
+  ['bad magic bytes', Buffer.from('HELLO WORLD'), 0],
+  ['a damaged header with records after it', Buffer.concat([flipped(whole, logMagic.length + 1)]), logMagic.length],
+])('%s is refused', (_name, bytes, offset) => {
+  expect(() => decodeLog(bytes)).toThrow(LogCorruption);
+  try {
+    decodeLog(bytes);
+  } catch (thrown) {
+    expect((thrown as LogCorruption).offset).toBe(offset);
+    expect((thrown as Error).message).toContain(`byte offset ${offset}`);
+  }
+});

@@ -1,0 +1,87 @@
+// The Redis backend against a real redis-server started by the test: the
+// conformance suite, then Redis killed and paused under a write load: calls
+// fail with STORAGE_UNAVAILABLE within the call timeout, none hangs, and they
+// succeed again once Redis is back.
+
+import { createStore, KvError, RedisStorage, type Store } from '../lib';
+import { behavesLikeStorage } from './storage-conformance';
+import { describeWithRedis, RedisServer } from './storage-redis-server';
+
+jest.setTimeout(60_000);
+
+describeWithRedis('a real redis-server', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  behavesLikeStorage('redis (redis-server)', () => ({ make: (place) => new RedisStorage({ url: redis.url, prefix: `${place}:` }), durable: true }));
+
+  describe('under a write load', () => {
+    const callTimeoutMs = 2000;
+    let store: Store;
+    beforeEach(async () => {
+      store = await createStore({ callTimeoutMs, storage: { type: 'redis', url: redis.url, commandTimeoutMs: 300, recoveryIntervalMs: 50 } });
+      for (let i = 0; i < 10; i++) await store.create(`b${i}`);
+    });
+    afterEach(async () => {
+      await store.stop();
+    });
+
+    /** 20 writers putting in a loop until `stopped()`; every call's outcome and duration. */
+    async function load(stopped: () => boolean): Promise<Array<{ code: string; ms: number }>> {
+      const outcomes: Array<{ code: string; ms: number }> = [];
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, writer) => {
+          for (let i = 0; !stopped(); i++) {
+            const started = Date.now();
+            const code = await store.put(`b${writer % 10}`, `w${writer}-${i % 50}`, String(i)).then(
+              () => 'OK',
+              (error: KvError) => error.code,
+            );
+            outcomes.push({ code, ms: Date.now() - started });
+            if (code !== 'OK') await new Promise((resolve) => setTimeout(resolve, 5)); // a client backing off
+          }
+        }),
+      );
+      return outcomes;
+    }
+
+    async function faultUnderLoad(fault: () => Promise<void>, heal: () => Promise<void>): Promise<void> {
+      let done = false;
+      const running = load(() => done);
+      const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+      await pause(300);
+      await fault();
+      await pause(1500);
+      await heal();
+      await pause(1500);
+      done = true;
+      const all = await running;
+      expect(all.length).toBeGreaterThan(100);
+      const codes = new Set(all.map((outcome) => outcome.code));
+      expect([...codes].sort()).toEqual(['OK', 'STORAGE_UNAVAILABLE']); // never TIMEOUT, nothing else
+      expect(Math.max(...all.map((outcome) => outcome.ms))).toBeLessThan(callTimeoutMs);
+      // Recovered: a fresh round of writes all succeed.
+      await expect(Promise.all(Array.from({ length: 10 }, (_, i) => store.put(`b${i}`, 'after', 'ok')))).resolves.toHaveLength(10);
+      for (let i = 0; i < 10; i++) expect(await store.get(`b${i}`, 'after')).toBe('ok');
+    }
+
+    test('Redis killed and restarted: calls fail with STORAGE_UNAVAILABLE, then succeed again', async () => {
+      await faultUnderLoad(
+        () => redis.stop(),
+        () => redis.restart(),
+      );
+    });
+
+    test('Redis paused (SIGSTOP) and resumed: calls fail within the timeout, none hangs, then succeed', async () => {
+      await faultUnderLoad(
+        async () => redis.signal('SIGSTOP'),
+        async () => redis.signal('SIGCONT'),
+      );
+    });
+  });
+});

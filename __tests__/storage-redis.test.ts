@@ -1,0 +1,107 @@
+// The Redis backend against ioredis-mock: the data layout, a failed write
+// rolled back and reported, resynchronisation from Redis, and an unreachable
+// Redis reported at start. The real redis-server runs in the system tests.
+
+import { createServer } from 'node:net';
+import RedisMock from 'ioredis-mock';
+import { createStore, KvError, RedisStorage, type Store } from '../lib';
+
+let client: InstanceType<typeof RedisMock>;
+let store: Store | undefined;
+beforeEach(async () => {
+  client = new RedisMock();
+  await client.flushall(); // ioredis-mock instances share their data
+});
+afterEach(async () => {
+  await store?.stop();
+  store = undefined;
+  jest.restoreAllMocks();
+  client.disconnect();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<KvError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(KvError);
+    return error as KvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function until(condition: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The next HSET fails as a lost connection would, after `sideEffect` (a write that ran anyway). */
+function failNextWrite(sideEffect: () => Promise<unknown> = async () => {}): void {
+  jest.spyOn(client, 'hset').mockImplementationOnce((async () => {
+    await sideEffect();
+    throw new Error('Connection is closed.');
+  }) as never);
+}
+
+test('each bucket is a Redis hash under the prefix, and the bucket names a Redis set', async () => {
+  store = await createStore({ node: 'n1', storage: { type: 'redis', client: client as never } });
+  await store.create('shopping');
+  await store.put('shopping', 'milk', '1');
+  await store.put('shopping', 'eggs', '6');
+  await store.delete('shopping', 'eggs');
+  // One batch with a put and a delete: one MULTI with an HSET and an HDEL.
+  await Promise.all([store.put('shopping', 'bread', '2'), store.put('shopping', 'jam', '1'), store.delete('shopping', 'jam')]);
+  expect(await client.smembers('actor-kv:n1:buckets')).toEqual(['shopping']);
+  expect(await client.hgetall('actor-kv:n1:bucket:shopping')).toEqual({ milk: '1', bread: '2' });
+});
+
+test('a write Redis did not take fails with STORAGE_UNAVAILABLE, is rolled back, and writes recover', async () => {
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });
+  await store.create('b');
+  await store.put('b', 'k', 'old');
+  failNextWrite();
+  const error = await rejection(store.put('b', 'k', 'new'));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toContain('Connection is closed');
+  expect(await store.get('b', 'k')).toBe('old');
+  await until(() => store!.put('b', 'k', 'later').then(() => true, () => false), 2000);
+  expect(await client.hget('p:bucket:b', 'k')).toBe('later');
+});
+
+test('after a failure the bucket is reloaded from Redis, so memory agrees with what Redis holds', async () => {
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });
+  await store.create('b');
+  await store.put('b', 'k', 'old');
+  // The write times out here but runs in Redis anyway.
+  failNextWrite(() => client.hset('p:bucket:b', 'k', 'new'));
+  expect((await rejection(store.put('b', 'k', 'new'))).code).toBe('STORAGE_UNAVAILABLE');
+  await until(async () => (await store!.get('b', 'k')) === 'new', 2000);
+});
+
+test('an unreachable Redis fails the start with STORAGE_UNAVAILABLE, quickly', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const started = Date.now();
+  const error = await rejection(createStore({ storage: { type: 'redis', url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 100 } }));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toContain(`127.0.0.1:${port}`);
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('bad redis options are named', async () => {
+  for (const [storage, name] of [
+    [{ type: 'redis', url: 'http://x' }, 'storage.url'],
+    [{ type: 'redis', commandTimeoutMs: 10_000 }, 'storage.commandTimeoutMs'],
+    [{ type: 'redis', prefix: 7 }, 'storage.prefix'],
+  ] as const) {
+    const error = await rejection(createStore({ storage: storage as never }));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain(name);
+  }
+});

@@ -1,0 +1,85 @@
+// Put throughput and p99 latency for each storage backend, as ratios of the
+// in-memory store measured in the same run: memory, file with fsync no /
+// everysec / always, and Redis when redis-server is on PATH. Each cell runs
+// for a fixed time, so a slow backend cannot stretch the run. Prints, never
+// asserts. Run: npm run bench:storage
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createStore, type StorageOption } from '../lib';
+import { haveRedisServer, RedisServer } from '../__tests__/storage-redis-server';
+import { printTable, rate } from './measure';
+
+const secondsPerCell = Number(process.env.BENCH_SECONDS ?? 1.5);
+
+type Workload = { name: string; buckets: number; writers: number };
+const workloads: Workload[] = [
+  { name: '1 writer', buckets: 1, writers: 1 },
+  { name: '50 writers, 50 buckets', buckets: 50, writers: 50 },
+  { name: '1,000 writers, 100 buckets', buckets: 100, writers: 1000 },
+];
+
+interface Result {
+  opsPerSecond: number;
+  p99Ms: number;
+}
+
+/** `writers` callers put in a closed loop for `seconds`; throughput and p99 latency. */
+async function putLoop(storage: StorageOption, workload: Workload): Promise<Result> {
+  const store = await createStore({ storage, callTimeoutMs: 30_000 });
+  for (let b = 0; b < workload.buckets; b++) await store.create(`b${b}`);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + secondsPerCell * 1000;
+  await Promise.all(
+    Array.from({ length: workload.writers }, async (_, writer) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const begun = performance.now();
+        await store.put(`b${writer % workload.buckets}`, `key-${writer}-${i % 100}`, 'value-of-some-thirty-two-bytes!!');
+        latencies.push(performance.now() - begun);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await store.stop();
+  latencies.sort((a, b) => a - b);
+  return { opsPerSecond: latencies.length / seconds, p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
+}
+
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-bench-'));
+  const redis = haveRedisServer ? await RedisServer.start() : undefined;
+  let run = 0;
+  const backends: Array<[string, () => StorageOption]> = [
+    ['memory', () => 'memory'],
+    ...(['no', 'everysec', 'always'] as const).map((fsync): [string, () => StorageOption] => [
+      `file, fsync ${fsync}`,
+      () => ({ type: 'file', dir: path.join(root, `run-${++run}`), fsync }),
+    ]),
+    ...(redis ? [['redis', () => ({ type: 'redis', url: redis.url, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
+  ];
+  try {
+    for (const workload of workloads) {
+      const rows: string[][] = [];
+      let memory: Result | undefined;
+      for (const [name, storage] of backends) {
+        const result = await putLoop(storage(), workload);
+        memory ??= result;
+        rows.push([name, rate(result.opsPerSecond), (result.opsPerSecond / memory.opsPerSecond).toFixed(2), `${result.p99Ms.toFixed(2)} ms`]);
+      }
+      console.log(`puts, ${workload.name}, ${secondsPerCell} s per backend`);
+      printTable(['storage', 'puts', '÷ memory', 'p99'], rows);
+    }
+    if (!redis) console.log('redis: skipped (redis-server is not on PATH)');
+  } finally {
+    await redis?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+// The append-only file backend (Redis's AOF is the model): one log per node in
+// the data directory, every acknowledged change in it before its OK, replayed
+// on start, compacted in the background when it outgrows the live data.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { KvError } from '../errors';
+import { silentLogger, type Logger } from '../options';
+import { rewriteLog } from './compaction';
+import { lockDirectory, type DirLock } from './dir-lock';
+import { asStorageError, JournaledTable, type Change } from './journaled-table';
+import { bucketBytes, encodeRecord, entryBytes, logMagic, type LogRecord } from './log-format';
+import { replayLog } from './log-replay';
+import { LogWriter, type FsyncPolicy } from './log-writer';
+import type { Storage } from './storage';
+
+/** Options of the file backend. */
+export interface FileStorageOptions {
+  /** The data directory; created if missing, locked while in use. */
+  dir: string;
+  /** When the log is fsynced: 'always' (before each OK), 'everysec' (default), 'no' (by the OS). */
+  fsync?: FsyncPolicy;
+  /** Compaction starts when the log is this many times the live data... Default 2. */
+  compactionRatio?: number;
+  /** ...and larger than this many bytes. Default 4 MiB. */
+  compactionMinBytes?: number;
+  /** Where torn tails and compactions are reported. Default: nowhere. */
+  logger?: Logger;
+}
+
+/** The log's file name inside the data directory. */
+export const logFileName = 'actor-kv.aof';
+
+export class FileStorage implements Storage {
+  readonly kind = 'file';
+  private readonly tables = new Map<string, JournaledTable>();
+  private readonly logger: Logger;
+  private readonly policy: FsyncPolicy;
+  private writer: LogWriter | undefined;
+  private lock: DirLock | undefined;
+  private liveBytes = logMagic.length;
+  private compacting: Promise<void> | undefined;
+  private retryCompactionAt = 0;
+  private closed = false;
+
+  constructor(private readonly options: FileStorageOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.policy = options.fsync ?? 'everysec';
+  }
+
+  /** The log file's path. */
+  get logPath(): string {
+    return path.join(this.options.dir, logFileName);
+  }
+
+  async open(): Promise<string[]> {
+    await fs.mkdir(this.options.dir, { recursive: true });
+    this.lock = await lockDirectory(this.options.dir);
+    try {
+      await fs.rm(`${this.logPath}.rewrite`, { force: true }); // a compaction cut short by a crash
+      const { tables, fd, bytes } = await replayLog(this.logPath, this.logger);
+      for (const [bucket, map] of tables) {
+        this.tables.set(bucket, this.newTable(bucket, map));
+        this.liveBytes += bucketBytes(bucket);
+        for (const [key, value] of map) this.liveBytes += entryBytes(key, value);
+      }
+      this.writer = new LogWriter(this.logPath, fd, bytes, this.policy, this.logger);
+    } catch (thrown) {
+      await this.lock.release();
+      throw thrown;
+    }
+    return [...this.tables.keys()];
+  }
+
+  async createBucket(name: string): Promise<void> {
+    if (this.tables.has(name)) return;
+    this.table(name);
+    try {
+      await this.append({ op: 'create', bucket: name });
+    } catch (thrown) {
+      this.tables.delete(name); // not stored: the next create tries again
+      this.liveBytes -= bucketBytes(name);
+      throw asStorageError(thrown);
+    }
+  }
+
+  table(name: string): JournaledTable {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = this.newTable(name, new Map());
+      this.tables.set(name, table);
+      this.liveBytes += bucketBytes(name);
+    }
+    return table;
+  }
+
+  private newTable(name: string, map: Map<string, string>): JournaledTable {
+    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
+  }
+
+  private commit(bucket: string, changes: Change[]): void | Promise<void> {
+    const stored = this.append({ op: 'changes', bucket, changes });
+    this.liveBytes += liveDelta(changes);
+    return stored;
+  }
+
+  private append(record: LogRecord): void | Promise<void> {
+    if (!this.writer || this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the file storage is not open');
+    const stored = this.writer.append(encodeRecord(record));
+    this.maybeCompact();
+    return stored;
+  }
+
+  private maybeCompact(): void {
+    const { compactionRatio = 2, compactionMinBytes = 4 * 1024 * 1024 } = this.options;
+    const size = this.writer!.size;
+    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt) return;
+    if (size >= compactionMinBytes && size >= compactionRatio * this.liveBytes) void this.compact();
+  }
+
+  /** Rewrites the log to the live contents now (it also happens by itself); never rejects. */
+  compact(): Promise<void> {
+    this.compacting ??= this.rewrite().then((done) => {
+      this.compacting = undefined;
+      // Writes made during the rewrite may leave it above the threshold still.
+      if (done) this.maybeCompact();
+    });
+    return this.compacting;
+  }
+
+  private async rewrite(): Promise<boolean> {
+    const before = this.writer!.size;
+    try {
+      const after = await rewriteLog(
+        this.writer!,
+        () => [...this.tables].map(([name, table]) => [name, table.entries()] as [string, Iterable<[string, string]>]),
+        (reason) => this.logger.warn('storage log rename may not be durable', { file: this.logPath, reason }),
+      );
+      this.logger.info('storage log compacted', { file: this.logPath, before, after });
+      return true;
+    } catch (thrown) {
+      this.retryCompactionAt = Date.now() + 1000;
+      this.logger.warn('storage log compaction failed; will retry', { file: this.logPath, reason: (thrown as Error).message });
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.compacting;
+    await this.writer?.close();
+    await this.lock?.release();
+  }
+}
+
+/** How much a compacted log grows (or shrinks) by these changes. */
+function liveDelta(changes: Change[]): number {
+  let delta = 0;
+  for (const { key, value, previous } of changes) {
+    if (value !== undefined) delta += entryBytes(key, value);
+    if (previous !== undefined) delta -= entryBytes(key, previous);
+  }
+  return delta;
+}

@@ -1,0 +1,60 @@
+// Small file-descriptor helpers the log needs and node:fs/promises lacks:
+// positional writes that never stop half way, fdatasync, fsync of a directory.
+
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+
+// Looked up on `fs` at each call (not bound once) so tests can inject disk faults.
+const write = (fd: number, bytes: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fs.write(fd, bytes, offset, length, position, (error, written) => (error ? reject(error) : resolve(written))));
+const fdatasync = (fd: number) => promisify(fs.fdatasync)(fd);
+const close = (fd: number) => promisify(fs.close)(fd);
+const open = (file: string, flags: string, mode?: number) => promisify(fs.open)(file, flags, mode);
+const fsync = (fd: number) => promisify(fs.fsync)(fd);
+const ftruncate = (fd: number, length: number) => promisify(fs.ftruncate)(fd, length);
+
+/** Writes every chunk at `position` with one writev(2) (more if it stops short), synchronously; returns the bytes. */
+export function writeChunksSync(fd: number, chunks: Buffer[], position: number): number {
+  const bytes = chunks.length === 1 ? chunks[0]! : undefined;
+  const total = bytes?.length ?? chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  let done = bytes ? fs.writeSync(fd, bytes, 0, total, position) : fs.writevSync(fd, chunks, position);
+  if (done < total) {
+    const whole = bytes ?? Buffer.concat(chunks);
+    while (done < total) done += fs.writeSync(fd, whole, done, total - done, position + done);
+  }
+  return total;
+}
+
+/** Writes all of `bytes` at `position`, without blocking the event loop. */
+export async function writeAll(fd: number, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) done += await write(fd, bytes, done, bytes.length - done, position + done);
+}
+
+/** Flushes a file's data (and its size) to the disk. */
+export function syncData(fd: number): Promise<void> {
+  return fdatasync(fd);
+}
+
+export function openFd(path: string, flags: string): Promise<number> {
+  return open(path, flags, 0o644);
+}
+
+/** Sets a file's length. */
+export function truncateFd(fd: number, length: number): Promise<void> {
+  return ftruncate(fd, length);
+}
+
+export function closeFd(fd: number): Promise<void> {
+  return close(fd);
+}
+
+/** Makes a rename or a new file in `dir` durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const fd = await open(dir, 'r');
+  try {
+    await fsync(fd);
+  } finally {
+    await close(fd);
+  }
+}

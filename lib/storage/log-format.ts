@@ -1,0 +1,179 @@
+// The append-only log's bytes (Redis's AOF is the model): pure encode and
+// decode, no I/O. A record is
+//   length:u32 | length ^ lengthMask:u32 | crc32(payload):u32 | payload
+// and its payload is an op byte, the bucket name, and for a `changes` record
+// the batch of puts and deletes one flush stored: replayed all or nothing,
+// as it was acknowledged. Strings are u32 byte length + UTF-8. The length has
+// its own check so a damaged length mid-file is reported as corruption, never
+// mistaken for a torn tail.
+
+import { crc32 } from 'node:zlib';
+
+/** The first bytes of every log file. */
+export const logMagic = Buffer.from('AKVLOG2\n', 'latin1');
+
+/** Bytes before a record's payload. */
+export const recordHeaderBytes = 12;
+
+const lengthMask = 0xa5a5a5a5;
+const ops = { create: 1, changes: 2 } as const;
+const changeTags = { put: 1, delete: 2 } as const;
+
+/** One key's new value; undefined means deleted. */
+export interface KeyChange {
+  key: string;
+  value: string | undefined;
+}
+
+/** One stored step. */
+export type LogRecord = { op: 'create'; bucket: string } | { op: 'changes'; bucket: string; changes: readonly KeyChange[] };
+
+/** Encodes one record, ready to append. */
+export function encodeRecord(record: LogRecord): Buffer {
+  const changes = record.op === 'changes' ? record.changes : [];
+  let bound = recordHeaderBytes + 1 + 4 + 3 * record.bucket.length;
+  for (const { key, value } of changes) bound += 9 + 3 * (key.length + (value?.length ?? 0));
+  const buffer = Buffer.allocUnsafe(bound);
+  let offset = recordHeaderBytes;
+  buffer[offset++] = ops[record.op];
+  offset = writeString(buffer, offset, record.bucket);
+  for (const { key, value } of changes) {
+    buffer[offset++] = value === undefined ? changeTags.delete : changeTags.put;
+    offset = writeString(buffer, offset, key);
+    if (value !== undefined) offset = writeString(buffer, offset, value);
+  }
+  const length = offset - recordHeaderBytes;
+  buffer.writeUInt32LE(length, 0);
+  buffer.writeUInt32LE((length ^ lengthMask) >>> 0, 4);
+  buffer.writeUInt32LE(crc32(buffer.subarray(recordHeaderBytes, offset)), 8);
+  return buffer.subarray(0, offset);
+}
+
+function writeString(buffer: Buffer, offset: number, text: string): number {
+  const written = buffer.write(text, offset + 4, 'utf8');
+  buffer.writeUInt32LE(written, offset);
+  return offset + 4 + written;
+}
+
+/** What a key costs in a compacted log, roughly (for the compaction threshold). */
+export function entryBytes(key: string, value: string): number {
+  return 9 + key.length + value.length;
+}
+
+/** What a bucket costs in a compacted log besides its keys, roughly. */
+export function bucketBytes(bucket: string): number {
+  return 2 * (recordHeaderBytes + 5) + bucket.length;
+}
+
+/** What reading a log found. */
+export interface DecodedLog {
+  /** Every intact record, in order. */
+  records: LogRecord[];
+  /** Bytes up to the end of the last intact record: where appending resumes. */
+  validBytes: number;
+  /** Bytes after `validBytes` that a crash left half-written (0 when none). */
+  tornBytes: number;
+}
+
+/** A damaged record before the end of the log: the offset is in the file. */
+export class LogCorruption extends Error {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`${reason} at byte offset ${offset}`);
+  }
+}
+
+/**
+ * Decodes a whole log file. A damaged last record (a write cut short by a
+ * crash, or the zeroes a file system can leave past it) is reported as torn;
+ * damage with intact data after it throws LogCorruption.
+ */
+export function decodeLog(bytes: Buffer): DecodedLog {
+  if (bytes.length === 0 || isPrefixOf(bytes, logMagic)) return { records: [], validBytes: 0, tornBytes: bytes.length };
+  if (!bytes.subarray(0, logMagic.length).equals(logMagic)) throw new LogCorruption(0, 'not an actor-kv log (bad magic bytes)');
+  const records: LogRecord[] = [];
+  let offset = logMagic.length;
+  while (offset < bytes.length) {
+    const end = recordEnd(bytes, offset);
+    if (end === 'torn') return { records, validBytes: offset, tornBytes: bytes.length - offset };
+    records.push(decodePayload(bytes, offset, end));
+    offset = end;
+  }
+  return { records, validBytes: offset, tornBytes: 0 };
+}
+
+/** Where the record at `offset` ends, 'torn' for a damaged last record; throws for damage mid-file. */
+function recordEnd(bytes: Buffer, offset: number): number | 'torn' {
+  if (bytes.length - offset < recordHeaderBytes) return 'torn';
+  const length = bytes.readUInt32LE(offset);
+  if (((length ^ lengthMask) >>> 0) !== bytes.readUInt32LE(offset + 4)) {
+    if (isAllZero(bytes, offset)) return 'torn';
+    throw new LogCorruption(offset, 'damaged record header');
+  }
+  const end = offset + recordHeaderBytes + length;
+  if (end > bytes.length) return 'torn';
+  if (crc32(bytes.subarray(offset + recordHeaderBytes, end)) !== bytes.readUInt32LE(offset + 8)) {
+    if (end === bytes.length) return 'torn';
+    throw new LogCorruption(offset, 'record checksum mismatch');
+  }
+  return end;
+}
+
+function decodePayload(bytes: Buffer, start: number, end: number): LogRecord {
+  const reader = new Reader(bytes, start + recordHeaderBytes, end, start);
+  const op = reader.byte();
+  const bucket = reader.string();
+  if (op === ops.create && reader.done()) return { op: 'create', bucket };
+  if (op !== ops.changes) throw new LogCorruption(start, `unknown record (op ${op})`);
+  const changes: KeyChange[] = [];
+  while (!reader.done()) {
+    const tag = reader.byte();
+    if (tag !== changeTags.put && tag !== changeTags.delete) throw new LogCorruption(start, 'malformed record');
+    const key = reader.string();
+    changes.push({ key, value: tag === changeTags.put ? reader.string() : undefined });
+  }
+  return { op: 'changes', bucket, changes };
+}
+
+/** Reads a payload's fields; a field that overruns it is corruption at `recordStart`. */
+class Reader {
+  constructor(
+    private readonly bytes: Buffer,
+    private offset: number,
+    private readonly end: number,
+    private readonly recordStart: number,
+  ) {}
+
+  done(): boolean {
+    return this.offset >= this.end;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.bytes[this.offset++]!;
+  }
+
+  string(): string {
+    this.need(4);
+    const length = this.bytes.readUInt32LE(this.offset);
+    this.need(4 + length);
+    const text = this.bytes.toString('utf8', this.offset + 4, this.offset + 4 + length);
+    this.offset += 4 + length;
+    return text;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.end) throw new LogCorruption(this.recordStart, 'malformed record');
+  }
+}
+
+function isPrefixOf(bytes: Buffer, whole: Buffer): boolean {
+  return bytes.length < whole.length && whole.subarray(0, bytes.length).equals(bytes);
+}
+
+function isAllZero(bytes: Buffer, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}

@@ -1,0 +1,223 @@
+// Appends to the log and makes it durable by the fsync policy, as Redis's
+// appendfsync: 'always' fsyncs before the OK, in group commits (every write
+// made while an fsync runs, or in the same turn, shares the next one);
+// 'everysec' fsyncs once a second; 'no' leaves it to the operating system.
+
+import * as fs from 'node:fs';
+import { KvError } from '../errors';
+import type { Logger } from '../options';
+import { closeFd, syncData, writeChunksSync } from './fs-util';
+
+/** When the log is fsynced: before each OK, once a second, or when the OS decides. */
+export type FsyncPolicy = 'always' | 'everysec' | 'no';
+
+/** Chunks written together, and the promise their appenders wait on. */
+interface Group {
+  chunks: Buffer[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: KvError) => void;
+}
+
+export class LogWriter {
+  private syncedBytes: number;
+  private syncing: Promise<void> | undefined;
+  private pending: Group | undefined;
+  private scheduled = false;
+  private wroteThisTurn = false;
+  private broken: KvError | undefined;
+  private gate: { promise: Promise<void>; open: () => void } | undefined;
+  private tap: Buffer[] | undefined;
+  private tapFailed = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** The log file. */
+    readonly path: string,
+    private fd: number,
+    private bytes: number,
+    private readonly policy: FsyncPolicy,
+    private readonly logger: Logger,
+  ) {
+    this.syncedBytes = bytes;
+    if (policy === 'everysec') {
+      this.timer = setInterval(() => this.syncInBackground(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** Bytes in the log. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /**
+   * Appends a record; the promise (if any) settles once it is stored. With
+   * 'no' and 'everysec', the first append of an event-loop turn is written at
+   * once (no promise: a lone writer pays no extra turn) and the others of the
+   * turn are written together at its end: one write(2) per turn, not one per
+   * bucket. With 'always', every append of the turn (and those made while an
+   * fsync runs) shares one write and one fsync: group commit. Throws or
+   * rejects with STORAGE_UNAVAILABLE when the record could not be stored.
+   */
+  append(chunk: Buffer): void | Promise<void> {
+    if (this.broken) throw this.broken;
+    if (this.gate) return this.gate.promise.then(() => this.append(chunk));
+    if (this.policy !== 'always' && !this.wroteThisTurn && !this.pending) {
+      this.writeNow([chunk]);
+      this.wroteThisTurn = true;
+      setImmediate(() => (this.wroteThisTurn = false));
+      return;
+    }
+    this.pending ??= newGroup();
+    this.pending.chunks.push(chunk);
+    this.schedule();
+    return this.pending.promise;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.runGroup();
+    });
+  }
+
+  /** Writes the pending group; with 'always', fsyncs it too, one fsync at a time. */
+  private runGroup(): void {
+    const group = this.pending;
+    if (!group || (this.policy === 'always' && this.syncing)) return;
+    this.pending = undefined;
+    if (this.broken) return group.reject(this.broken);
+    try {
+      this.writeNow(group.chunks);
+    } catch (thrown) {
+      return group.reject(thrown as KvError);
+    }
+    if (this.policy === 'always') this.startSync(group);
+    else group.resolve();
+  }
+
+  private startSync(group?: Group): void {
+    const upTo = this.bytes;
+    this.syncing = syncData(this.fd)
+      .then(
+        () => {
+          this.syncedBytes = Math.max(this.syncedBytes, upTo);
+          group?.resolve();
+        },
+        (thrown: Error) => group?.reject(this.breakWith(`fsync of ${this.path} failed: ${thrown.message}`)),
+      )
+      .finally(() => {
+        this.syncing = undefined;
+        this.runGroup();
+      });
+  }
+
+  private syncInBackground(): void {
+    if (this.bytes > this.syncedBytes && !this.broken && !this.syncing) this.startSync();
+  }
+
+  /** Writes chunks at the end of the log, or cuts what a failed write left and throws. */
+  private writeNow(chunks: Buffer[]): void {
+    const at = this.bytes;
+    let written: number;
+    try {
+      written = writeChunksSync(this.fd, chunks, at);
+    } catch (thrown) {
+      this.undoPartialWrite(at);
+      throw new KvError('STORAGE_UNAVAILABLE', `could not append to ${this.path}: ${(thrown as Error).message}`);
+    }
+    this.bytes += written;
+    if (this.tap) this.tap.push(...chunks);
+  }
+
+  /** A failed write may have left part of its bytes: cut them, or refuse all writes. */
+  private undoPartialWrite(at: number): void {
+    this.tapFailed = true;
+    try {
+      fs.ftruncateSync(this.fd, at);
+    } catch (thrown) {
+      this.breakWith(`could not cut a failed write from ${this.path}: ${(thrown as Error).message}`);
+    }
+  }
+
+  /** After an fsync failure the kernel may have dropped the data: no write is trusted again. */
+  private breakWith(reason: string): KvError {
+    this.broken ??= new KvError('STORAGE_UNAVAILABLE', `${reason}; writes are refused until the node restarts`);
+    this.tapFailed = true;
+    this.logger.error('storage log broken', { file: this.path, reason });
+    const waiting = this.pending;
+    this.pending = undefined;
+    waiting?.reject(this.broken);
+    return this.broken;
+  }
+
+  /** Resolves when no fsync is running or waiting. */
+  async drain(): Promise<void> {
+    while (this.syncing || this.pending) {
+      await (this.syncing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  // --- compaction: copy what is appended meanwhile, then swap files under a gate ---
+
+  /** Starts copying every appended chunk for a rewrite. */
+  startTap(): void {
+    this.tap = [];
+    this.tapFailed = false;
+  }
+
+  /** The chunks appended since the last call, or 'failed' if a write failed meanwhile. */
+  takeTap(): Buffer[] | 'failed' {
+    if (this.tapFailed || !this.tap) return 'failed';
+    const chunks = this.tap;
+    this.tap = [];
+    return chunks;
+  }
+
+  /** Holds new appends and waits for running fsyncs, so the files can be swapped. */
+  async closeGate(): Promise<void> {
+    let open = (): void => {};
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    this.gate = { promise, open };
+    await this.drain();
+  }
+
+  /** Continues on `fd`, a durable rewrite of `bytes` bytes now at `path`. */
+  async swapTo(fd: number, bytes: number): Promise<void> {
+    const old = this.fd;
+    this.fd = fd;
+    this.bytes = bytes;
+    this.syncedBytes = bytes;
+    this.endRewrite();
+    await closeFd(old);
+  }
+
+  /** Stops copying and lets held appends through. */
+  endRewrite(): void {
+    this.tap = undefined;
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.open();
+  }
+
+  /** Flushes everything and closes the file. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.drain();
+    if (!this.broken) await syncData(this.fd).catch(() => {});
+    await closeFd(this.fd);
+  }
+}
+
+function newGroup(): Group {
+  let resolve = (): void => {};
+  let reject = (_error: KvError): void => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { chunks: [], promise, resolve, reject };
+}

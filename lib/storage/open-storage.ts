@@ -1,0 +1,75 @@
+// The `storage` option and the factory that turns it into a backend, checking
+// every field first so a bad option is named before anything is opened.
+
+import { KvError } from '../errors';
+import type { Logger } from '../options';
+import { FileStorage, type FileStorageOptions } from './file-storage';
+import { MemoryStorage } from './memory';
+import { RedisStorage, type RedisStorageOptions } from './redis-storage';
+import type { Storage } from './storage';
+
+/**
+ * Where bucket tables live: 'memory' (lost when the process exits), an
+ * append-only file in a data directory, Redis, or any Storage you implement.
+ */
+export type StorageOption =
+  | 'memory'
+  | { type: 'memory' }
+  | ({ type: 'file' } & FileStorageOptions)
+  | ({ type: 'redis' } & RedisStorageOptions)
+  | Storage;
+
+/** What the factory needs from the store's own options. */
+export interface StorageContext {
+  node: string;
+  callTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Builds the backend for `option` (not yet opened); throws BAD_REQUEST naming a bad field. */
+export function createStorage(option: StorageOption, context: StorageContext): Storage {
+  if (option === 'memory') return new MemoryStorage();
+  if (typeof option !== 'object' || option === null) throw bad('storage', "must be 'memory' or an object with a `type`", option);
+  if (!('type' in option)) {
+    if (typeof (option as Storage).open === 'function') return option as Storage;
+    throw bad('storage', "must have a `type` ('memory', 'file' or 'redis') or be a Storage", option);
+  }
+  switch (option.type) {
+    case 'memory':
+      return new MemoryStorage();
+    case 'file':
+      return new FileStorage(checkFile(option, context));
+    case 'redis':
+      return new RedisStorage(checkRedis(option, context));
+    default:
+      throw bad('storage.type', "must be 'memory', 'file' or 'redis'", (option as { type: unknown }).type);
+  }
+}
+
+function checkFile(option: FileStorageOptions, context: StorageContext): FileStorageOptions {
+  if (typeof option.dir !== 'string' || option.dir.length === 0) throw bad('storage.dir', 'must be a directory path', option.dir);
+  if (option.fsync !== undefined && !['always', 'everysec', 'no'].includes(option.fsync)) {
+    throw bad('storage.fsync', "must be 'always', 'everysec' or 'no'", option.fsync);
+  }
+  if (option.compactionRatio !== undefined && !(option.compactionRatio > 1)) throw bad('storage.compactionRatio', 'must be a number above 1', option.compactionRatio);
+  if (option.compactionMinBytes !== undefined && !(Number.isInteger(option.compactionMinBytes) && option.compactionMinBytes >= 0)) {
+    throw bad('storage.compactionMinBytes', 'must be a non-negative integer', option.compactionMinBytes);
+  }
+  return { ...option, logger: option.logger ?? context.logger };
+}
+
+function checkRedis(option: RedisStorageOptions, context: StorageContext): RedisStorageOptions {
+  if (option.client === undefined && option.url !== undefined && !/^rediss?:\/\//.test(String(option.url))) {
+    throw bad('storage.url', 'must be a redis:// or rediss:// URL', option.url);
+  }
+  if (option.prefix !== undefined && typeof option.prefix !== 'string') throw bad('storage.prefix', 'must be a string', option.prefix);
+  const commandTimeoutMs = option.commandTimeoutMs ?? Math.min(1000, Math.floor(context.callTimeoutMs / 2));
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs >= context.callTimeoutMs) {
+    throw bad('storage.commandTimeoutMs', `must be a positive integer below callTimeoutMs (${context.callTimeoutMs})`, commandTimeoutMs);
+  }
+  return { ...option, commandTimeoutMs, prefix: option.prefix ?? `actor-kv:${context.node}:`, logger: option.logger ?? context.logger };
+}
+
+function bad(name: string, rule: string, value: unknown): KvError {
+  return new KvError('BAD_REQUEST', `option \`${name}\` ${rule}, got ${JSON.stringify(value) ?? String(value)}`);
+}

@@ -1,0 +1,51 @@
+// How the Redis backend configures and connects its ioredis client so that no
+// call hangs and nothing piles up while Redis is away.
+
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * The client options, each chosen so an outage turns into a fast error:
+ * 1. enableOfflineQueue false: a command sent while disconnected fails at
+ *    once instead of waiting in memory for a reconnect that may never come.
+ * 2. maxRetriesPerRequest 0: a command in flight when the connection drops
+ *    fails at once; the caller, not ioredis, decides about retrying.
+ * 3. commandTimeout: a Redis that is connected but silent (paused, overloaded)
+ *    fails the command after this long, within the store's call timeout.
+ * 4. connectTimeout: a connect attempt to a black hole gives up as quickly.
+ * 5. retryStrategy: keep reconnecting, at most a second apart, so writes
+ *    recover on their own when Redis returns.
+ * 6. lazyConnect: the storage connects in open(), where it can report failure.
+ * 7. enableAutoPipelining: the writes of many buckets in one event-loop turn
+ *    leave in one packet (order per connection is kept).
+ */
+export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: commandTimeoutMs,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+    lazyConnect: true,
+    enableAutoPipelining: true,
+  };
+}
+
+/** Resolves once `client` can take commands; rejects after `timeoutMs`. */
+export async function connectRedis(client: Redis, timeoutMs: number): Promise<void> {
+  const status = client.status as string | undefined;
+  if (status === undefined || status === 'ready') return; // ready, or a mock without a status
+  let timer: NodeJS.Timeout | undefined;
+  let onReady = (): void => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    client.once('ready', onReady);
+  });
+  try {
+    if (status === 'wait') client.connect().catch(() => {}); // errors: the retry strategy reconnects
+    await ready;
+  } finally {
+    clearTimeout(timer);
+    client.off('ready', onReady);
+  }
+}

@@ -1,0 +1,178 @@
+// The Redis backend: each bucket is a Redis hash under the prefix and the
+// bucket names are a Redis set. Writes go through to Redis (MULTI/EXEC per
+// flush) before their OK; reads are served from memory, since a bucket has one
+// writer, its owner. A restarted node loads its buckets back from Redis.
+
+import { Redis } from 'ioredis';
+import { KvError } from '../errors';
+import { silentLogger, type Logger } from '../options';
+import { JournaledTable, type Change } from './journaled-table';
+import { connectRedis, redisClientOptions } from './redis-connection';
+import type { Storage } from './storage';
+
+/** Options of the Redis backend. */
+export interface RedisStorageOptions {
+  /** Where Redis listens, e.g. 'redis://127.0.0.1:6379'. Ignored when `client` is given. */
+  url?: string;
+  /** An ioredis client to use instead (the store neither configures nor closes it). */
+  client?: Redis;
+  /** Prefix of every Redis key the store uses. Default 'actor-kv:<node>:'. */
+  prefix?: string;
+  /** How long one Redis command may take before the write fails. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** How often to probe Redis after a failure, to resynchronise. Default 250 ms. */
+  recoveryIntervalMs?: number;
+  /** Where outages and recoveries are reported. Default: nowhere. */
+  logger?: Logger;
+}
+
+export class RedisStorage implements Storage {
+  readonly kind = 'redis';
+  private readonly tables = new Map<string, JournaledTable>();
+  private readonly client: Redis;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  /** Buckets whose last write failed: Redis may or may not hold it, so they are reloaded. */
+  private readonly suspects = new Set<string>();
+  private recovery: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: RedisStorageOptions) {
+    this.prefix = options.prefix ?? 'actor-kv:';
+    this.logger = options.logger ?? silentLogger;
+    this.ownsClient = !options.client;
+    this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', redisClientOptions(this.commandTimeoutMs));
+    if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn('redis error', { reason: error.message }));
+  }
+
+  private get commandTimeoutMs(): number {
+    return this.options.commandTimeoutMs ?? 1000;
+  }
+
+  private hashKey(bucket: string): string {
+    return `${this.prefix}bucket:${bucket}`;
+  }
+
+  private get setKey(): string {
+    return `${this.prefix}buckets`;
+  }
+
+  async open(): Promise<string[]> {
+    try {
+      await connectRedis(this.client, this.commandTimeoutMs * 3);
+      const names = await this.client.smembers(this.setKey);
+      const pipeline = this.client.pipeline();
+      for (const name of names) pipeline.hgetall(this.hashKey(name));
+      const replies = (await pipeline.exec()) ?? [];
+      names.forEach((name, index) => {
+        const [error, entries] = replies[index] ?? [new Error('no reply')];
+        if (error) throw error;
+        this.tables.set(name, this.newTable(name, new Map(Object.entries(entries as Record<string, string>))));
+      });
+    } catch (thrown) {
+      if (this.ownsClient) this.client.disconnect();
+      throw this.unavailable(thrown);
+    }
+    return [...this.tables.keys()];
+  }
+
+  async createBucket(name: string): Promise<void> {
+    if (this.tables.has(name)) return;
+    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
+    try {
+      await this.client.sadd(this.setKey, name);
+    } catch (thrown) {
+      throw this.unavailable(thrown);
+    }
+    this.table(name);
+  }
+
+  table(name: string): JournaledTable {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = this.newTable(name, new Map());
+      this.tables.set(name, table);
+    }
+    return table;
+  }
+
+  private newTable(name: string, map: Map<string, string>): JournaledTable {
+    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
+  }
+
+  /** One write per flush: an HSET with the last value of each set key, an HDEL of the deleted ones. */
+  private async commit(bucket: string, changes: Change[]): Promise<void> {
+    if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
+    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
+    const last = new Map<string, string | undefined>();
+    for (const { key, value } of changes) last.set(key, value);
+    const sets: string[] = [];
+    const deletes: string[] = [];
+    for (const [key, value] of last) {
+      if (value === undefined) deletes.push(key);
+      else sets.push(key, value);
+    }
+    try {
+      await this.send(this.hashKey(bucket), sets, deletes);
+    } catch (thrown) {
+      this.suspects.add(bucket);
+      this.startRecovery();
+      throw this.unavailable(thrown);
+    }
+  }
+
+  /** One HSET or one HDEL (each atomic), or both in a MULTI. */
+  private async send(hash: string, sets: string[], deletes: string[]): Promise<void> {
+    if (deletes.length === 0) return void (await this.client.hset(hash, ...sets));
+    if (sets.length === 0) return void (await this.client.hdel(hash, ...deletes));
+    const replies = await this.client.multi().hset(hash, ...sets).hdel(hash, ...deletes).exec();
+    const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  /**
+   * After a failed write, Redis may hold it or not (a timed-out command can
+   * still run). Until Redis answers again and the suspect buckets are reloaded
+   * from it, every write fails at once, so memory and Redis agree afterwards.
+   */
+  private startRecovery(): void {
+    if (this.recovery || this.closed) return;
+    this.logger.warn('redis storage unavailable; writes fail until it answers', { prefix: this.prefix });
+    this.recovery = this.recover().finally(() => (this.recovery = undefined));
+  }
+
+  private async recover(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.client.ping(); // replies in order: every earlier command has run
+        for (const name of [...this.suspects]) {
+          const entries = await this.client.hgetall(this.hashKey(name));
+          this.suspects.delete(name);
+          this.tables.get(name)?.reload(Object.entries(entries));
+        }
+        if (this.suspects.size === 0) {
+          this.logger.info('redis storage recovered', { prefix: this.prefix });
+          return;
+        }
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, this.options.recoveryIntervalMs ?? 250).unref());
+      }
+    }
+  }
+
+  private unavailable(thrown: unknown): KvError {
+    if (thrown instanceof KvError) return thrown;
+    const reason = thrown instanceof Error ? thrown.message : String(thrown);
+    const where = this.options.url ?? 'the given client';
+    return new KvError('STORAGE_UNAVAILABLE', `Redis (${where}) did not store the write: ${reason} (see the redis storage's commandTimeoutMs)`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.recovery;
+    if (!this.ownsClient) return;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
