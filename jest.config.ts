@@ -7,7 +7,7 @@ const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  testPathIgnorePatterns: ['/node_modules/', '/helpers/'],
+  testPathIgnorePatterns: ['/node_modules/', '/support/'],
 } as const;
 
 const config: Config = {

@@ -1,7 +1,7 @@
 // The actor-kv command as users run it: a child process (node dist/cli.js).
 
-import { LineClient } from './server-helpers';
-import { CliProcess } from './server-process';
+import { LineClient } from './support/server-helpers';
+import { CliProcess } from './support/server-process';
 
 const processes: CliProcess[] = [];
 const clients: LineClient[] = [];

@@ -6,9 +6,9 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame } from '../lib/cluster/frame';
 import { dialHandshake } from '../lib/cluster/handshake-session';
-import { CliProcess } from './server-process';
-import { LineClient } from './server-helpers';
-import { waitUntil } from './support/cluster-nodes';
+import { CliProcess } from './support/server-process';
+import { LineClient } from './support/server-helpers';
+import { closeTime, waitUntil } from './support/cluster-nodes';
 
 jest.setTimeout(60_000);
 
@@ -33,15 +33,6 @@ async function clusterPortOf(node: CliProcess): Promise<number> {
 async function ask(client: LineClient, command: string, lines = 1): Promise<string[]> {
   client.write(`${command}\r\n`);
   return client.lines(lines);
-}
-
-function closeTime(socket: Socket): Promise<number> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(Date.now() - started));
-    socket.resume();
-  });
 }
 
 describe('foo a-m and bar n-z as CLI processes, clients on foo', () => {

@@ -7,17 +7,7 @@ import { createStore, KvError, type Store } from '../lib';
 import { encodeFrame } from '../lib/cluster/frame';
 import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
 import { encodeMessage } from '../lib/cluster/handshake';
-import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
-
-/** Resolves with the milliseconds until the node closes `socket`. */
-function closeTime(socket: Socket): Promise<number> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(Date.now() - started));
-    socket.resume();
-  });
-}
+import { closeTime, portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

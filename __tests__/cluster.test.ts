@@ -3,18 +3,9 @@
 // a node that goes away and comes back, and crashes of remote buckets.
 
 import { createServer } from 'node:net';
-import { createStore, KvError, type Store } from '../lib';
+import { createStore, type Store } from '../lib';
 import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
-
-async function rejection(promise: Promise<unknown>): Promise<KvError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KvError);
-    return error as KvError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './support/rejection';
 
 async function localBuckets(store: Store): Promise<string[]> {
   return (await store.tree()).buckets.map((bucket) => bucket.name);

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { logFileName } from '../lib/storage/file-storage';
-import { PutLoad } from './durability-load';
-import { eventually, LineClient, seededRandom } from './server-helpers';
-import { CliProcess } from './server-process';
+import { PutLoad } from './support/durability-load';
+import { eventually, LineClient, seededRandom } from './support/server-helpers';
+import { CliProcess } from './support/server-process';
 
 jest.setTimeout(60_000);
 

@@ -2,7 +2,7 @@
 // reads, too many connections, a line that never ends) harms no one else.
 
 import { createStore, startServer, type KvServer, type ServerOptions, type Store } from '../lib';
-import { LineClient, RecordingLogger } from './server-helpers';
+import { LineClient, RecordingLogger } from './support/server-helpers';
 
 let store: Store;
 let server: KvServer;

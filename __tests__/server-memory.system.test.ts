@@ -3,8 +3,8 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
-import { LineClient } from './server-helpers';
-import { CliProcess } from './server-process';
+import { LineClient } from './support/server-helpers';
+import { CliProcess } from './support/server-process';
 
 const MiB = 1024 * 1024;
 let node: CliProcess;

@@ -3,7 +3,7 @@
 // keep the connection open.
 
 import { createStore, startServer, type KvServer, type Store } from '../lib';
-import { eventually, LineClient, seededRandom } from './server-helpers';
+import { eventually, LineClient, seededRandom } from './support/server-helpers';
 
 let store: Store;
 let server: KvServer;

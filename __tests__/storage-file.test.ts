@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createStore, FileStorage, KvError, type Logger } from '../lib';
 import { logFileName } from '../lib/storage/file-storage';
 import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
+import { rejection } from './support/rejection';
 
 let dir: string;
 beforeEach(() => {
@@ -33,16 +34,6 @@ async function until(condition: () => boolean, ms: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KvError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KvError);
-    return error as KvError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Writes `count` keys, one flush each, and returns the contents after each flush's log size. */

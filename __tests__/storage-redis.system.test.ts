@@ -4,8 +4,8 @@
 // succeed again once Redis is back.
 
 import { createStore, KvError, RedisStorage, type Store } from '../lib';
-import { behavesLikeStorage } from './storage-conformance';
-import { describeWithRedis, RedisServer } from './storage-redis-server';
+import { behavesLikeStorage } from './support/storage-conformance';
+import { describeWithRedis, RedisServer } from './support/storage-redis-server';
 
 jest.setTimeout(60_000);
 

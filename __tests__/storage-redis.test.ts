@@ -4,7 +4,8 @@
 
 import { createServer } from 'node:net';
 import RedisMock from 'ioredis-mock';
-import { createStore, KvError, RedisStorage, type Store } from '../lib';
+import { createStore, RedisStorage, type Store } from '../lib';
+import { rejection } from './support/rejection';
 
 let client: InstanceType<typeof RedisMock>;
 let store: Store | undefined;
@@ -18,16 +19,6 @@ afterEach(async () => {
   jest.restoreAllMocks();
   client.disconnect();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<KvError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KvError);
-    return error as KvError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function until(condition: () => Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import RedisMock from 'ioredis-mock';
 import { FileStorage, MemoryStorage, RedisStorage } from '../lib';
-import { behavesLikeStorage } from './storage-conformance';
+import { behavesLikeStorage } from './support/storage-conformance';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-storage-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 // The Elixir guide's bucket and registry tests, translated, and the library contract.
 
 import { createStore, KvError, type Store } from '../lib';
+import { rejection } from './support/rejection';
 
 let store: Store;
 beforeEach(async () => {
@@ -9,16 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await store.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<KvError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KvError);
-    return error as KvError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('a bucket', () => {
   test('stores values by key', async () => {

@@ -3,7 +3,7 @@
 // past the restart intensity.
 
 import { createStore, KvError, type Store } from '../lib';
-import { FaultyStorage } from './helpers/faulty-storage';
+import { FaultyStorage } from './support/faulty-storage';
 
 const stores: Store[] = [];
 async function startStore(...args: Parameters<typeof createStore>): Promise<Store> {

@@ -6,7 +6,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { CliProcess } from '../__tests__/server-process';
+import { CliProcess } from '../__tests__/support/server-process';
 import { printTable, rate } from './measure';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStore, type StorageOption } from '../lib';
-import { haveRedisServer, RedisServer } from '../__tests__/storage-redis-server';
+import { haveRedisServer, RedisServer } from '../__tests__/support/storage-redis-server';
 import { printTable, rate } from './measure';
 
 const secondsPerCell = Number(process.env.BENCH_SECONDS ?? 1.5);

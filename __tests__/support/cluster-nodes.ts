@@ -1,6 +1,7 @@
 // Starting several nodes in one jest process on port 0, and waiting without sleeps.
 
 import { createStore, type ClusterOptions, type Logger, type Store } from '../../lib';
+import type { Socket } from 'node:net';
 
 export const secret = 'correct horse battery staple';
 
@@ -49,4 +50,14 @@ export function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const record = (level: string) => (event: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${event} ${JSON.stringify(fields ?? {})}`);
   return { lines, info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+/** Resolves with the milliseconds until the other side closes `socket`. */
+export function closeTime(socket: Socket): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Date.now() - started));
+    socket.resume();
+  });
 }

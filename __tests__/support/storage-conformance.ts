@@ -2,7 +2,7 @@
 // file calls behavesLikeStorage with a factory. `make(place)` builds a backend
 // over the backing named `place`; the same place after a close is a restart.
 
-import { createStore, type Storage } from '../lib';
+import { createStore, type Storage } from '../../lib';
 
 export interface StorageFactory {
   /** A new, unopened backend over the backing called `place`. */

@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { deadlineMs } from './server-helpers';
 
-export const cliPath = path.join(__dirname, '..', 'dist', 'cli.js');
+export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 export class CliProcess {
   stdout = '';

@@ -3,7 +3,7 @@
 // records events so tests can await them instead of sleeping.
 
 import net from 'node:net';
-import type { Logger } from '../lib';
+import type { Logger } from '../../lib';
 
 /** How long a test waits for a line or an event before it fails (no sleeps: a deadline). */
 export const deadlineMs = 5000;
