@@ -68,6 +68,7 @@ function stubStore(): Store {
     delete: () => Promise.resolve(undefined),
     has: () => Promise.resolve(true),
     buckets: () => Promise.resolve([]),
+    submit: (_bucket, op, settle) => settle({ ok: true, value: op.kind === 'get' ? 'v0' : undefined }),
     crashBucket: unused,
     tree: unused,
     clusterTree: unused,

@@ -1,15 +1,16 @@
 // What the store needs of a node, local or remote: LocalNode (actors/) and
 // RemoteNode (cluster/) both satisfy it, so the store routes a call by picking one.
 
-import type { BucketOp, OpValue } from './actors/messages';
+import type { Settle } from './actors/batcher';
+import type { BucketOp } from './actors/messages';
 import type { NodeTree } from './actors/tree';
 
 /** One node's buckets, as the store calls them. */
 export interface NodeHandle {
   /** Creates the bucket on this node; idempotent. */
   create(bucket: string): Promise<void>;
-  /** Runs one operation on one of this node's buckets. */
-  run(bucket: string, op: BucketOp): Promise<OpValue>;
+  /** Runs one operation on one of this node's buckets; `settle` is called once with its outcome. */
+  submit(bucket: string, op: BucketOp, settle: Settle): void;
   /** Whether this node has the bucket. */
   exists(bucket: string): boolean | Promise<boolean>;
   /** This node's bucket names, sorted. */

@@ -2,12 +2,15 @@
 // call is routed: to this node's actors, or, in a cluster, to the bucket's owner.
 
 import { LocalNode } from './actors/local-node';
-import type { BucketOp, OpValue } from './actors/messages';
+import type { Settle } from './actors/batcher';
+import { failed, type BucketOp, type OpValue, type Outcome } from './actors/messages';
+
+export type { BucketOp, OpValue, Outcome } from './actors/messages';
 import type { NodeTree } from './actors/tree';
 import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import type { PeerAddress, PeerState } from './cluster/peer';
-import { KvError } from './errors';
+import { KvError, toErrorData } from './errors';
 import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
@@ -28,6 +31,13 @@ export interface Store {
   has(bucket: string, key?: string): Promise<boolean>;
   /** The names of the buckets, sorted. */
   buckets(): Promise<string[]>;
+  /**
+   * The callback form of put/get/delete/has/crashBucket, for callers that issue
+   * many operations at once (the text server): no promise per call. `settle` is
+   * called exactly once with the outcome, possibly before `submit` returns (a
+   * bad argument, an unknown bucket); it never throws.
+   */
+  submit(bucket: string, op: BucketOp, settle: (outcome: Outcome) => void): void;
   /** Fault injection: makes the bucket's actor throw; resolves once the crash was handled. */
   crashBucket(bucket: string, reason?: string): Promise<void>;
   /** This node's supervision tree, as plain data. */
@@ -83,26 +93,23 @@ class NodeStore implements Store {
   }
 
   put(bucket: string, key: string, value: string): Promise<void> {
-    return attempt(() => {
-      checkString('value', value);
-      return this.keyed(bucket, key, { kind: 'put', key, value });
-    }) as Promise<void>;
+    return this.promise(bucket, { kind: 'put', key, value }) as Promise<void>;
   }
 
   get(bucket: string, key: string): Promise<string | undefined> {
-    return attempt(() => this.keyed(bucket, key, { kind: 'get', key })) as Promise<string | undefined>;
+    return this.promise(bucket, { kind: 'get', key }) as Promise<string | undefined>;
   }
 
   delete(bucket: string, key: string): Promise<string | undefined> {
-    return attempt(() => this.keyed(bucket, key, { kind: 'delete', key })) as Promise<string | undefined>;
+    return this.promise(bucket, { kind: 'delete', key }) as Promise<string | undefined>;
   }
 
   has(bucket: string, key?: string): Promise<boolean> {
+    if (key !== undefined) return this.promise(bucket, { kind: 'has', key }) as Promise<boolean>;
     return attempt(() => {
-      if (key !== undefined) return this.keyed(bucket, key, { kind: 'has', key });
       checkBucket(bucket);
       return Promise.resolve(this.owner(bucket).exists(bucket));
-    }) as Promise<boolean>;
+    });
   }
 
   async buckets(): Promise<string[]> {
@@ -110,11 +117,16 @@ class NodeStore implements Store {
   }
 
   crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
-    return attempt(() => {
-      checkBucket(bucket);
-      checkString('reason', reason);
-      return this.owner(bucket).run(bucket, { kind: 'crash', reason });
-    }) as Promise<void>;
+    return this.promise(bucket, { kind: 'crash', reason }) as Promise<void>;
+  }
+
+  submit(bucket: string, op: BucketOp, settle: Settle): void {
+    try {
+      checkOp(bucket, op);
+      this.owner(bucket).submit(bucket, op, settle);
+    } catch (error) {
+      settle(failed(toErrorData(error)));
+    }
   }
 
   async tree(): Promise<NodeTree> {
@@ -135,11 +147,11 @@ class NodeStore implements Store {
     await this.local.stop();
   }
 
-  /** Validates and runs an operation on one key. */
-  private keyed(bucket: string, key: string, op: BucketOp): Promise<OpValue> {
-    checkBucket(bucket);
-    checkString('key', key);
-    return this.owner(bucket).run(bucket, op);
+  /** The promise form of `submit`. */
+  private promise(bucket: string, op: BucketOp): Promise<OpValue> {
+    return new Promise((resolve, reject) =>
+      this.submit(bucket, op, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(KvError.fromData(outcome.error)))),
+    );
   }
 }
 
@@ -160,6 +172,25 @@ export function checkBucket(bucket: unknown): asserts bucket is string {
   checkString('bucket name', bucket);
   if (bucket.length === 0 || /[\s\p{Cc}]/u.test(bucket)) {
     throw new KvError('BAD_REQUEST', `bucket name ${JSON.stringify(bucket)} must be non-empty, without whitespace or control characters`);
+  }
+}
+
+/** Checks an operation's arguments; throws BAD_REQUEST naming the one at fault. */
+function checkOp(bucket: string, op: BucketOp): void {
+  checkBucket(bucket);
+  if (typeof op !== 'object' || op === null) throw new KvError('BAD_REQUEST', 'an operation must be an object');
+  switch (op.kind) {
+    case 'put':
+      checkString('value', op.value);
+      return checkString('key', op.key);
+    case 'get':
+    case 'has':
+    case 'delete':
+      return checkString('key', op.key);
+    case 'crash':
+      return checkString('reason', op.reason);
+    default:
+      throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }
 }
 

@@ -5,19 +5,17 @@
 // is kept: batches are sent one after the other, in the order they were begun.
 
 import { KvError } from '../errors';
-import type { BucketOp, OpValue, Outcome } from './messages';
+import { failed, type BucketOp, type Outcome } from './messages';
 
 /** Sends one batch for `bucket`; resolves with one outcome per operation. */
 export type SendBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
 
-export interface Settler {
-  resolve: (value: OpValue) => void;
-  reject: (error: KvError) => void;
-}
+/** Called once with an operation's outcome. */
+export type Settle = (outcome: Outcome) => void;
 
 interface Batch {
   ops: BucketOp[];
-  settlers: Settler[];
+  settlers: Settle[];
   /** A closed batch takes no more operations (it ended with a crash, or is full). */
   closed: boolean;
 }
@@ -35,8 +33,8 @@ export class Batcher {
 
   constructor(private readonly send: SendBatch) {}
 
-  /** Queues `op` for `bucket`; resolves with its value or rejects with its KvError. */
-  run(bucket: string, op: BucketOp): Promise<OpValue> {
+  /** Queues `op` for `bucket`; `settle` is called once with its outcome. */
+  submit(bucket: string, op: BucketOp, settle: Settle): void {
     let queue = this.queues.get(bucket);
     if (!queue) {
       queue = { inFlight: false, waiting: [] };
@@ -47,8 +45,7 @@ export class Batcher {
       batch = { ops: [], settlers: [], closed: false };
       queue.waiting.push(batch);
     }
-    const target = batch;
-    const result = new Promise<OpValue>((resolve, reject) => target.settlers.push({ resolve, reject }));
+    batch.settlers.push(settle);
     batch.ops.push(op);
     // A crash ends its batch, so the operations after it reach the new incarnation.
     if (op.kind === 'crash' || batch.ops.length >= maxBatchSize) batch.closed = true;
@@ -59,7 +56,6 @@ export class Batcher {
       queue.inFlight = true;
       queueMicrotask(() => this.sendNext(bucket, queue));
     }
-    return result;
   }
 
   private sendNext(bucket: string, queue: BucketQueue): void {
@@ -84,15 +80,11 @@ export class Batcher {
 }
 
 /** Settles each call of a batch with its outcome. */
-export function settleEach(batch: { settlers: Settler[] }, outcomes: Outcome[]): void {
-  batch.settlers.forEach((settler, index) => {
-    const outcome = outcomes[index];
-    if (outcome?.ok) settler.resolve(outcome.value);
-    else settler.reject(outcome ? KvError.fromData(outcome.error) : new KvError('INTERNAL', 'a batch answer was short'));
-  });
+export function settleEach(batch: { settlers: Settle[] }, outcomes: Outcome[]): void {
+  batch.settlers.forEach((settle, index) => settle(outcomes[index] ?? failed({ code: 'INTERNAL', message: 'a batch answer was short' })));
 }
 
-/** Rejects every call of a batch with one error. */
-export function rejectAll(batch: { settlers: Settler[] }, error: KvError): void {
-  for (const settler of batch.settlers) settler.reject(error);
+export function rejectAll(batch: { settlers: Settle[] }, error: KvError): void {
+  const outcome = failed(error.toData());
+  for (const settle of batch.settlers) settle(outcome);
 }

@@ -5,10 +5,10 @@ import { spawnStateless, start, stop, type Ref } from 'nact';
 import { errors, KvError } from '../errors';
 import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
-import { Batcher } from './batcher';
+import { Batcher, type Settle } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
-import type { BatchMsg, BucketOp, OpValue, Outcome, RegistryMsg } from './messages';
+import { failed, type BatchMsg, type BucketOp, type Outcome, type RegistryMsg } from './messages';
 import { ensureBucket, spawnRegistry, type BucketSupervisor, type RegistryEnv } from './registry';
 import type { NodeTree } from './tree';
 
@@ -71,10 +71,10 @@ export class LocalNode {
   }
 
   /** Runs one operation on the bucket, batched with others issued in the same turn. */
-  run(bucket: string, op: BucketOp): Promise<OpValue> {
+  submit(bucket: string, op: BucketOp, settle: Settle): void {
     const record = this.lookup(bucket);
-    if (record instanceof KvError) return Promise.reject(record);
-    return this.batcher.run(bucket, op);
+    if (record instanceof KvError) return settle(failed(record.toData()));
+    this.batcher.submit(bucket, op, settle);
   }
 
   private sendBatch(bucket: string, ops: BucketOp[]): Promise<Outcome[]> {

@@ -2,7 +2,8 @@
 // local node, sent as requests to the owner's registry and bucket actors.
 // Operations issued in one turn for one bucket travel as one batch frame.
 
-import type { BucketOp, OpValue, Outcome } from '../actors/messages';
+import type { Settle } from '../actors/batcher';
+import type { BucketOp, Outcome } from '../actors/messages';
 import type { NodeTree } from '../actors/tree';
 import { KvError } from '../errors';
 import type { NodeHandle } from '../node-handle';
@@ -20,8 +21,8 @@ export class RemoteNode implements NodeHandle {
     await this.ask({ kind: 'create', bucket });
   }
 
-  run(bucket: string, op: BucketOp): Promise<OpValue> {
-    return this.batcher.run(bucket, op);
+  submit(bucket: string, op: BucketOp, settle: Settle): void {
+    this.batcher.submit(bucket, op, settle);
   }
 
   exists(bucket: string): Promise<boolean> {

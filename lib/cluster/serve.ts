@@ -28,7 +28,16 @@ export async function serveRequest(local: NodeHandle, request: NodeRequest): Pro
 }
 
 /** Issued in one turn, the operations reach the bucket as one actor message (the local batcher groups them). */
-async function runBatch(local: NodeHandle, bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
-  const settled = await Promise.allSettled(ops.map((op) => local.run(bucket, op)));
-  return settled.map((result) => (result.status === 'fulfilled' ? ok(result.value) : failed(toErrorData(result.reason))));
+function runBatch(local: NodeHandle, bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
+  return new Promise((resolve) => {
+    const outcomes: Outcome[] = new Array(ops.length);
+    let waiting = ops.length;
+    if (waiting === 0) return resolve(outcomes);
+    ops.forEach((op, index) =>
+      local.submit(bucket, op, (outcome) => {
+        outcomes[index] = outcome;
+        if (--waiting === 0) resolve(outcomes);
+      }),
+    );
+  });
 }

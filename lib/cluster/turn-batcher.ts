@@ -4,13 +4,13 @@
 // unanswered one: the single connection keeps their order, so each call's
 // timeout starts when it is made, and a hung peer cannot make a queue grow here.
 
-import { rejectAll, settleEach, type SendBatch, type Settler } from '../actors/batcher';
-import type { BucketOp, OpValue } from '../actors/messages';
+import { rejectAll, settleEach, type SendBatch, type Settle } from '../actors/batcher';
+import type { BucketOp } from '../actors/messages';
 import { KvError } from '../errors';
 
 interface Pending {
   ops: BucketOp[];
-  settlers: Settler[];
+  settlers: Settle[];
 }
 
 /** The most operations in one frame. */
@@ -22,19 +22,17 @@ export class TurnBatcher {
 
   constructor(private readonly send: SendBatch) {}
 
-  /** Queues `op` for `bucket` until the end of this turn; resolves with its value or rejects with its KvError. */
-  run(bucket: string, op: BucketOp): Promise<OpValue> {
+  /** Queues `op` for `bucket` until the end of this turn; `settle` is called once with its outcome. */
+  submit(bucket: string, op: BucketOp, settle: Settle): void {
     let batch = this.pending.get(bucket);
     if (!batch) {
       batch = { ops: [], settlers: [] };
       this.pending.set(bucket, batch);
       this.scheduleFlush();
     }
-    const target = batch;
-    const result = new Promise<OpValue>((resolve, reject) => target.settlers.push({ resolve, reject }));
+    batch.settlers.push(settle);
     batch.ops.push(op);
     if (batch.ops.length >= maxBatchSize) this.flush(bucket, batch);
-    return result;
   }
 
   private scheduleFlush(): void {

@@ -3,7 +3,7 @@
 // store in the same turn and the store batches them per bucket.
 
 import { toErrorData } from '../errors';
-import type { Store } from '../store';
+import type { Outcome, Store } from '../store';
 import type { Reply } from './format';
 import type { Command, Parsed } from './parse';
 
@@ -11,31 +11,30 @@ const unknownReply: Reply = { kind: 'unknown' };
 
 /**
  * Runs one request and calls `answer` with its reply exactly once: at once for
- * an unknown command, else when the store answers. Never throws.
+ * an unknown command, else when the store answers. Never throws. Key
+ * operations use the store's callback form, so a request costs no promise.
  */
 export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void): void {
-  if (parsed.kind === 'unknown') return answer(unknownReply);
-  let call: Promise<string | undefined | void>;
-  try {
-    call = callStore(store, parsed);
-  } catch (thrown) {
-    return answer({ kind: 'failed', error: toErrorData(thrown) });
+  switch (parsed.kind) {
+    case 'unknown':
+      return answer(unknownReply);
+    case 'create':
+      return create(store, parsed, answer);
+    case 'put':
+      return store.submit(parsed.bucket, { kind: 'put', key: parsed.key, value: parsed.value }, (outcome) => answer(replyOf(parsed, outcome)));
+    case 'get':
+    case 'delete':
+      return store.submit(parsed.bucket, { kind: parsed.kind, key: parsed.key }, (outcome) => answer(replyOf(parsed, outcome)));
   }
-  call.then(
-    (value) => answer({ kind: 'done', command: parsed, value: value ?? undefined }),
+}
+
+function create(store: Store, command: Command & { kind: 'create' }, answer: (reply: Reply) => void): void {
+  store.create(command.bucket).then(
+    () => answer({ kind: 'done', command, value: undefined }),
     (thrown: unknown) => answer({ kind: 'failed', error: toErrorData(thrown) }),
   );
 }
 
-function callStore(store: Store, command: Command): Promise<string | undefined | void> {
-  switch (command.kind) {
-    case 'create':
-      return store.create(command.bucket);
-    case 'put':
-      return store.put(command.bucket, command.key, command.value);
-    case 'get':
-      return store.get(command.bucket, command.key);
-    case 'delete':
-      return store.delete(command.bucket, command.key);
-  }
+function replyOf(command: Command, outcome: Outcome): Reply {
+  return outcome.ok ? { kind: 'done', command, value: typeof outcome.value === 'string' ? outcome.value : undefined } : { kind: 'failed', error: outcome.error };
 }
