@@ -1,6 +1,6 @@
 // The Elixir guide's bucket and registry tests, translated, and the library contract.
 
-import { createStore, KvError, type Store } from '../lib';
+import { createStore, KvError, type BucketOp, type Outcome, type Store } from '../lib';
 import { rejection } from './support/rejection';
 
 let store: Store;
@@ -89,6 +89,40 @@ describe('bad arguments', () => {
     const error = await rejection(createStore({ callTimeoutMs: -1 }));
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toContain('callTimeoutMs');
+  });
+});
+
+describe('submit, the callback form', () => {
+  const outcomes = (calls: Array<(settle: (outcome: Outcome) => void) => void>) =>
+    Promise.all(calls.map((call) => new Promise<Outcome[]>((resolve) => {
+      const seen: Outcome[] = [];
+      call((outcome) => {
+        seen.push(outcome);
+        // Any second answer would land in `seen` before the next turn.
+        setImmediate(() => resolve(seen));
+      });
+    })));
+
+  test('settles each operation exactly once, in order per bucket', async () => {
+    await store.create('shopping');
+    const results = await outcomes([
+      (settle) => store.submit('shopping', { kind: 'put', key: 'milk', value: '1' }, settle),
+      (settle) => store.submit('shopping', { kind: 'get', key: 'milk' }, settle),
+      (settle) => store.submit('shopping', { kind: 'delete', key: 'milk' }, settle),
+      (settle) => store.submit('shopping', { kind: 'has', key: 'milk' }, settle),
+    ]);
+    expect(results).toEqual([[{ ok: true, value: undefined }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }], [{ ok: true, value: false }]]);
+  });
+
+  test('reports bad arguments and missing buckets as outcomes, never by throwing', async () => {
+    await store.create('shopping');
+    const results = await outcomes([
+      (settle) => store.submit('nope', { kind: 'get', key: 'k' }, settle),
+      (settle) => store.submit('', { kind: 'get', key: 'k' }, settle),
+      (settle) => store.submit('shopping', { kind: 'put', key: 'k', value: 1 as unknown as string }, settle),
+      (settle) => store.submit('shopping', { kind: 'frob' } as unknown as BucketOp, settle),
+    ]);
+    expect(results.map((seen) => seen.map((outcome) => !outcome.ok && outcome.error.code))).toEqual([['NOT_FOUND'], ['BAD_REQUEST'], ['BAD_REQUEST'], ['BAD_REQUEST']]);
   });
 });
 
