@@ -17,6 +17,31 @@ function feed(chunks: Array<Buffer | string>, maxLineBytes = 16): { events: Even
   return { events, result, pending: reader.pending };
 }
 
+/** Bytes copied by `run` through every byte-copying primitive a reader could use. */
+function bytesCopiedDuring(run: () => void): number {
+  let copied = 0;
+  const counted = <T>(result: T, bytes: number): T => ((copied += bytes), result);
+  const { concat, from } = Buffer;
+  const { copy } = Buffer.prototype;
+  const { set } = Uint8Array.prototype;
+  const spies = [
+    jest.spyOn(Buffer, 'concat').mockImplementation((list, total) => ((b) => counted(b, b.length))(concat(list, total))),
+    jest.spyOn(Buffer, 'from').mockImplementation(((...args: [string]) => ((b) => counted(b, b.length))(from(...args))) as never),
+    jest.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args) {
+      return ((n) => counted(n, n))(copy.apply(this, args));
+    }),
+    jest.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (this: Uint8Array, array: ArrayLike<number>, offset?: number) {
+      return counted(set.call(this, array, offset), array.length);
+    }),
+  ];
+  try {
+    run();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return copied;
+}
+
 describe('the line reader', () => {
   const cases: Array<[string, Array<Buffer | string>, Event[], number]> = [
     ['CRLF and bare LF both end a line', ['a\r\nb\nc\r\n'], ['a', 'b', 'c'], 0],
@@ -59,6 +84,27 @@ describe('the line reader', () => {
       expect(reader.pending).toBeLessThanOrEqual(1025);
     }
     expect(result).toBe('too-long');
+  });
+
+  // Counted, not timed: a line fed one byte at a time must cost a bounded
+  // number of byte copies per byte (copying the whole partial line per chunk
+  // costs ~n²/2: 2 GiB for 64 KiB).
+  test('a long line fed one byte at a time costs copying linear in its length', () => {
+    const copiedFor = (length: number): number =>
+      bytesCopiedDuring(() => {
+        const reader = new LineReader(length);
+        const events: string[] = [];
+        const sink: LineSink = { line: (text) => events.push(text), invalidLine: () => events.push('invalid') };
+        const byte = Buffer.from('x');
+        for (let i = 0; i < length; i++) reader.push(byte, sink);
+        reader.push(Buffer.from('\n'), sink);
+        expect(events).toEqual(['x'.repeat(length)]);
+      });
+    const small = copiedFor(16 * 1024);
+    const large = copiedFor(64 * 1024);
+    expect(small).toBeGreaterThan(0); // the count sees the copies at all
+    expect(large).toBeLessThanOrEqual(8 * 64 * 1024);
+    expect(large / small).toBeLessThan(5); // four times the bytes: about four times the copying
   });
 
   test('any way of cutting the stream into chunks gives the same lines', () => {
