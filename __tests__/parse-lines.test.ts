@@ -1,7 +1,9 @@
 // Framing: how the byte stream is cut into lines, whatever the chunk boundaries.
 
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { LineReader, type LineSink } from '../lib/server/line-reader';
+import { parse } from '../lib/server/parse';
 
 type Event = string | { invalid: true };
 
@@ -116,6 +118,58 @@ describe('the line reader', () => {
         expect(feed(chunks, 64).events).toEqual(lines);
       }),
       { seed: 4040 },
+    );
+  });
+});
+
+// Fuzzing (RELIABILITY F1): arbitrary bytes, cut anywhere, against a reference
+// that reads the whole stream at once.
+
+/** Pieces that stress framing and decoding: terminators, NUL, invalid and split UTF-8, long runs. */
+const piece = fc.oneof(
+  { arbitrary: fc.constantFrom([0x0a], [0x0d], [0x0d, 0x0a], [0x00], [0x20]), weight: 4 },
+  { arbitrary: fc.constantFrom([0xff], [0xc3], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]), weight: 2 },
+  { arbitrary: fc.constantFrom('é', '€', '😀', 'PUT b k ', 'GET b k', 'CREATE b', '\uFFFD').map((text) => [...Buffer.from(text)]), weight: 3 },
+  { arbitrary: fc.uint8Array({ maxLength: 8 }).map((bytes) => [...bytes]), weight: 3 },
+  { arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 90 })).map(([byte, n]) => Array<number>(n).fill(byte)), weight: 1 },
+);
+const stream = fc.array(piece, { maxLength: 40 }).map((pieces) => Buffer.from(pieces.flat()));
+
+/** What the reader must report for `bytes` however it is cut: each line in order, up to a too-long one. */
+function reference(bytes: Buffer, maxLineBytes: number): { events: Event[]; tooLong: boolean } {
+  const events: Event[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a, start)) {
+    const line = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
+    if (line.length > maxLineBytes) return { events, tooLong: true };
+    events.push(isUtf8(line) ? line.toString('utf8') : { invalid: true });
+    start = end + 1;
+  }
+  return { events, tooLong: bytes.length - start > maxLineBytes + 1 };
+}
+
+/** `bytes` cut at the given points (taken modulo its length). */
+function cut(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((at) => at % (bytes.length + 1)))].sort((a, b) => a - b);
+  return [0, ...points].map((start, i, all) => bytes.subarray(start, all[i + 1] ?? bytes.length));
+}
+
+describe('the line reader on random bytes', () => {
+  test('reports the same lines however the stream is cut, none over the limit, invalid UTF-8 as such; parse takes every line', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 1, max: 40 }), (bytes, cuts, maxLineBytes) => {
+        const fed = feed(cut(bytes, cuts), maxLineBytes);
+        const expected = reference(bytes, maxLineBytes);
+        expect(fed.events).toEqual(expected.events);
+        expect(fed.result === 'too-long').toBe(expected.tooLong);
+        expect(fed.pending).toBeLessThanOrEqual(maxLineBytes + 1);
+        for (const event of fed.events) {
+          if (typeof event !== 'string') continue;
+          expect(Buffer.byteLength(event)).toBeLessThanOrEqual(maxLineBytes);
+          expect(['create', 'put', 'get', 'delete', 'unknown']).toContain(parse(event).kind);
+        }
+      }),
+      { seed: 20240611, numRuns: 2000 },
     );
   });
 });
