@@ -29,7 +29,7 @@ async function connect(): Promise<LineClient> {
 }
 
 const chunk = fc.oneof(
-  fc.uint8Array({ maxLength: 40 }),
+  fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
   fc.constantFrom('\r\n', '\n', '\r', '\0', '\xff', 'CREATE b\r\n', 'PUT b k é\r\n', 'GET b k\n', 'DELETE b k\r\n').map((text) => Buffer.from(text, 'latin1')),
   fc.integer({ min: 60, max: 200 }).map((n) => Buffer.alloc(n, 0x78)),
 );
