@@ -85,9 +85,9 @@ describe('handshake messages', () => {
 
   test('round-trip and fit the 512-byte handshake budget with the longest name', () => {
     expect(hs.parseHello(hello)).toEqual({ name: 'foo', nonce });
-    const longest = hs.encodeMessage({ name: 'n'.repeat(hs.maxNodeNameLength), nonce, proof: Buffer.alloc(32) });
+    const longest = hs.encodeMessage({ name: 'n'.repeat(hs.maxNodeNameLength), nonce });
     expect(hs.parseChallenge(longest)?.name).toHaveLength(64);
-    expect(longest.length + hs.encodeMessage({ verdict: 'duplicate' }).length + 8).toBeLessThan(hs.handshakeByteLimit);
+    expect(longest.length + hs.encodeMessage({ verdict: 'duplicate', proof: Buffer.alloc(32) }).length + 8).toBeLessThan(hs.handshakeByteLimit);
     expect(hello.length + hs.encodeMessage({ proof: Buffer.alloc(32) }).length + 8).toBeLessThan(hs.handshakeByteLimit);
   });
 
@@ -103,10 +103,13 @@ describe('handshake messages', () => {
     expect(hs.parseHello(body)).toBeNull();
   });
 
-  test('verdicts are ok or duplicate, nothing else', () => {
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok' }))).toBe('ok');
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'duplicate' }))).toBe('duplicate');
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'yes' }))).toBeNull();
+  test('verdicts are ok or duplicate, nothing else, and always carry the acceptor proof', () => {
+    const proof = Buffer.alloc(32, 9);
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok', proof }))).toEqual({ verdict: 'ok', proof });
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'duplicate', proof }))).toEqual({ verdict: 'duplicate', proof });
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'yes', proof }))).toBeNull();
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok' }))).toBeNull();
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok', proof: Buffer.alloc(31) }))).toBeNull();
   });
 });
 
@@ -154,8 +157,9 @@ describe('reconnect backoff', () => {
 });
 
 describe('cluster options', () => {
+  const secret = 'sixteen bytes ok';
   test('fill in defaults', () => {
-    const resolved = resolveClusterOptions('foo', { secret: 's', listen: 0, peers: { bar: '127.0.0.1:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'] });
+    const resolved = resolveClusterOptions('foo', { secret, listen: 0, peers: { bar: '127.0.0.1:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'] });
     expect(resolved).toMatchObject({
       listen: { host: '127.0.0.1', port: 0 },
       requestTimeoutMs: 2000,
@@ -174,13 +178,18 @@ describe('cluster options', () => {
 
   test.each([
     ['no secret', 'foo', { secret: '' }, 'cluster.secret'],
-    ['a peer named like this node', 'foo', { secret: 's', peers: { foo: null } }, 'itself'],
-    ['a peer name with a space', 'foo', { secret: 's', peers: { 'b r': null } }, 'peer name'],
-    ['a bad node name', 'f o', { secret: 's' }, 'node'],
-    ['a bad address', 'foo', { secret: 's', peers: { bar: 'nowhere' } }, 'cluster.peers.bar'],
-    ['a bad port', 'foo', { secret: 's', listen: 70000 }, 'cluster.listen'],
-    ['a zero timeout', 'foo', { secret: 's', requestTimeoutMs: 0 }, 'cluster.requestTimeoutMs'],
-    ['a bad route', 'foo', { secret: 's', routes: ['a-m'] }, 'a-m'],
+    ['a secret of 15 bytes', 'foo', { secret: 'fifteen bytes!!' }, 'option `cluster.secret` (--secret) must be at least 16 bytes, got 15'],
+    ['a route object with a byte over 255', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 0, to: 256, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object ending before it starts', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 9, to: 3, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object with a fractional byte', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 1.5, to: 3, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object that is null', 'foo', { secret: 'x'.repeat(16), routes: [null] }, 'cluster.routes'],
+    ['a peer named like this node', 'foo', { secret: 'x'.repeat(16), peers: { foo: null } }, 'itself'],
+    ['a peer name with a space', 'foo', { secret: 'x'.repeat(16), peers: { 'b r': null } }, 'peer name'],
+    ['a bad node name', 'f o', { secret: 'x'.repeat(16) }, 'node'],
+    ['a bad address', 'foo', { secret: 'x'.repeat(16), peers: { bar: 'nowhere' } }, 'cluster.peers.bar'],
+    ['a bad port', 'foo', { secret: 'x'.repeat(16), listen: 70000 }, 'cluster.listen'],
+    ['a zero timeout', 'foo', { secret: 'x'.repeat(16), requestTimeoutMs: 0 }, 'cluster.requestTimeoutMs'],
+    ['a bad route', 'foo', { secret: 'x'.repeat(16), routes: ['a-m'] }, 'a-m'],
   ])('%s is refused, naming the option', (_name, self, options, mention) => {
     expect(() => resolveClusterOptions(self, options as never)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining(mention) }));
   });

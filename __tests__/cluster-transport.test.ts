@@ -4,7 +4,7 @@
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createStore, KvError, type Store } from '../lib';
-import { encodeFrame } from '../lib/cluster/frame';
+import { encodeFrame, FrameDecoder } from '../lib/cluster/frame';
 import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
 import { encodeMessage } from '../lib/cluster/handshake';
 import { closeTime, portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
@@ -54,11 +54,45 @@ describe('the cluster port of a running node', () => {
     await stillServes();
   });
 
-  test('a dialer with the wrong secret is refused', async () => {
+  test('a dialer with the wrong secret is refused: closed without a proof from the node', async () => {
     const socket = connect({ host: '127.0.0.1', port: portOf(nodes.get('foo')!) });
     const closed = closeTime(socket);
-    await expect(dialHandshake(socket, { self: 'bar', secret: 'guess', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('node foo does not hold the cluster secret');
+    await expect(dialHandshake(socket, { self: 'bar', secret: 'guess', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('the connection closed during the handshake');
     await closed;
+    await stillServes();
+  });
+
+  test('an acceptor without the secret is refused by the dialer', async () => {
+    const impostor = createServer((socket) => {
+      // Plays the acceptor by hand: a challenge, then whatever the dialer proves, a verdict with a forged proof.
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write(encodeFrame(encodeMessage({ name: 'foo', nonce: Buffer.alloc(32, 3) })));
+        socket.once('data', () => socket.write(encodeFrame(encodeMessage({ verdict: 'ok', proof: Buffer.alloc(32) }))));
+      });
+    });
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect({ host: '127.0.0.1', port: (impostor.address() as { port: number }).port });
+      await expect(dialHandshake(socket, { self: 'bar', secret, timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('node foo does not hold the cluster secret');
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
+  });
+
+  test('an unauthenticated hello naming a peer gets a name and a nonce, never a proof (no offline guessing oracle)', async () => {
+    const socket = await open(portOf(nodes.get('foo')!));
+    const closed = closeTime(socket);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.write(encodeFrame(encodeMessage({ name: 'bar', nonce: Buffer.alloc(32, 5) })));
+    // A wrong proof next: the acceptor must close without a word more (no verdict, no proof).
+    await waitUntil(() => Buffer.concat(received).length > 4, 1000, 'the challenge');
+    const [challenge] = new FrameDecoder(512).pushAll(Buffer.concat(received));
+    expect(Object.keys(JSON.parse(String(challenge))).sort()).toEqual(['name', 'nonce']);
+    socket.write(encodeFrame(encodeMessage({ proof: Buffer.alloc(32) })));
+    expect(await closed).toBeLessThan(1000);
+    expect(Buffer.concat(received)).toHaveLength(4 + challenge!.length);
     await stillServes();
   });
 

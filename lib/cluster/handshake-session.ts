@@ -120,23 +120,24 @@ function checkProof(settings: HandshakeSettings, role: hs.Role, transcript: hs.H
   }
 }
 
-/** Dials: proves itself to `expectedPeer` and checks that the peer proves itself too. */
+/** Dials: proves itself to `expectedPeer` first, then checks the peer's proof that comes with its verdict. */
 export function dialHandshake(socket: Socket, settings: HandshakeSettings, expectedPeer: string): Promise<Established> {
   const dialerNonce = hs.newNonce();
+  let transcript: hs.HandshakeTranscript | undefined;
   const steps: Step[] = [
     (body) => {
       const challenge = hs.parseChallenge(body);
       if (!challenge) throw new HandshakeFailed('malformed challenge');
       if (challenge.name !== expectedPeer) throw new HandshakeFailed(`expected node ${expectedPeer}, reached node ${challenge.name}`);
-      const transcript = { dialer: settings.self, acceptor: challenge.name, dialerNonce, acceptorNonce: challenge.nonce };
-      checkProof(settings, 'acceptor', transcript, challenge.proof, `node ${expectedPeer}`);
+      transcript = { dialer: settings.self, acceptor: challenge.name, dialerNonce, acceptorNonce: challenge.nonce };
       send(socket, { proof: hs.proof(settings.secret, 'dialer', transcript) });
       return false;
     },
     (body) => {
       const verdict = hs.parseVerdict(body);
       if (!verdict) throw new HandshakeFailed('malformed verdict');
-      if (verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
+      checkProof(settings, 'acceptor', transcript!, verdict.proof, `node ${expectedPeer}`);
+      if (verdict.verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
       return true;
     },
   ];
@@ -153,7 +154,7 @@ export interface AcceptPolicy {
   verdict(name: string): hs.Verdict;
 }
 
-/** Accepts: challenges the dialer, proves itself, checks the dialer's proof, then gives the verdict. */
+/** Accepts: challenges the dialer, checks its proof, and only then proves itself, with the verdict. */
 export function acceptHandshake(socket: Socket, settings: HandshakeSettings, policy: AcceptPolicy): Promise<Established> {
   const acceptorNonce = hs.newNonce();
   let transcript: hs.HandshakeTranscript | undefined;
@@ -163,7 +164,8 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       if (!hello) throw new HandshakeFailed('malformed hello');
       if (!policy.isPeer(hello.name) || hello.name === settings.self) throw new HandshakeFailed(`node ${hello.name} is not a configured peer`);
       transcript = { dialer: hello.name, acceptor: settings.self, dialerNonce: hello.nonce, acceptorNonce };
-      send(socket, { name: settings.self, nonce: acceptorNonce, proof: hs.proof(settings.secret, 'acceptor', transcript) });
+      // No proof yet: a MAC sent to a party that has not proven itself would let it guess the secret offline.
+      send(socket, { name: settings.self, nonce: acceptorNonce });
       return false;
     },
     (body) => {
@@ -171,7 +173,7 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       if (!response) throw new HandshakeFailed('malformed response');
       checkProof(settings, 'dialer', transcript!, response.proof, `node ${transcript!.dialer}`);
       const verdict = policy.verdict(transcript!.dialer);
-      send(socket, { verdict });
+      send(socket, { verdict, proof: hs.proof(settings.secret, 'acceptor', transcript!) });
       if (verdict === 'duplicate') throw new HandshakeFailed(`kept the connection to node ${transcript!.dialer} this node dialed`, true);
       return true;
     },
