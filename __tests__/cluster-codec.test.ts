@@ -5,7 +5,9 @@ import { backoffDelay } from '../lib/cluster/backoff';
 import { encodeFrame, FrameDecoder, FrameTooLarge } from '../lib/cluster/frame';
 import * as hs from '../lib/cluster/handshake';
 import { parseAddress, resolveClusterOptions } from '../lib/cluster/options';
-import { encodeEnvelope, parseEnvelope, requestProblem } from '../lib/cluster/protocol';
+import { encodeEnvelope, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
+import { encodeReply } from '../lib/cluster/reply';
+import type { Outcome } from '../lib/actors/messages';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -138,6 +140,36 @@ describe('envelopes', () => {
     [{ kind: 'drop' }, 'unknown request kind "drop"'],
   ])('request %j: %s', (request, problem) => {
     expect(requestProblem(request)).toBe(problem);
+  });
+});
+
+describe('replies over the frame limit', () => {
+  // What JSON.stringify does past V8's longest string, without building 512 MiB.
+  const unencodable = { toJSON: () => { throw new RangeError('Invalid string length'); } };
+
+  test('a reply that cannot be encoded at all becomes an error reply naming the option, never a throw', () => {
+    const body = encodeReply(7, { ok: true, value: unencodable }, false, 1024);
+    expect(JSON.parse(String(body))).toEqual({ i: 7, r: { ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('cluster.maxFrameBytes') } } });
+  });
+
+  test('a batch keeps the outcomes that fit and marks the largest as left out', () => {
+    const outcomes: Outcome<unknown>[] = [{ ok: true, value: undefined }, { ok: true, value: 'a'.repeat(600) }, { ok: true, value: unencodable }, { ok: true, value: 'b'.repeat(300) }];
+    const body = encodeReply(8, { ok: true, value: outcomes }, true, 1024);
+    expect(body.length).toBeLessThanOrEqual(1024);
+    const value = JSON.parse(String(body)).r.value as Array<Record<string, unknown>>;
+    expect(value[0]).toEqual({ ok: true });
+    expect(value[1]).toEqual({ ok: false, error: expect.objectContaining({ tooLarge: true, message: expect.stringContaining('cluster.maxFrameBytes') }) });
+    expect(value[2]).toEqual({ ok: false, error: expect.objectContaining({ tooLarge: true }) });
+    expect(value[3]).toEqual({ ok: true, value: 'b'.repeat(300) });
+  });
+
+  test('a batch is split into consecutive parts that each fit, in order', () => {
+    const ops = Array.from({ length: 37 }, (_, index) => ({ kind: 'put' as const, key: `k${index}`, value: 'v'.repeat(100) }));
+    const parts = splitBatch('b', ops, 1024);
+    expect(parts.flat()).toEqual(ops);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: { kind: 'batch', bucket: 'b', ops: part } }).length).toBeLessThanOrEqual(1024);
+    expect(splitBatch('b', [{ kind: 'put', key: 'k', value: 'v'.repeat(2000) }], 1024)).toHaveLength(1);
   });
 });
 
