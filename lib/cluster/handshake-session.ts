@@ -37,14 +37,17 @@ export interface HandshakeSettings {
   maxFrameBytes: number;
 }
 
+/** Time an acceptor allows for the dialer's first message: a real peer sends it at once, a squatter is let go early. */
+export const firstMessageMs = 500;
+
 /** One handshake step: consumes a frame; true once the handshake is complete. Throws HandshakeFailed. */
 type Step = (body: Buffer) => boolean;
 
 const tooMuch = (): HandshakeFailed => new HandshakeFailed(`more than ${hs.handshakeByteLimit} bytes before the handshake completed`);
 
 /** Drives `steps` over `socket`, frame by frame; `peer()` names the peer once a step learnt it. */
-function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string): Promise<Established> {
-  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject));
+function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string, firstFrameMs?: number): Promise<Established> {
+  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject, firstFrameMs));
 }
 
 /** One handshake in progress: its byte budget, its timer and its listeners. */
@@ -52,6 +55,7 @@ class HandshakeRun {
   private readonly decoder = new FrameDecoder(hs.handshakeByteLimit);
   private readonly early: Buffer[] = [];
   private readonly timer: NodeJS.Timeout;
+  private firstTimer: NodeJS.Timeout | undefined;
   private consumed = 0;
   private done = false;
   private readonly onData = (chunk: Buffer): void => this.data(chunk);
@@ -65,8 +69,12 @@ class HandshakeRun {
     private readonly peer: () => string,
     private readonly resolve: (established: Established) => void,
     private readonly reject: (error: HandshakeFailed) => void,
+    firstFrameMs?: number,
   ) {
     this.timer = setTimeout(() => this.fail(new HandshakeFailed(`no handshake within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    if (firstFrameMs !== undefined && firstFrameMs < settings.timeoutMs) {
+      this.firstTimer = setTimeout(() => this.fail(new HandshakeFailed(`no first message within ${firstFrameMs} ms`)), firstFrameMs);
+    }
     // A socket error with no listener ends the process: this one stays for the socket's life.
     socket.on('error', ignore);
     socket.on('data', this.onData).on('close', this.onClose).on('error', this.onError);
@@ -87,6 +95,7 @@ class HandshakeRun {
 
   private frame(body: Buffer): void {
     if (this.done) return void this.early.push(body);
+    clearTimeout(this.firstTimer);
     this.consumed += body.length + 4;
     if (this.consumed > hs.handshakeByteLimit) throw tooMuch();
     this.done = this.steps.shift()!(body);
@@ -104,6 +113,7 @@ class HandshakeRun {
 
   private cleanup(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.firstTimer);
     this.socket.off('data', this.onData).off('close', this.onClose).off('error', this.onError);
   }
 }
@@ -178,5 +188,5 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       return true;
     },
   ];
-  return run(socket, settings, steps, () => transcript?.dialer ?? '');
+  return run(socket, settings, steps, () => transcript?.dialer ?? '', firstMessageMs);
 }
