@@ -7,6 +7,7 @@ import * as hs from '../lib/cluster/handshake';
 import { parseAddress, resolveClusterOptions } from '../lib/cluster/options';
 import { encodeEnvelope, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
 import { encodeReply } from '../lib/cluster/reply';
+import { serveRequest } from '../lib/cluster/serve';
 import type { Outcome } from '../lib/actors/messages';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -170,6 +171,17 @@ describe('replies over the frame limit', () => {
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) expect(encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: { kind: 'batch', bucket: 'b', ops: part } }).length).toBeLessThanOrEqual(1024);
     expect(splitBatch('b', [{ kind: 'put', key: 'k', value: 'v'.repeat(2000) }], 1024)).toHaveLength(1);
+  });
+});
+
+describe('requests served for a peer', () => {
+  const created: string[] = [];
+  const local = { create: async (bucket: string) => void created.push(bucket), submit: () => {}, exists: () => true, buckets: () => [], tree: () => ({ node: 'bar', buckets: [] }) } as never;
+
+  test.each([['a b'], [''], ['tab\there']])('a bad bucket name %j is BAD_REQUEST and creates nothing', async (bucket) => {
+    const outcome = await serveRequest('bar', () => 'bar', local, { kind: 'create', bucket });
+    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) });
+    expect(created).toEqual([]);
   });
 });
 

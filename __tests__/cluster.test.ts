@@ -253,6 +253,26 @@ describe('frame limits', () => {
   });
 });
 
+describe('nodes whose route tables differ', () => {
+  test('a request for a bucket the receiving node does not own is NO_ROUTE, and creates nothing there', async () => {
+    const bar = await createStore({ node: 'bar', cluster: { secret, listen: 0, peers: { foo: null }, routes: ['a-m=foo', 'n-z=bar'] } });
+    const foo = await createStore({ node: 'foo', cluster: { secret, listen: 0, peers: { bar: `127.0.0.1:${portOf(bar)}` }, routes: ['a-z=bar'] } });
+    try {
+      await waitUntil(() => bar.clusterStatus()!.peers.foo === 'up', 3000, 'foo to connect');
+      for (const call of [foo.create('apple'), foo.put('apple', 'k', 'v'), foo.has('apple')]) {
+        const error = await rejection(call);
+        expect(error.code).toBe('NO_ROUTE');
+        expect(error.message).toBe('node bar does not own bucket apple (route tables differ: this node routes it to foo)');
+      }
+      expect(await localBuckets(bar)).toEqual([]);
+      await foo.create('shopping');
+      expect(await localBuckets(bar)).toEqual(['shopping']);
+    } finally {
+      await Promise.all([foo.stop(), bar.stop()]);
+    }
+  });
+});
+
 describe('authentication between nodes', () => {
   test('a node with the wrong secret is never connected, and neither log holds a secret', async () => {
     const logger = recordingLogger();
