@@ -4,7 +4,7 @@
 import { failed, ok, type BucketOp, type Outcome } from '../actors/messages';
 import { KvError, toErrorData } from '../errors';
 import type { NodeHandle } from '../node-handle';
-import { checkBucket } from '../store';
+import { checkBucket } from '../arguments';
 import type { NodeRequest } from './protocol';
 import type { Router } from './router';
 
