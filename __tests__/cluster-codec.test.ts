@@ -5,7 +5,10 @@ import { backoffDelay } from '../lib/cluster/backoff';
 import { encodeFrame, FrameDecoder, FrameTooLarge } from '../lib/cluster/frame';
 import * as hs from '../lib/cluster/handshake';
 import { parseAddress, resolveClusterOptions } from '../lib/cluster/options';
-import { encodeEnvelope, parseEnvelope, requestProblem } from '../lib/cluster/protocol';
+import { encodeEnvelope, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
+import { encodeReply } from '../lib/cluster/reply';
+import { serveRequest } from '../lib/cluster/serve';
+import type { Outcome } from '../lib/actors/messages';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -85,9 +88,9 @@ describe('handshake messages', () => {
 
   test('round-trip and fit the 512-byte handshake budget with the longest name', () => {
     expect(hs.parseHello(hello)).toEqual({ name: 'foo', nonce });
-    const longest = hs.encodeMessage({ name: 'n'.repeat(hs.maxNodeNameLength), nonce, proof: Buffer.alloc(32) });
+    const longest = hs.encodeMessage({ name: 'n'.repeat(hs.maxNodeNameLength), nonce });
     expect(hs.parseChallenge(longest)?.name).toHaveLength(64);
-    expect(longest.length + hs.encodeMessage({ verdict: 'duplicate' }).length + 8).toBeLessThan(hs.handshakeByteLimit);
+    expect(longest.length + hs.encodeMessage({ verdict: 'duplicate', proof: Buffer.alloc(32) }).length + 8).toBeLessThan(hs.handshakeByteLimit);
     expect(hello.length + hs.encodeMessage({ proof: Buffer.alloc(32) }).length + 8).toBeLessThan(hs.handshakeByteLimit);
   });
 
@@ -103,10 +106,13 @@ describe('handshake messages', () => {
     expect(hs.parseHello(body)).toBeNull();
   });
 
-  test('verdicts are ok or duplicate, nothing else', () => {
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok' }))).toBe('ok');
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'duplicate' }))).toBe('duplicate');
-    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'yes' }))).toBeNull();
+  test('verdicts are ok or duplicate, nothing else, and always carry the acceptor proof', () => {
+    const proof = Buffer.alloc(32, 9);
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok', proof }))).toEqual({ verdict: 'ok', proof });
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'duplicate', proof }))).toEqual({ verdict: 'duplicate', proof });
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'yes', proof }))).toBeNull();
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok' }))).toBeNull();
+    expect(hs.parseVerdict(hs.encodeMessage({ verdict: 'ok', proof: Buffer.alloc(31) }))).toBeNull();
   });
 });
 
@@ -138,6 +144,47 @@ describe('envelopes', () => {
   });
 });
 
+describe('replies over the frame limit', () => {
+  // What JSON.stringify does past V8's longest string, without building 512 MiB.
+  const unencodable = { toJSON: () => { throw new RangeError('Invalid string length'); } };
+
+  test('a reply that cannot be encoded at all becomes an error reply naming the option, never a throw', () => {
+    const body = encodeReply(7, { ok: true, value: unencodable }, false, 1024);
+    expect(JSON.parse(String(body))).toEqual({ i: 7, r: { ok: false, error: { code: 'BAD_REQUEST', message: expect.stringContaining('cluster.maxFrameBytes') } } });
+  });
+
+  test('a batch keeps the outcomes that fit and marks the largest as left out', () => {
+    const outcomes: Outcome<unknown>[] = [{ ok: true, value: undefined }, { ok: true, value: 'a'.repeat(600) }, { ok: true, value: unencodable }, { ok: true, value: 'b'.repeat(300) }];
+    const body = encodeReply(8, { ok: true, value: outcomes }, true, 1024);
+    expect(body.length).toBeLessThanOrEqual(1024);
+    const value = JSON.parse(String(body)).r.value as Array<Record<string, unknown>>;
+    expect(value[0]).toEqual({ ok: true });
+    expect(value[1]).toEqual({ ok: false, error: expect.objectContaining({ tooLarge: true, message: expect.stringContaining('cluster.maxFrameBytes') }) });
+    expect(value[2]).toEqual({ ok: false, error: expect.objectContaining({ tooLarge: true }) });
+    expect(value[3]).toEqual({ ok: true, value: 'b'.repeat(300) });
+  });
+
+  test('a batch is split into consecutive parts that each fit, in order', () => {
+    const ops = Array.from({ length: 37 }, (_, index) => ({ kind: 'put' as const, key: `k${index}`, value: 'v'.repeat(100) }));
+    const parts = splitBatch('b', ops, 1024);
+    expect(parts.flat()).toEqual(ops);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: { kind: 'batch', bucket: 'b', ops: part } }).length).toBeLessThanOrEqual(1024);
+    expect(splitBatch('b', [{ kind: 'put', key: 'k', value: 'v'.repeat(2000) }], 1024)).toHaveLength(1);
+  });
+});
+
+describe('requests served for a peer', () => {
+  const created: string[] = [];
+  const local = { create: async (bucket: string) => void created.push(bucket), submit: () => {}, exists: () => true, buckets: () => [], tree: () => ({ node: 'bar', buckets: [] }) } as never;
+
+  test.each([['a b'], [''], ['tab\there']])('a bad bucket name %j is BAD_REQUEST and creates nothing', async (bucket) => {
+    const outcome = await serveRequest('bar', () => 'bar', local, { kind: 'create', bucket });
+    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) });
+    expect(created).toEqual([]);
+  });
+});
+
 describe('reconnect backoff', () => {
   const options = { initialMs: 100, maxMs: 2000 };
   test.each([
@@ -154,8 +201,9 @@ describe('reconnect backoff', () => {
 });
 
 describe('cluster options', () => {
+  const secret = 'sixteen bytes ok';
   test('fill in defaults', () => {
-    const resolved = resolveClusterOptions('foo', { secret: 's', listen: 0, peers: { bar: '127.0.0.1:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'] });
+    const resolved = resolveClusterOptions('foo', { secret, listen: 0, peers: { bar: '127.0.0.1:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'] });
     expect(resolved).toMatchObject({
       listen: { host: '127.0.0.1', port: 0 },
       requestTimeoutMs: 2000,
@@ -174,13 +222,18 @@ describe('cluster options', () => {
 
   test.each([
     ['no secret', 'foo', { secret: '' }, 'cluster.secret'],
-    ['a peer named like this node', 'foo', { secret: 's', peers: { foo: null } }, 'itself'],
-    ['a peer name with a space', 'foo', { secret: 's', peers: { 'b r': null } }, 'peer name'],
-    ['a bad node name', 'f o', { secret: 's' }, 'node'],
-    ['a bad address', 'foo', { secret: 's', peers: { bar: 'nowhere' } }, 'cluster.peers.bar'],
-    ['a bad port', 'foo', { secret: 's', listen: 70000 }, 'cluster.listen'],
-    ['a zero timeout', 'foo', { secret: 's', requestTimeoutMs: 0 }, 'cluster.requestTimeoutMs'],
-    ['a bad route', 'foo', { secret: 's', routes: ['a-m'] }, 'a-m'],
+    ['a secret of 15 bytes', 'foo', { secret: 'fifteen bytes!!' }, 'option `cluster.secret` (--secret) must be at least 16 bytes, got 15'],
+    ['a route object with a byte over 255', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 0, to: 256, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object ending before it starts', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 9, to: 3, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object with a fractional byte', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 1.5, to: 3, node: 'foo' }] }, 'cluster.routes'],
+    ['a route object that is null', 'foo', { secret: 'x'.repeat(16), routes: [null] }, 'cluster.routes'],
+    ['a peer named like this node', 'foo', { secret: 'x'.repeat(16), peers: { foo: null } }, 'itself'],
+    ['a peer name with a space', 'foo', { secret: 'x'.repeat(16), peers: { 'b r': null } }, 'peer name'],
+    ['a bad node name', 'f o', { secret: 'x'.repeat(16) }, 'node'],
+    ['a bad address', 'foo', { secret: 'x'.repeat(16), peers: { bar: 'nowhere' } }, 'cluster.peers.bar'],
+    ['a bad port', 'foo', { secret: 'x'.repeat(16), listen: 70000 }, 'cluster.listen'],
+    ['a zero timeout', 'foo', { secret: 'x'.repeat(16), requestTimeoutMs: 0 }, 'cluster.requestTimeoutMs'],
+    ['a bad route', 'foo', { secret: 'x'.repeat(16), routes: ['a-m'] }, 'a-m'],
   ])('%s is refused, naming the option', (_name, self, options, mention) => {
     expect(() => resolveClusterOptions(self, options as never)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining(mention) }));
   });

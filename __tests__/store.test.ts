@@ -134,6 +134,17 @@ describe('stop', () => {
     expect((await rejection(store.create('other'))).code).toBe('STOPPED');
   });
 
+  test('every call after stop rejects with STOPPED, and a second stop waits for the first', async () => {
+    await store.create('shopping');
+    const first = store.stop();
+    const second = store.stop();
+    await second;
+    for (const call of [store.has('shopping'), store.buckets(), store.tree(), store.clusterTree(), store.has('shopping', 'k')]) {
+      expect((await rejection(call)).code).toBe('STOPPED');
+    }
+    await first;
+  });
+
   test('calls queued at stop are answered, not left to time out', async () => {
     const slow = await createStore({ callTimeoutMs: 60_000 });
     await slow.create('shopping');

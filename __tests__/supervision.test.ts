@@ -83,6 +83,58 @@ test('a bucket that never answers gives TIMEOUT, and stop answers what is queued
   await queued;
 });
 
+test('a batch whose writes were not stored answers its later reads with the error too', async () => {
+  const storage = new FaultyStorage();
+  const store = await startStore({ storage });
+  await store.create('shopping');
+  await store.put('shopping', 'milk', '1');
+  storage.table('shopping').flushError = new KvError('STORAGE_UNAVAILABLE', 'disk unplugged');
+  const before = store.get('shopping', 'milk');
+  const write = codeOf(store.put('shopping', 'milk', '2'));
+  const after = codeOf(store.get('shopping', 'milk'));
+  // The read before the write saw stored data; the read after it would have seen '2', never stored.
+  expect(await before).toBe('1');
+  expect([await write, await after]).toEqual(['STORAGE_UNAVAILABLE', 'STORAGE_UNAVAILABLE']);
+});
+
+test('calls queued behind a bucket that does not answer time out callTimeoutMs after they were made, not later', async () => {
+  const storage = new FaultyStorage();
+  const timeoutMs = 300;
+  const store = await startStore({ storage, callTimeoutMs: timeoutMs });
+  await store.create('stuck');
+  storage.table('stuck').hang = true;
+  const started = Date.now();
+  // 1,200 calls: the first message, then two more batches of 512 queued behind it.
+  const settledAfter = await Promise.all(
+    Array.from({ length: 1200 }, (_, i) => store.put('stuck', `k${i}`, 'v').then(() => 'ok', (error: KvError) => `${error.code}@${Date.now() - started}`)),
+  );
+  for (const outcome of settledAfter) {
+    const [code, at] = outcome.split('@');
+    expect(code).toBe('TIMEOUT');
+    expect(Number(at)).toBeLessThan(timeoutMs + 250);
+  }
+});
+
+test('a bucket revived while its failed incarnation is still stopping works at once', async () => {
+  const storage = new FaultyStorage();
+  const store = await startStore({ storage, supervision: { maxRestarts: 1, withinMs: 60_000 } });
+  await store.create('b');
+  await store.crashBucket('b');
+  // The fatal crash shares a message with a write whose flush the test holds,
+  // so the failed incarnation waits in onCrash, not yet stopped, while we revive it.
+  let release!: () => void;
+  storage.table('b').held = new Promise<void>((resolve) => (release = resolve));
+  const write = codeOf(store.put('b', 'k', 'v'));
+  const fatal = codeOf(store.crashBucket('b'));
+  while ((await bucketInfo(store, 'b')).status !== 'failed') await new Promise((resolve) => setImmediate(resolve));
+  await store.create('b');
+  storage.table('b').held = undefined;
+  release();
+  expect([await write, await fatal]).toEqual(['ok', 'ok']);
+  expect(await store.get('b', 'k')).toBe('v');
+  expect(await bucketInfo(store, 'b')).toMatchObject({ status: 'running' });
+});
+
 test('past the restart intensity the bucket fails fast, and create revives it with its data', async () => {
   const store = await startStore({ supervision: { maxRestarts: 3, withinMs: 60_000 } });
   await store.create('doomed');

@@ -100,7 +100,7 @@ async function createBuckets(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const env = { ACTOR_KV_SECRET: 'bench secret' };
+  const env = { ACTOR_KV_SECRET: 'bench secret, 16+ bytes' };
   const quiet = ['--port', '0', '--cluster-port', '0', '--log-level', 'warn', ...routes];
   const bar = CliProcess.start(['--node', 'bar', '--peer', 'foo', ...quiet], env);
   const barPort = await bar.port();

@@ -62,4 +62,5 @@ export const errors = {
   bucketCrashed: (bucket: string, reason: string) =>
     new KvError('BUCKET_CRASHED', `bucket ${bucket} crashed (${reason}) before this call was applied`),
   stopped: () => new KvError('STOPPED', 'the store has been stopped'),
+  timeout: (what: string, ms: number) => new KvError('TIMEOUT', `${what} did not answer within ${ms} ms (see callTimeoutMs)`),
 };

@@ -10,7 +10,8 @@ import type { NodeTree } from './actors/tree';
 import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import type { PeerAddress, PeerState } from './cluster/peer';
-import { KvError, toErrorData } from './errors';
+import { checkBucket, checkOp } from './arguments';
+import { errors, KvError, toErrorData } from './errors';
 import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
@@ -74,11 +75,18 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
 }
 
 class NodeStore implements Store {
+  private stopping: Promise<void> | undefined;
+
   constructor(
     readonly node: string,
     private readonly local: LocalNode,
     private readonly cluster?: Cluster,
   ) {}
+
+  /** Throws STOPPED once stop() was called (the calls that go to the actors find out there). */
+  private checkRunning(): void {
+    if (this.stopping) throw errors.stopped();
+  }
 
   /** The node that owns the bucket: this one unless a cluster routes it elsewhere. Throws NO_ROUTE. */
   private owner(bucket: string): NodeHandle {
@@ -87,6 +95,7 @@ class NodeStore implements Store {
 
   create(bucket: string): Promise<void> {
     return attempt(() => {
+      this.checkRunning();
       checkBucket(bucket);
       return this.owner(bucket).create(bucket);
     });
@@ -107,12 +116,14 @@ class NodeStore implements Store {
   has(bucket: string, key?: string): Promise<boolean> {
     if (key !== undefined) return this.promise(bucket, { kind: 'has', key }) as Promise<boolean>;
     return attempt(() => {
+      this.checkRunning();
       checkBucket(bucket);
       return Promise.resolve(this.owner(bucket).exists(bucket));
     });
   }
 
   async buckets(): Promise<string[]> {
+    this.checkRunning();
     return this.cluster ? this.cluster.buckets() : this.local.buckets();
   }
 
@@ -122,6 +133,7 @@ class NodeStore implements Store {
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     try {
+      this.checkRunning();
       checkOp(bucket, op);
       this.owner(bucket).submit(bucket, op, settle);
     } catch (error) {
@@ -130,10 +142,12 @@ class NodeStore implements Store {
   }
 
   async tree(): Promise<NodeTree> {
+    this.checkRunning();
     return this.local.tree();
   }
 
   async clusterTree(): Promise<ClusterTree> {
+    this.checkRunning();
     return this.cluster ? this.cluster.tree() : { nodes: [{ ...this.local.tree(), reachable: true }] };
   }
 
@@ -141,10 +155,14 @@ class NodeStore implements Store {
     return this.cluster ? { address: this.cluster.address(), peers: this.cluster.peers() } : null;
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     // Peers first, so no request from them reaches actors that are stopping.
-    await this.cluster?.stop();
-    await this.local.stop();
+    // A second stop() waits for the first.
+    this.stopping ??= (async () => {
+      await this.cluster?.stop();
+      await this.local.stop();
+    })();
+    return this.stopping;
   }
 
   /** The promise form of `submit`. */
@@ -161,41 +179,5 @@ function attempt<T>(body: () => Promise<T>): Promise<T> {
     return body();
   } catch (error) {
     return Promise.reject(error);
-  }
-}
-
-/**
- * Bucket names are non-empty and hold no whitespace or control characters, so
- * every bucket can be named from the text protocol, where words split on spaces.
- */
-export function checkBucket(bucket: unknown): asserts bucket is string {
-  checkString('bucket name', bucket);
-  if (bucket.length === 0 || /[\s\p{Cc}]/u.test(bucket)) {
-    throw new KvError('BAD_REQUEST', `bucket name ${JSON.stringify(bucket)} must be non-empty, without whitespace or control characters`);
-  }
-}
-
-/** Checks an operation's arguments; throws BAD_REQUEST naming the one at fault. */
-function checkOp(bucket: string, op: BucketOp): void {
-  checkBucket(bucket);
-  if (typeof op !== 'object' || op === null) throw new KvError('BAD_REQUEST', 'an operation must be an object');
-  switch (op.kind) {
-    case 'put':
-      checkString('value', op.value);
-      return checkString('key', op.key);
-    case 'get':
-    case 'has':
-    case 'delete':
-      return checkString('key', op.key);
-    case 'crash':
-      return checkString('reason', op.reason);
-    default:
-      throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
-  }
-}
-
-function checkString(what: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string') {
-    throw new KvError('BAD_REQUEST', `${what} must be a string, got ${typeof value}`);
   }
 }

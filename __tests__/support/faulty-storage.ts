@@ -10,6 +10,8 @@ export class FaultyTable extends MemoryTable {
   flushError: Error | undefined;
   /** When set, flush() never settles (a storage that hangs). */
   hang = false;
+  /** When set, flush() waits for this promise (a slow disk the test controls). */
+  held: Promise<void> | undefined;
 
   override put(key: string, value: string): void {
     if (this.poisonedKeys.has(key)) throw new TypeError(`poisoned key ${key}`);
@@ -20,6 +22,7 @@ export class FaultyTable extends MemoryTable {
     const error = this.flushError;
     if (error) return Promise.reject(error);
     if (this.hang) return new Promise(() => {});
+    if (this.held) return this.held;
   }
 }
 

@@ -6,12 +6,16 @@
 
 const plain = /^[A-Za-z0-9\-_.+!*'(),]$/;
 
-/** A valid, unique nact actor name for a bucket name. */
-export function actorNameFor(bucket: string): string {
+/**
+ * A valid, unique nact actor name for incarnation `generation` of a bucket.
+ * Later incarnations get a `$g<n>` suffix, which no escaped name can hold ('$'
+ * is always followed by four hex digits there).
+ */
+export function actorNameFor(bucket: string, generation = 0): string {
   let name = '';
   for (let i = 0; i < bucket.length; i++) {
     const unit = bucket[i]!;
     name += plain.test(unit) ? unit : '$' + unit.charCodeAt(0).toString(16).padStart(4, '0');
   }
-  return name;
+  return generation === 0 ? name : `${name}$g${generation}`;
 }

@@ -22,9 +22,15 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
   }
 }
 
-/** The writes of `msg` that were applied but not stored answer `error` instead of OK. */
-export function failWrites(msg: BatchMsg, error: ErrorData): void {
-  msg.results = msg.results.map((result, index) => (isWrite(msg.ops[index]!) ? failed(error) : result));
+/**
+ * The storage could not keep this batch's writes, and has rolled them back:
+ * every operation from the first write on answers `error`, reads included,
+ * since a read after a write in the batch saw a value that was never stored.
+ */
+export function failUnstored(msg: BatchMsg, error: ErrorData): void {
+  const firstWrite = msg.ops.findIndex(isWrite);
+  if (firstWrite === -1) return;
+  msg.results = msg.results.map((result, index) => (index >= firstWrite ? failed(error) : result));
 }
 
 function isWrite(op: BucketOp): boolean {

@@ -7,8 +7,11 @@
 import { KvError } from '../errors';
 import { failed, type BucketOp, type Outcome } from './messages';
 
-/** Sends one batch for `bucket`; resolves with one outcome per operation. */
-export type SendBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
+/**
+ * Sends one batch for `bucket`; resolves with one outcome per operation.
+ * `timeoutMs`, when given, is what is left of the batch's time to answer.
+ */
+export type SendBatch = (bucket: string, ops: BucketOp[], timeoutMs?: number) => Promise<Outcome[]>;
 
 /** Called once with an operation's outcome. */
 export type Settle = (outcome: Outcome) => void;
@@ -18,6 +21,8 @@ interface Batch {
   settlers: Settle[];
   /** A closed batch takes no more operations (it ended with a crash, or is full). */
   closed: boolean;
+  /** When its first call was made: its calls time out `timeoutMs` after it, however long they queued. */
+  startedAt: number;
 }
 
 interface BucketQueue {
@@ -31,7 +36,11 @@ const maxBatchSize = 512;
 export class Batcher {
   private readonly queues = new Map<string, BucketQueue>();
 
-  constructor(private readonly send: SendBatch) {}
+  constructor(
+    private readonly send: SendBatch,
+    private readonly timeoutMs: number,
+    private readonly timedOut: (bucket: string) => KvError,
+  ) {}
 
   /** Queues `op` for `bucket`; `settle` is called once with its outcome. */
   submit(bucket: string, op: BucketOp, settle: Settle): void {
@@ -42,7 +51,7 @@ export class Batcher {
     }
     let batch = queue.waiting[queue.waiting.length - 1];
     if (!batch || batch.closed) {
-      batch = { ops: [], settlers: [], closed: false };
+      batch = { ops: [], settlers: [], closed: false, startedAt: Date.now() };
       queue.waiting.push(batch);
     }
     batch.settlers.push(settle);
@@ -59,20 +68,27 @@ export class Batcher {
   }
 
   private sendNext(bucket: string, queue: BucketQueue): void {
-    const batch = queue.waiting.shift();
+    let batch = queue.waiting.shift();
+    let left = 0;
+    // A batch that queued past its time behind a bucket that did not answer fails now.
+    while (batch && (left = batch.startedAt + this.timeoutMs - Date.now()) <= 0) {
+      rejectAll(batch, this.timedOut(bucket));
+      batch = queue.waiting.shift();
+    }
     if (!batch) {
       queue.inFlight = false;
       this.queues.delete(bucket);
       return;
     }
     queue.inFlight = true;
-    this.send(bucket, batch.ops).then(
+    const sent = batch;
+    this.send(bucket, sent.ops, left).then(
       (outcomes) => {
-        settleEach(batch, outcomes);
+        settleEach(sent, outcomes);
         this.sendNext(bucket, queue);
       },
       (error: unknown) => {
-        rejectAll(batch, error instanceof KvError ? error : new KvError('INTERNAL', String(error)));
+        rejectAll(sent, error instanceof KvError ? error : new KvError('INTERNAL', String(error)));
         this.sendNext(bucket, queue);
       },
     );

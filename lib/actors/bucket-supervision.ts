@@ -8,9 +8,15 @@ import { errors, toErrorData } from '../errors';
 import type { Logger, SupervisionOptions } from '../options';
 import type { Storage } from '../storage/storage';
 import type { BucketRecord } from './directory';
-import { failWrites, replyBatch } from './batch';
+import { failUnstored, replyBatch } from './batch';
 import { failed, ok, type BucketMsg } from './messages';
 import { decideRestart } from './restart-intensity';
+
+/** What one incarnation of a bucket's actor knows of its own end. */
+export interface Incarnation {
+  /** Set when its supervision gave up on it: its leftover mail answers BUCKET_FAILED, not STOPPED. */
+  gaveUp: boolean;
+}
 
 /** What a bucket's supervision needs from its node. */
 export interface SupervisionEnv {
@@ -26,6 +32,7 @@ export interface SupervisionEnv {
  */
 export async function superviseBucketCrash(
   record: BucketRecord,
+  incarnation: Incarnation,
   msg: BucketMsg | undefined,
   thrown: Error | undefined,
   ctx: SupervisionContext<BucketMsg, Ref<unknown>>,
@@ -40,18 +47,23 @@ export async function superviseBucketCrash(
       record.restarts += 1;
       env.logger.warn('bucket restarted', { bucket: record.name, reason, restarts: record.restarts });
     } else {
-      record.status = 'failed';
-      record.ref = undefined;
+      giveUp(record, incarnation);
       env.logger.error('bucket failed', { bucket: record.name, reason, limit: env.limits });
     }
     if (msg) await answerCrashedMessage(record, msg, reason, env.storage);
     return decision === 'restart' ? ctx.reset : ctx.stop;
   } catch (unexpected) {
-    record.status = 'failed';
-    record.ref = undefined;
+    giveUp(record, incarnation);
     env.logger.error('bucket supervision failed', { bucket: record.name, error: toErrorData(unexpected).message });
     return ctx.stop;
   }
+}
+
+/** Marks the bucket failed; a `create` may revive it (as a new incarnation) even before this one has stopped. */
+function giveUp(record: BucketRecord, incarnation: Incarnation): void {
+  incarnation.gaveUp = true;
+  record.status = 'failed';
+  record.ref = undefined;
 }
 
 /**
@@ -64,7 +76,7 @@ async function answerCrashedMessage(record: BucketRecord, msg: BucketMsg, reason
   try {
     await storage.table(record.name).flush();
   } catch (thrown) {
-    failWrites(msg, toErrorData(thrown));
+    failUnstored(msg, toErrorData(thrown));
   }
   const crashed = errors.bucketCrashed(record.name, reason).toData();
   msg.results = msg.ops.map((op, index) => {

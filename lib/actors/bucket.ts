@@ -6,8 +6,8 @@ import { spawn, type Ref } from 'nact';
 import { errors, toErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import { actorNameFor } from './actor-name';
-import { applyOp, failWrites, replyBatch, replyError } from './batch';
-import { superviseBucketCrash, type SupervisionEnv } from './bucket-supervision';
+import { applyOp, failUnstored, replyBatch, replyError } from './batch';
+import { superviseBucketCrash, type Incarnation, type SupervisionEnv } from './bucket-supervision';
 import type { BucketRecord } from './directory';
 import type { BucketMsg } from './messages';
 
@@ -15,15 +15,21 @@ interface BucketState {
   table: BucketTable;
 }
 
-/** Spawns the actor for `record` under `supervisor` and returns its reference. */
+/**
+ * Spawns a new incarnation of `record`'s actor under `supervisor` and returns
+ * its reference. Throws if nact refuses (the record is then left as it was).
+ */
 export function spawnBucket(supervisor: Ref<unknown>, record: BucketRecord, env: SupervisionEnv): Ref<BucketMsg> {
-  return spawn(supervisor, handleBucketMsg, actorNameFor(record.name), {
+  const incarnation: Incarnation = { gaveUp: false };
+  const ref = spawn(supervisor, handleBucketMsg, actorNameFor(record.name, record.generation), {
     // Runs again on every restart: re-attach to the stored table. Total by
     // contract (Storage.table never throws), as nact spins if it throws.
     initialStateFunc: () => ({ table: env.storage.table(record.name) }),
-    onCrash: (msg, error, ctx) => superviseBucketCrash(record, msg, error, ctx, env),
-    afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record),
+    onCrash: (msg, error, ctx) => superviseBucketCrash(record, incarnation, msg, error, ctx, env),
+    afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record.name, incarnation),
   });
+  record.generation += 1;
+  return ref;
 }
 
 function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Promise<BucketState> {
@@ -39,7 +45,7 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Prom
       return state;
     },
     (thrown: unknown) => {
-      failWrites(msg, toErrorData(thrown));
+      failUnstored(msg, toErrorData(thrown));
       replyBatch(msg);
       return state;
     },
@@ -47,8 +53,8 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Prom
 }
 
 /** A stopped actor drops its mailbox: answer each message so no caller waits for a timeout. */
-function answerLeftovers(mailbox: unknown[], record: BucketRecord): void {
-  const error = record.status === 'failed' ? errors.bucketFailed(record.name) : errors.stopped();
+function answerLeftovers(mailbox: unknown[], bucket: string, incarnation: Incarnation): void {
+  const error = incarnation.gaveUp ? errors.bucketFailed(bucket) : errors.stopped();
   // nact's typings say Msg[]; at run time the entries are { message, sender }.
   const messages = mailbox.map((entry) => ((entry as { message?: BucketMsg }).message ?? entry) as BucketMsg);
   replyError(messages, error.toData());

@@ -5,7 +5,7 @@
 // leaving them to time out (and their timers to keep the process alive).
 
 import { dispatch, type Ref } from 'nact';
-import { KvError, type ErrorData } from '../errors';
+import { errors, KvError, type ErrorData } from '../errors';
 import { failed, type Outcome, type ReplyTo } from './messages';
 
 export class Calls {
@@ -18,12 +18,12 @@ export class Calls {
    * Rejects with the answer's error, or with TIMEOUT after `timeoutMs` (nact
    * drops a message to a stopped actor without a word: the timeout covers it).
    */
-  ask<Msg, T>(target: Ref<Msg>, build: (replyTo: ReplyTo<Outcome<T>>) => Msg, describeTarget: string): Promise<T> {
+  ask<Msg, T>(target: Ref<Msg>, build: (replyTo: ReplyTo<Outcome<T>>) => Msg, describeTarget: string, timeoutMs = this.timeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.open.delete(replyTo);
-        reject(new KvError('TIMEOUT', `${describeTarget} did not answer within ${this.timeoutMs} ms (see callTimeoutMs)`));
-      }, this.timeoutMs);
+        reject(errors.timeout(describeTarget, this.timeoutMs));
+      }, timeoutMs);
       // Answered once: a late or second answer (stop racing a reply) is ignored.
       const replyTo = (answer: Outcome<T>): void => {
         if (!this.open.delete(replyTo)) return;

@@ -14,6 +14,8 @@ export interface BucketRecord {
   readonly supervisor: string;
   /** The current incarnation's reference; unset while failed. */
   ref: Ref<BucketMsg> | undefined;
+  /** Incarnations spawned so far; names each new one, so a revived bucket never collides with the one still stopping. */
+  generation: number;
   status: BucketStatus;
   /** Restarts since the bucket was created. */
   restarts: number;
@@ -26,5 +28,5 @@ export interface BucketRecord {
 export type Directory = Map<string, BucketRecord>;
 
 export function newRecord(name: string, supervisor: string): BucketRecord {
-  return { name, supervisor, ref: undefined, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null };
+  return { name, supervisor, ref: undefined, generation: 0, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null };
 }

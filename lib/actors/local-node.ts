@@ -15,18 +15,24 @@ import type { NodeTree } from './tree';
 export class LocalNode {
   private readonly directory: Directory = new Map();
   private readonly calls: Calls;
-  private readonly batcher = new Batcher((bucket, ops) => this.sendBatch(bucket, ops));
+  private readonly batcher: Batcher;
   private readonly system = start();
   private readonly supervisors: BucketSupervisor[];
   private readonly registry: Ref<RegistryMsg>;
   private readonly env: RegistryEnv;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     private readonly options: ResolvedStoreOptions,
     private readonly storage: Storage,
   ) {
     this.calls = new Calls(options.callTimeoutMs);
+    this.batcher = new Batcher(
+      (bucket, ops, timeoutMs) => this.sendBatch(bucket, ops, timeoutMs),
+      options.callTimeoutMs,
+      (bucket) => errors.timeout(`bucket ${bucket}`, options.callTimeoutMs),
+    );
     this.supervisors = Array.from({ length: options.bucketSupervisors }, (_, index) => {
       const name = `buckets-${index}`;
       // Bucket supervisors handle no messages: each bucket's own onCrash decides its fate.
@@ -47,7 +53,12 @@ export class LocalNode {
   static async start(options: ResolvedStoreOptions, storage: Storage): Promise<LocalNode> {
     const names = await storage.open();
     const node = new LocalNode(options, storage);
-    for (const name of names) await ensureBucket(name, node.env);
+    try {
+      for (const name of names) await ensureBucket(name, node.env);
+    } catch (error) {
+      await node.stop(); // releases the storage (its lock, its files) too
+      throw error;
+    }
     return node;
   }
 
@@ -77,13 +88,14 @@ export class LocalNode {
     this.batcher.submit(bucket, op, settle);
   }
 
-  private sendBatch(bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
+  private sendBatch(bucket: string, ops: BucketOp[], timeoutMs?: number): Promise<Outcome[]> {
     const record = this.lookup(bucket);
     if (record instanceof KvError) return Promise.reject(record);
     return this.calls.ask<BatchMsg, Outcome[]>(
       record.ref!,
       (replyTo) => ({ type: 'batch', ops, results: [], replyTo }),
       `bucket ${bucket}`,
+      timeoutMs,
     );
   }
 
@@ -109,8 +121,13 @@ export class LocalNode {
    * Stops every actor, leaves first (nact's stop does not reach descendants),
    * answers every call still waiting with STOPPED, and closes the storage.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    // A second stop() waits for the first to finish, storage included.
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopped = true;
     for (const record of this.directory.values()) if (record.ref) stop(record.ref);
     for (const supervisor of this.supervisors) stop(supervisor.ref);

@@ -52,8 +52,5 @@ export interface CreateMsg {
 
 export type RegistryMsg = CreateMsg;
 
-/** Any message that expects an answer. */
-export type Request = BucketMsg | RegistryMsg;
-
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const failed = (error: ErrorData): Outcome<never> => ({ ok: false, error });

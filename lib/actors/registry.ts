@@ -55,9 +55,10 @@ export async function ensureBucket(name: string, env: RegistryEnv): Promise<void
     record = newRecord(name, supervisor);
     env.directory.set(name, record);
   }
+  // Spawn first: if nact refuses, the record stays failed and a later create retries.
+  record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
   record.status = 'running';
   record.recentCrashes = [];
-  record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
 }
 
 function supervisorRef(name: string, env: RegistryEnv): Ref<unknown> {

@@ -39,7 +39,7 @@ export class Cluster {
         handshake: { self, secret: options.secret, timeoutMs: options.handshakeTimeoutMs, maxFrameBytes: options.maxFrameBytes },
         connection: { requestTimeoutMs: options.requestTimeoutMs, maxFrameBytes: options.maxFrameBytes, maxBufferedBytes: options.maxBufferedBytes },
         reconnect: options.reconnect,
-        serve: (request) => serveRequest(local, request),
+        serve: (request) => serveRequest(self, router, local, request),
         logger,
       },
     );

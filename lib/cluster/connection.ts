@@ -10,7 +10,8 @@ import { KvError, toErrorData } from '../errors';
 import { clusterErrors } from './errors';
 import { headerBytes } from './frame';
 import type { Established } from './handshake-session';
-import { encodeEnvelope, parseEnvelope, requestProblem, type Envelope, type NodeRequest } from './protocol';
+import { encodeEnvelope, parseEnvelope, requestProblem, type NodeRequest } from './protocol';
+import { encodeReply } from './reply';
 
 /** Limits of one connection. */
 export interface ConnectionSettings {
@@ -79,7 +80,13 @@ export class Connection {
       return Promise.reject(clusterErrors.unavailable(this.peer));
     }
     const id = this.nextId++;
-    const body = encodeEnvelope({ i: id, q: request });
+    let body: Buffer;
+    try {
+      body = encodeEnvelope({ i: id, q: request });
+    } catch {
+      // Past V8's longest string: JSON.stringify throws RangeError.
+      return Promise.reject(clusterErrors.tooLarge('a request', undefined, this.settings.maxFrameBytes));
+    }
     if (body.length > this.settings.maxFrameBytes) {
       return Promise.reject(clusterErrors.tooLarge('a request', body.length, this.settings.maxFrameBytes));
     }
@@ -127,16 +134,14 @@ export class Connection {
     const outcome = problem ? Promise.resolve(failed({ code: 'BAD_REQUEST', message: problem })) : this.serve(request);
     outcome
       .catch((error: unknown) => failed(toErrorData(error)))
-      .then((result) => this.reply(id, result));
+      .then((result) => this.reply(id, result, request.kind === 'batch'))
+      // encodeReply never throws; should anything else, this connection goes, not the process.
+      .catch((error: unknown) => this.close(`could not reply: ${toErrorData(error).message}`));
   }
 
-  private reply(id: number, outcome: Outcome<unknown>): void {
+  private reply(id: number, outcome: Outcome<unknown>, isBatch: boolean): void {
     if (this.closed) return;
-    let body = encodeEnvelope({ i: id, r: outcome } as Envelope);
-    if (body.length > this.settings.maxFrameBytes) {
-      body = encodeEnvelope({ i: id, r: failed(clusterErrors.tooLarge('a reply', body.length, this.settings.maxFrameBytes).toData()) });
-    }
-    this.enqueue(body);
+    this.enqueue(encodeReply(id, outcome, isBatch, this.settings.maxFrameBytes));
   }
 
   /** Queues a frame; everything queued in one event-loop turn goes out in one write. */

@@ -37,14 +37,17 @@ export interface HandshakeSettings {
   maxFrameBytes: number;
 }
 
+/** Time an acceptor allows for the dialer's first message: a real peer sends it at once, a squatter is let go early. */
+export const firstMessageMs = 500;
+
 /** One handshake step: consumes a frame; true once the handshake is complete. Throws HandshakeFailed. */
 type Step = (body: Buffer) => boolean;
 
 const tooMuch = (): HandshakeFailed => new HandshakeFailed(`more than ${hs.handshakeByteLimit} bytes before the handshake completed`);
 
 /** Drives `steps` over `socket`, frame by frame; `peer()` names the peer once a step learnt it. */
-function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string): Promise<Established> {
-  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject));
+function run(socket: Socket, settings: HandshakeSettings, steps: Step[], peer: () => string, firstFrameMs?: number): Promise<Established> {
+  return new Promise((resolve, reject) => new HandshakeRun(socket, settings, steps, peer, resolve, reject, firstFrameMs));
 }
 
 /** One handshake in progress: its byte budget, its timer and its listeners. */
@@ -52,6 +55,7 @@ class HandshakeRun {
   private readonly decoder = new FrameDecoder(hs.handshakeByteLimit);
   private readonly early: Buffer[] = [];
   private readonly timer: NodeJS.Timeout;
+  private firstTimer: NodeJS.Timeout | undefined;
   private consumed = 0;
   private done = false;
   private readonly onData = (chunk: Buffer): void => this.data(chunk);
@@ -65,8 +69,12 @@ class HandshakeRun {
     private readonly peer: () => string,
     private readonly resolve: (established: Established) => void,
     private readonly reject: (error: HandshakeFailed) => void,
+    firstFrameMs?: number,
   ) {
     this.timer = setTimeout(() => this.fail(new HandshakeFailed(`no handshake within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    if (firstFrameMs !== undefined && firstFrameMs < settings.timeoutMs) {
+      this.firstTimer = setTimeout(() => this.fail(new HandshakeFailed(`no first message within ${firstFrameMs} ms`)), firstFrameMs);
+    }
     // A socket error with no listener ends the process: this one stays for the socket's life.
     socket.on('error', ignore);
     socket.on('data', this.onData).on('close', this.onClose).on('error', this.onError);
@@ -87,6 +95,7 @@ class HandshakeRun {
 
   private frame(body: Buffer): void {
     if (this.done) return void this.early.push(body);
+    clearTimeout(this.firstTimer);
     this.consumed += body.length + 4;
     if (this.consumed > hs.handshakeByteLimit) throw tooMuch();
     this.done = this.steps.shift()!(body);
@@ -104,6 +113,7 @@ class HandshakeRun {
 
   private cleanup(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.firstTimer);
     this.socket.off('data', this.onData).off('close', this.onClose).off('error', this.onError);
   }
 }
@@ -120,23 +130,24 @@ function checkProof(settings: HandshakeSettings, role: hs.Role, transcript: hs.H
   }
 }
 
-/** Dials: proves itself to `expectedPeer` and checks that the peer proves itself too. */
+/** Dials: proves itself to `expectedPeer` first, then checks the peer's proof that comes with its verdict. */
 export function dialHandshake(socket: Socket, settings: HandshakeSettings, expectedPeer: string): Promise<Established> {
   const dialerNonce = hs.newNonce();
+  let transcript: hs.HandshakeTranscript | undefined;
   const steps: Step[] = [
     (body) => {
       const challenge = hs.parseChallenge(body);
       if (!challenge) throw new HandshakeFailed('malformed challenge');
       if (challenge.name !== expectedPeer) throw new HandshakeFailed(`expected node ${expectedPeer}, reached node ${challenge.name}`);
-      const transcript = { dialer: settings.self, acceptor: challenge.name, dialerNonce, acceptorNonce: challenge.nonce };
-      checkProof(settings, 'acceptor', transcript, challenge.proof, `node ${expectedPeer}`);
+      transcript = { dialer: settings.self, acceptor: challenge.name, dialerNonce, acceptorNonce: challenge.nonce };
       send(socket, { proof: hs.proof(settings.secret, 'dialer', transcript) });
       return false;
     },
     (body) => {
       const verdict = hs.parseVerdict(body);
       if (!verdict) throw new HandshakeFailed('malformed verdict');
-      if (verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
+      checkProof(settings, 'acceptor', transcript!, verdict.proof, `node ${expectedPeer}`);
+      if (verdict.verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
       return true;
     },
   ];
@@ -153,7 +164,7 @@ export interface AcceptPolicy {
   verdict(name: string): hs.Verdict;
 }
 
-/** Accepts: challenges the dialer, proves itself, checks the dialer's proof, then gives the verdict. */
+/** Accepts: challenges the dialer, checks its proof, and only then proves itself, with the verdict. */
 export function acceptHandshake(socket: Socket, settings: HandshakeSettings, policy: AcceptPolicy): Promise<Established> {
   const acceptorNonce = hs.newNonce();
   let transcript: hs.HandshakeTranscript | undefined;
@@ -163,7 +174,8 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       if (!hello) throw new HandshakeFailed('malformed hello');
       if (!policy.isPeer(hello.name) || hello.name === settings.self) throw new HandshakeFailed(`node ${hello.name} is not a configured peer`);
       transcript = { dialer: hello.name, acceptor: settings.self, dialerNonce: hello.nonce, acceptorNonce };
-      send(socket, { name: settings.self, nonce: acceptorNonce, proof: hs.proof(settings.secret, 'acceptor', transcript) });
+      // No proof yet: a MAC sent to a party that has not proven itself would let it guess the secret offline.
+      send(socket, { name: settings.self, nonce: acceptorNonce });
       return false;
     },
     (body) => {
@@ -171,10 +183,10 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       if (!response) throw new HandshakeFailed('malformed response');
       checkProof(settings, 'dialer', transcript!, response.proof, `node ${transcript!.dialer}`);
       const verdict = policy.verdict(transcript!.dialer);
-      send(socket, { verdict });
+      send(socket, { verdict, proof: hs.proof(settings.secret, 'acceptor', transcript!) });
       if (verdict === 'duplicate') throw new HandshakeFailed(`kept the connection to node ${transcript!.dialer} this node dialed`, true);
       return true;
     },
   ];
-  return run(socket, settings, steps, () => transcript?.dialer ?? '');
+  return run(socket, settings, steps, () => transcript?.dialer ?? '', firstMessageMs);
 }

@@ -4,9 +4,13 @@
 // both sides' 32-byte nonces and both names; the secret never crosses the wire.
 //
 //   dialer   -> acceptor  hello     { name, nonce }
-//   acceptor -> dialer    challenge { name, nonce, proof: mac('acceptor') }
+//   acceptor -> dialer    challenge { name, nonce }
 //   dialer   -> acceptor  response  { proof: mac('dialer') }
-//   acceptor -> dialer    verdict   { verdict: 'ok' | 'duplicate' }
+//   acceptor -> dialer    verdict   { verdict: 'ok' | 'duplicate', proof: mac('acceptor') }
+//
+// The dialer proves first: the listening side never emits a MAC to a party that
+// has not proven itself, so anyone who can reach the cluster port cannot collect
+// proofs over nonces of their choosing to guess the secret offline.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -58,13 +62,15 @@ export interface Hello {
   name: string;
   nonce: Buffer;
 }
-export interface Challenge extends Hello {
-  proof: Buffer;
-}
+export type Challenge = Hello;
 export interface Response {
   proof: Buffer;
 }
 export type Verdict = 'ok' | 'duplicate';
+/** The acceptor's last message: its verdict and its own proof. */
+export interface VerdictMessage extends Response {
+  verdict: Verdict;
+}
 
 /** Encodes a handshake message: JSON with buffers in hex. */
 export function encodeMessage(message: Record<string, string | Buffer>): Buffer {
@@ -80,20 +86,18 @@ export function parseHello(body: Buffer): Hello | null {
   return { name: fields.name, nonce };
 }
 
-export function parseChallenge(body: Buffer): Challenge | null {
-  const hello = parseHello(body);
-  const received = hexField(parseFields(body), 'proof', 32);
-  return hello && received ? { ...hello, proof: received } : null;
-}
+export const parseChallenge: (body: Buffer) => Challenge | null = parseHello;
 
 export function parseResponse(body: Buffer): Response | null {
   const received = hexField(parseFields(body), 'proof', 32);
   return received ? { proof: received } : null;
 }
 
-export function parseVerdict(body: Buffer): Verdict | null {
-  const verdict = parseFields(body)?.verdict;
-  return verdict === 'ok' || verdict === 'duplicate' ? verdict : null;
+export function parseVerdict(body: Buffer): VerdictMessage | null {
+  const fields = parseFields(body);
+  const verdict = fields?.verdict;
+  const received = hexField(fields, 'proof', 32);
+  return (verdict === 'ok' || verdict === 'duplicate') && received ? { verdict, proof: received } : null;
 }
 
 function parseFields(body: Buffer): Record<string, unknown> | null {

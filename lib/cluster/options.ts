@@ -45,6 +45,8 @@ export interface ResolvedClusterOptions {
 }
 
 const defaultHost = '127.0.0.1';
+/** The shortest secret accepted: a dialer's proof can still be collected by whoever it dials, so the secret must resist guessing. */
+export const minSecretBytes = 16;
 
 export const defaultClusterOptions = {
   requestTimeoutMs: 2000,
@@ -59,7 +61,9 @@ const bad = (message: string): KvError => new KvError('BAD_REQUEST', message);
 /** Validates and fills in defaults for node `self`; throws BAD_REQUEST naming the option at fault. */
 export function resolveClusterOptions(self: string, options: ClusterOptions): ResolvedClusterOptions {
   if (!isNodeName(self)) throw bad(`option \`node\` must be 1-${maxNodeNameLength} letters, digits or _.@:- in a cluster, got ${JSON.stringify(self)}`);
-  if (typeof options.secret !== 'string' || options.secret.length === 0) throw bad('option `cluster.secret` is required: every node of a cluster shares it');
+  if (typeof options.secret !== 'string' || options.secret.length === 0) throw bad('option `cluster.secret` (--secret) is required: every node of a cluster shares it');
+  const secretBytes = Buffer.byteLength(options.secret, 'utf8');
+  if (secretBytes < minSecretBytes) throw bad(`option \`cluster.secret\` (--secret) must be at least ${minSecretBytes} bytes, got ${secretBytes}`);
   const peers = new Map<string, PeerAddress | null>();
   for (const [name, address] of Object.entries(options.peers ?? {})) {
     if (!isNodeName(name)) throw bad(`peer name ${JSON.stringify(name)} in \`cluster.peers\` must be 1-${maxNodeNameLength} letters, digits or _.@:-`);
@@ -70,7 +74,7 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
     secret: options.secret,
     listen: options.listen === undefined ? null : parseAddress(options.listen, 'cluster.listen'),
     peers,
-    routes: (options.routes ?? []).map((route) => (typeof route === 'string' ? parseRoute(route) : route)),
+    routes: (options.routes ?? []).map((route) => (typeof route === 'string' ? parseRoute(route) : checkRoute(route))),
     requestTimeoutMs: options.requestTimeoutMs ?? defaultClusterOptions.requestTimeoutMs,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaultClusterOptions.handshakeTimeoutMs,
     maxFrameBytes: options.maxFrameBytes ?? defaultClusterOptions.maxFrameBytes,
@@ -84,6 +88,16 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
   positive('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
   positive('cluster.reconnect.maxMs', resolved.reconnect.maxMs);
   return resolved;
+}
+
+/** A Route object given through the library: the same bounds as a parsed row (bytes 0-255, from <= to, a node name). */
+function checkRoute(route: Route): Route {
+  const { from, to, node } = (route ?? {}) as Partial<Route>;
+  const isByte = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255;
+  if (!isByte(from) || !isByte(to) || from > to || !isNodeName(node)) {
+    throw bad(`route ${JSON.stringify(route)} in \`cluster.routes\` must be { from, to, node } with bytes 0-255, from <= to, and a node name`);
+  }
+  return { from, to, node };
 }
 
 /** Parses 'host:port', '[::1]:port', a port, or `{ host, port }`; null stays null. */

@@ -55,6 +55,11 @@ export class Peer {
     return this.connection.request(request);
   }
 
+  /** The longest frame body sent to or accepted from the peer. */
+  get maxFrameBytes(): number {
+    return this.context.connection.maxFrameBytes;
+  }
+
   /** Bytes waiting to be sent to the peer. */
   get bufferedBytes(): number {
     return this.connection?.bufferedBytes ?? 0;

@@ -24,6 +24,27 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(JSON.stringify(envelope), 'utf8');
 }
 
+/**
+ * Splits a batch into consecutive parts whose request frames fit `maxFrameBytes`
+ * (halving until they do; a single operation that alone is too large stays a
+ * part of its own, for the transport to refuse). Synchronous, so the parts can
+ * be sent back to back and keep their order on the connection.
+ */
+export function splitBatch(bucket: string, ops: BucketOp[], maxFrameBytes: number): BucketOp[][] {
+  if (ops.length < 2 || requestBytes({ kind: 'batch', bucket, ops }) <= maxFrameBytes) return [ops];
+  const half = Math.ceil(ops.length / 2);
+  return [...splitBatch(bucket, ops.slice(0, half), maxFrameBytes), ...splitBatch(bucket, ops.slice(half), maxFrameBytes)];
+}
+
+/** The frame body size of `request` with the largest id, or Infinity if it cannot be encoded. */
+function requestBytes(request: NodeRequest): number {
+  try {
+    return encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: request }).length;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** Parses a frame's body; null if it is not an envelope (a bad frame: the connection is closed). */
 export function parseEnvelope(body: Buffer): Envelope | null {
   let value: unknown;

@@ -3,13 +3,13 @@
 // Operations issued in one turn for one bucket travel as one batch frame.
 
 import type { Settle } from '../actors/batcher';
-import type { BucketOp, Outcome } from '../actors/messages';
+import { failed, type BucketOp, type Outcome } from '../actors/messages';
 import type { NodeTree } from '../actors/tree';
-import { KvError } from '../errors';
+import { KvError, toErrorData } from '../errors';
 import type { NodeHandle } from '../node-handle';
-import { TooLarge } from './errors';
+import { isReplyTooLarge } from './errors';
 import type { Peer } from './peer';
-import type { NodeRequest } from './protocol';
+import { splitBatch, type NodeRequest } from './protocol';
 import { TurnBatcher } from './turn-batcher';
 
 export class RemoteNode implements NodeHandle {
@@ -37,17 +37,30 @@ export class RemoteNode implements NodeHandle {
     return this.ask({ kind: 'tree' });
   }
 
-  /** Sends a batch; one over the frame limit goes as two halves, in order. */
+  /**
+   * Sends a batch, split up front into parts that fit the frame limit. The
+   * parts go out back to back in this turn, so a later turn's batch for the
+   * same bucket cannot overtake any of them; each part settles its own calls.
+   */
   private async sendBatch(bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
-    try {
-      return await this.ask<Outcome[]>({ kind: 'batch', bucket, ops });
-    } catch (error) {
-      if (!(error instanceof TooLarge) || ops.length < 2) throw error;
-      // One after the other: the second half must not overtake a first half that is split again.
-      const half = Math.ceil(ops.length / 2);
-      const first = await this.sendBatch(bucket, ops.slice(0, half));
-      return first.concat(await this.sendBatch(bucket, ops.slice(half)));
-    }
+    const parts = splitBatch(bucket, ops, this.peer.maxFrameBytes).map((part) =>
+      this.ask<Outcome[]>({ kind: 'batch', bucket, ops: part }).catch((error: unknown) => part.map(() => failed(toErrorData(error)))),
+    );
+    const outcomes = (await Promise.all(parts)).flat();
+    return ops.every(isRead) ? this.askAgainLeftOut(bucket, ops, outcomes) : outcomes;
+  }
+
+  /**
+   * Results the owner left out of a reply for size (reply.ts) are asked for
+   * again, only for a batch of reads (a read asked again after a write of the
+   * same batch would see it), and only while each round brings some back.
+   */
+  private async askAgainLeftOut(bucket: string, ops: BucketOp[], outcomes: Outcome[]): Promise<Outcome[]> {
+    const leftOut = outcomes.flatMap((outcome, index) => (!outcome.ok && isReplyTooLarge(outcome.error) ? [index] : []));
+    if (leftOut.length === 0 || leftOut.length === ops.length) return outcomes;
+    const again = await this.sendBatch(bucket, leftOut.map((index) => ops[index]!));
+    leftOut.forEach((index, at) => (outcomes[index] = again[at]!));
+    return outcomes;
   }
 
   private async ask<T>(request: NodeRequest): Promise<T> {
@@ -56,3 +69,5 @@ export class RemoteNode implements NodeHandle {
     return outcome.value as T;
   }
 }
+
+const isRead = (op: BucketOp): boolean => op.kind === 'get' || op.kind === 'has';

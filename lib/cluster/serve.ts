@@ -2,13 +2,16 @@
 // node's own registry and buckets, and its outcome for the reply frame.
 
 import { failed, ok, type BucketOp, type Outcome } from '../actors/messages';
-import { toErrorData } from '../errors';
+import { KvError, toErrorData } from '../errors';
 import type { NodeHandle } from '../node-handle';
+import { checkBucket } from '../arguments';
 import type { NodeRequest } from './protocol';
+import type { Router } from './router';
 
 /** Serves one (well-formed) request from a peer on `local`; never rejects. */
-export async function serveRequest(local: NodeHandle, request: NodeRequest): Promise<Outcome<unknown>> {
+export async function serveRequest(self: string, router: Router, local: NodeHandle, request: NodeRequest): Promise<Outcome<unknown>> {
   try {
+    if ('bucket' in request) checkOwner(self, router, request.bucket);
     switch (request.kind) {
       case 'create':
         await local.create(request.bucket);
@@ -25,6 +28,17 @@ export async function serveRequest(local: NodeHandle, request: NodeRequest): Pro
   } catch (error) {
     return failed(toErrorData(error));
   }
+}
+
+/**
+ * A peer's request names a bucket this node must own: the same checks as a
+ * local call, so nodes whose route tables differ cannot plant buckets on a
+ * node that does not own them. Throws BAD_REQUEST or NO_ROUTE.
+ */
+function checkOwner(self: string, router: Router, bucket: string): void {
+  checkBucket(bucket);
+  const owner = router(bucket);
+  if (owner !== self) throw new KvError('NO_ROUTE', `node ${self} does not own bucket ${bucket} (route tables differ: this node routes it to ${owner})`);
 }
 
 /** Issued in one turn, the operations reach the bucket as one actor message (the local batcher groups them). */

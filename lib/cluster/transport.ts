@@ -8,7 +8,11 @@ import { toErrorData } from '../errors';
 import { acceptHandshake, HandshakeFailed } from './handshake-session';
 import { Peer, type PeerAddress, type PeerContext } from './peer';
 
-/** Handshakes in progress at once, past which new connections are closed at once (a connection flood). */
+/**
+ * Handshakes in progress at once. Past it, the oldest is dropped for the new
+ * one: a real peer completes in a round trip or two, so connections that sit
+ * silent (a squatter renewing them) are what gets dropped, not a reconnecting peer.
+ */
 const maxPendingHandshakes = 64;
 
 export interface TransportOptions {
@@ -75,8 +79,9 @@ export class Transport {
   private accept(socket: Socket): void {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.handshaking.size >= maxPendingHandshakes) {
-      this.context.logger.warn('cluster connection refused', { remote, reason: 'too many handshakes in progress' });
-      return void socket.destroy();
+      const oldest = this.handshaking.values().next().value!;
+      this.handshaking.delete(oldest);
+      oldest.destroy();
     }
     this.handshaking.add(socket);
     const policy = {

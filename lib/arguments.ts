@@ -1,0 +1,42 @@
+// Argument checks shared by the store's API and the cluster's serving side:
+// a bad argument is a BAD_REQUEST KvError naming it, never a crash.
+
+import type { BucketOp } from './actors/messages';
+import { KvError } from './errors';
+
+/**
+ * Bucket names are non-empty and hold no whitespace or control characters, so
+ * every bucket can be named from the text protocol, where words split on spaces.
+ */
+export function checkBucket(bucket: unknown): asserts bucket is string {
+  checkString('bucket name', bucket);
+  if (bucket.length === 0 || /[\s\p{Cc}]/u.test(bucket)) {
+    throw new KvError('BAD_REQUEST', `bucket name ${JSON.stringify(bucket)} must be non-empty, without whitespace or control characters`);
+  }
+}
+
+/** Throws BAD_REQUEST naming `what` unless `value` is a string. */
+export function checkString(what: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new KvError('BAD_REQUEST', `${what} must be a string, got ${typeof value}`);
+  }
+}
+
+/** Checks an operation's arguments; throws BAD_REQUEST naming the one at fault. */
+export function checkOp(bucket: string, op: BucketOp): void {
+  checkBucket(bucket);
+  if (typeof op !== 'object' || op === null) throw new KvError('BAD_REQUEST', 'an operation must be an object');
+  switch (op.kind) {
+    case 'put':
+      checkString('value', op.value);
+      return checkString('key', op.key);
+    case 'get':
+    case 'has':
+    case 'delete':
+      return checkString('key', op.key);
+    case 'crash':
+      return checkString('reason', op.reason);
+    default:
+      throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
+  }
+}
