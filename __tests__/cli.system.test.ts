@@ -1,6 +1,11 @@
 // The actor-kv command as users run it: a child process (node dist/cli.js).
 
-import { LineClient } from './support/server-helpers';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { logFileName } from '../lib/storage/file-storage';
+import { encodeRecord, logMagic } from '../lib/storage/log-format';
+import { eventually, LineClient } from './support/server-helpers';
 import { CliProcess } from './support/server-process';
 
 const processes: CliProcess[] = [];
@@ -109,3 +114,45 @@ test('a second signal during shutdown forces exit 1', async () => {
   expect(await node.exited).toEqual({ code: 1, signal: null });
   expect(node.stderr).toContain('"msg":"forced exit"');
 });
+
+/** A data directory whose log takes the CLI a moment to replay (~20 MB: 50 000 flushes of 10 keys). */
+function dataDirWithLargeLog(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-cli-'));
+  const records = [logMagic, encodeRecord({ op: 'create', bucket: 'b' })];
+  for (let i = 0; i < 50_000; i++) {
+    records.push(encodeRecord({ op: 'changes', bucket: 'b', changes: Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: `v${i}-${j}`.padEnd(20, '.') })) }));
+  }
+  fs.writeFileSync(path.join(dir, logFileName), Buffer.concat(records));
+  return dir;
+}
+
+/** The pid in the data directory's LOCK file, once a process holds it. */
+function lockHolder(dir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('SIGTERM during startup (a long log replay) stops what started, exits 0, and frees the data directory', async () => {
+  const dir = dataDirWithLargeLog();
+  try {
+    const node = cli(['--port', '0', '--data-dir', dir]);
+    // It writes its pid to LOCK once it holds the directory; the replay comes next.
+    await eventually(() => lockHolder(dir) === node.child.pid, 'the CLI holds the data directory');
+    node.kill('SIGTERM');
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(node.stdout).not.toContain('Accepting connections'); // it was caught during startup
+    expect(node.stderr).toContain('"msg":"stopped"');
+    // The directory is free and the log intact: a second start serves it.
+    const again = cli(['--port', '0', '--data-dir', dir]);
+    const client = await connect(await again.port());
+    client.write('GET b k49999-9\r\n');
+    expect(await client.lines(2)).toEqual(['v49999-9'.padEnd(20, '.'), 'OK']);
+    again.kill('SIGTERM');
+    expect(await again.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);

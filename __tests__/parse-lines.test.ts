@@ -1,7 +1,9 @@
 // Framing: how the byte stream is cut into lines, whatever the chunk boundaries.
 
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { LineReader, type LineSink } from '../lib/server/line-reader';
+import { parse } from '../lib/server/parse';
 
 type Event = string | { invalid: true };
 
@@ -15,6 +17,31 @@ function feed(chunks: Array<Buffer | string>, maxLineBytes = 16): { events: Even
     if (result === 'too-long') break;
   }
   return { events, result, pending: reader.pending };
+}
+
+/** Bytes copied by `run` through every byte-copying primitive a reader could use. */
+function bytesCopiedDuring(run: () => void): number {
+  let copied = 0;
+  const counted = <T>(result: T, bytes: number): T => ((copied += bytes), result);
+  const { concat, from } = Buffer;
+  const { copy } = Buffer.prototype;
+  const { set } = Uint8Array.prototype;
+  const spies = [
+    jest.spyOn(Buffer, 'concat').mockImplementation((list, total) => ((b) => counted(b, b.length))(concat(list, total))),
+    jest.spyOn(Buffer, 'from').mockImplementation(((...args: [string]) => ((b) => counted(b, b.length))(from(...args))) as never),
+    jest.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args) {
+      return ((n) => counted(n, n))(copy.apply(this, args));
+    }),
+    jest.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (this: Uint8Array, array: ArrayLike<number>, offset?: number) {
+      return counted(set.call(this, array, offset), array.length);
+    }),
+  ];
+  try {
+    run();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return copied;
 }
 
 describe('the line reader', () => {
@@ -61,6 +88,27 @@ describe('the line reader', () => {
     expect(result).toBe('too-long');
   });
 
+  // Counted, not timed: a line fed one byte at a time must cost a bounded
+  // number of byte copies per byte (copying the whole partial line per chunk
+  // costs ~n²/2: 2 GiB for 64 KiB).
+  test('a long line fed one byte at a time costs copying linear in its length', () => {
+    const copiedFor = (length: number): number =>
+      bytesCopiedDuring(() => {
+        const reader = new LineReader(length);
+        const events: string[] = [];
+        const sink: LineSink = { line: (text) => events.push(text), invalidLine: () => events.push('invalid') };
+        const byte = Buffer.from('x');
+        for (let i = 0; i < length; i++) reader.push(byte, sink);
+        reader.push(Buffer.from('\n'), sink);
+        expect(events).toEqual(['x'.repeat(length)]);
+      });
+    const small = copiedFor(16 * 1024);
+    const large = copiedFor(64 * 1024);
+    expect(small).toBeGreaterThan(0); // the count sees the copies at all
+    expect(large).toBeLessThanOrEqual(8 * 64 * 1024);
+    expect(large / small).toBeLessThan(5); // four times the bytes: about four times the copying
+  });
+
   test('any way of cutting the stream into chunks gives the same lines', () => {
     fc.assert(
       fc.property(fc.array(fc.stringMatching(/^[a-z é]{0,12}$/), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }), (lines, cuts) => {
@@ -70,6 +118,58 @@ describe('the line reader', () => {
         expect(feed(chunks, 64).events).toEqual(lines);
       }),
       { seed: 4040 },
+    );
+  });
+});
+
+// Fuzzing (RELIABILITY F1): arbitrary bytes, cut anywhere, against a reference
+// that reads the whole stream at once.
+
+/** Pieces that stress framing and decoding: terminators, NUL, invalid and split UTF-8, long runs. */
+const piece = fc.oneof(
+  { arbitrary: fc.constantFrom([0x0a], [0x0d], [0x0d, 0x0a], [0x00], [0x20]), weight: 4 },
+  { arbitrary: fc.constantFrom([0xff], [0xc3], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]), weight: 2 },
+  { arbitrary: fc.constantFrom('é', '€', '😀', 'PUT b k ', 'GET b k', 'CREATE b', '\uFFFD').map((text) => [...Buffer.from(text)]), weight: 3 },
+  { arbitrary: fc.uint8Array({ maxLength: 8 }).map((bytes) => [...bytes]), weight: 3 },
+  { arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 90 })).map(([byte, n]) => Array<number>(n).fill(byte)), weight: 1 },
+);
+const stream = fc.array(piece, { maxLength: 40 }).map((pieces) => Buffer.from(pieces.flat()));
+
+/** What the reader must report for `bytes` however it is cut: each line in order, up to a too-long one. */
+function reference(bytes: Buffer, maxLineBytes: number): { events: Event[]; tooLong: boolean } {
+  const events: Event[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a, start)) {
+    const line = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
+    if (line.length > maxLineBytes) return { events, tooLong: true };
+    events.push(isUtf8(line) ? line.toString('utf8') : { invalid: true });
+    start = end + 1;
+  }
+  return { events, tooLong: bytes.length - start > maxLineBytes + 1 };
+}
+
+/** `bytes` cut at the given points (taken modulo its length). */
+function cut(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((at) => at % (bytes.length + 1)))].sort((a, b) => a - b);
+  return [0, ...points].map((start, i, all) => bytes.subarray(start, all[i + 1] ?? bytes.length));
+}
+
+describe('the line reader on random bytes', () => {
+  test('reports the same lines however the stream is cut, none over the limit, invalid UTF-8 as such; parse takes every line', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 1, max: 40 }), (bytes, cuts, maxLineBytes) => {
+        const fed = feed(cut(bytes, cuts), maxLineBytes);
+        const expected = reference(bytes, maxLineBytes);
+        expect(fed.events).toEqual(expected.events);
+        expect(fed.result === 'too-long').toBe(expected.tooLong);
+        expect(fed.pending).toBeLessThanOrEqual(maxLineBytes + 1);
+        for (const event of fed.events) {
+          if (typeof event !== 'string') continue;
+          expect(Buffer.byteLength(event)).toBeLessThanOrEqual(maxLineBytes);
+          expect(['create', 'put', 'get', 'delete', 'unknown']).toContain(parse(event).kind);
+        }
+      }),
+      { seed: 20240611, numRuns: 2000 },
     );
   });
 });

@@ -5,7 +5,9 @@
 import { createServer } from 'node:net';
 import RedisMock from 'ioredis-mock';
 import { createStore, RedisStorage, type Store } from '../lib';
+import { redactRedisUrl } from '../lib/storage/redis-connection';
 import { rejection } from './support/rejection';
+import { RecordingLogger } from './support/server-helpers';
 
 let client: InstanceType<typeof RedisMock>;
 let store: Store | undefined;
@@ -71,18 +73,64 @@ test('after a failure the bucket is reloaded from Redis, so memory agrees with w
   await until(async () => (await store!.get('b', 'k')) === 'new', 2000);
 });
 
-test('an unreachable Redis fails the start with STORAGE_UNAVAILABLE, quickly', async () => {
-  const port = await new Promise<number>((resolve) => {
+/** A port nothing listens on (it was free a moment ago). */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
   });
+}
+
+test('an unreachable Redis fails the start with STORAGE_UNAVAILABLE, quickly', async () => {
+  const port = await freePort();
   const started = Date.now();
   const error = await rejection(createStore({ storage: { type: 'redis', url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 100 } }));
   expect(error.code).toBe('STORAGE_UNAVAILABLE');
   expect(error.message).toContain(`127.0.0.1:${port}`);
   expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('a failed write names Redis by its host, never by its credentials', async () => {
+  const url = 'redis://admin:SuperSecretPw@redis.example:6380/3?password=AlsoSecret';
+  store = await createStore({ storage: new RedisStorage({ url, client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });
+  await store.create('b');
+  failNextWrite();
+  const error = await rejection(store.put('b', 'k', 'v'));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toContain('Redis (redis://redis.example:6380/3) did not store the write: Connection is closed');
+  for (const secret of ['admin', 'SuperSecretPw', 'AlsoSecret']) expect(error.message).not.toContain(secret);
+});
+
+test('an unreachable Redis with credentials: the start fails saying so, and neither the error nor the log shows them', async () => {
+  const port = await freePort();
+  const logger = new RecordingLogger();
+  const url = `redis://default:SuperSecretPw@127.0.0.1:${port}/2`;
+  const error = await rejection(createStore({ logger, storage: { type: 'redis', url, commandTimeoutMs: 100 } }));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toContain(`Redis (redis://127.0.0.1:${port}/2) could not be reached`);
+  const everything = JSON.stringify([error.message, logger.events]);
+  expect(everything).not.toContain('SuperSecretPw');
+  expect(everything).not.toContain('default:');
+});
+
+test('a Redis that fails while the buckets load: the start fails saying so', async () => {
+  jest.spyOn(client, 'smembers').mockRejectedValueOnce(new Error('LOADING Redis is loading the dataset in memory') as never);
+  const error = await rejection(createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) }));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(error.message).toContain('Redis (the given client) did not return the stored buckets: LOADING');
+});
+
+test('a Redis URL is shown with its host, port and database only', () => {
+  const cases: Array<[string, string]> = [
+    ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+    ['redis://user:pw@host:1/2', 'redis://host:1/2'],
+    ['rediss://:pw@host', 'rediss://host'],
+    ['redis://user:p%40ss@[::1]:7000/0?password=x&db=1', 'redis://[::1]:7000/0'],
+    ['redis://us er:pw@@bad host', 'an unparsable URL'],
+  ];
+  for (const [url, shown] of cases) expect(redactRedisUrl(url)).toBe(shown);
 });
 
 test('bad redis options are named', async () => {

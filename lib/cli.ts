@@ -5,7 +5,7 @@
 import { clusterOptionsFrom } from './cluster-config';
 import { loadConfig, storageFor, usage, type Config } from './config';
 import { stderrLogger } from './log';
-import type { Logger } from './options';
+import type { Logger, StoreOptions } from './options';
 import { startServer, type KvServer } from './server/server';
 import { createStore, type Store } from './store';
 
@@ -30,9 +30,29 @@ async function main(): Promise<void> {
     return;
   }
   const logger = stderrLogger(config.logLevel, { node: config.node });
-  let store: Store;
+  // Handlers first: a signal during startup (a long log replay, dialing the
+  // cluster) must stop what has started, release the data directory and exit 0.
+  const running: Running = {};
+  let startup: Promise<void> = Promise.resolve();
+  const signals = stopOnSignals(logger, async () => {
+    await startup;
+    await stopRunning(running);
+  });
+  const storeOptions = { node: config.node, logger, cluster: clustering.cluster, storage: storage.storage };
+  startup = start(config, storeOptions, logger, running, signals);
+  await startup;
+}
+
+/** What has started so far, so that a shutdown at any moment stops exactly that. */
+interface Running {
+  store?: Store;
+  server?: KvServer;
+}
+
+/** Starts the store, then the server, unless a signal came first; failures set exit code 1. Never rejects. */
+async function start(config: Config, storeOptions: StoreOptions, logger: Logger, running: Running, signals: { stopping: boolean }): Promise<void> {
   try {
-    store = await createStore({ node: config.node, logger, cluster: clustering.cluster, storage: storage.storage });
+    running.store = await createStore(storeOptions);
   } catch (error) {
     // A damaged log or a data directory in use: say so plainly, without a stack.
     logger.error('cannot start', { error: (error as Error).message });
@@ -40,22 +60,21 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const clusterAddress = store.clusterStatus()?.address;
-  if (clusterAddress) process.stdout.write(`Cluster node ${store.node} accepting peers on port ${clusterAddress.port}\n`);
-  let server: KvServer;
+  if (signals.stopping) return;
+  const clusterAddress = running.store.clusterStatus()?.address;
+  if (clusterAddress) process.stdout.write(`Cluster node ${running.store.node} accepting peers on port ${clusterAddress.port}\n`);
   try {
-    server = await startServer(store, serverOptions(config, logger));
+    running.server = await startServer(running.store, serverOptions(config, logger));
   } catch (error) {
     logger.error('cannot start', { error: (error as Error).message });
-    await store.stop();
+    await stopRunning(running);
     process.exitCode = 1;
     return;
   }
-  // Before the line below: whoever reads it may signal at once.
-  stopOnSignals(logger, () => stop(server, store));
+  if (signals.stopping) return;
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
-  process.stdout.write(`Accepting connections on port ${server.port}\n`);
-  logger.info('accepting connections', { host: server.host, port: server.port });
+  process.stdout.write(`Accepting connections on port ${running.server.port}\n`);
+  logger.info('accepting connections', { host: running.server.host, port: running.server.port });
 }
 
 function serverOptions(config: Config, logger: Logger) {
@@ -63,20 +82,27 @@ function serverOptions(config: Config, logger: Logger) {
   return { port, host, maxLineBytes, maxConnections, idleTimeoutMs, logger };
 }
 
-async function stop(server: KvServer, store: Store): Promise<void> {
-  await server.close();
-  await store.stop();
+/** Stops what has started, server first, and forgets it. */
+async function stopRunning(running: Running): Promise<void> {
+  const { server, store } = running;
+  running.server = undefined;
+  running.store = undefined;
+  await server?.close();
+  await store?.stop();
 }
 
-/** The first SIGINT/SIGTERM stops cleanly (exit 0); a second one, or the deadline, forces exit 1. */
-function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): void {
-  let stopping = false;
+/**
+ * The first SIGINT/SIGTERM stops cleanly (exit 0, or the startup failure's 1);
+ * a second one, or the deadline, forces exit 1. `stopping` tells startup to go no further.
+ */
+function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): { stopping: boolean } {
+  const state = { stopping: false };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (state.stopping) {
       logger.warn('forced exit', { signal });
       process.exit(1);
     }
-    stopping = true;
+    state.stopping = true;
     logger.info('shutting down', { signal });
     const deadline = setTimeout(() => {
       logger.error('shutdown took too long; forcing exit', { deadlineMs: shutdownDeadlineMs });
@@ -86,7 +112,7 @@ function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): void {
       () => {
         clearTimeout(deadline);
         logger.info('stopped', {});
-        process.exit(0);
+        process.exit(process.exitCode ?? 0);
       },
       (error: unknown) => {
         logger.error('shutdown failed', { error: String(error) });
@@ -96,6 +122,7 @@ function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return state;
 }
 
 main().catch((error: unknown) => {

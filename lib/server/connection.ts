@@ -97,7 +97,9 @@ export class Connection implements LineSink {
     if (this.socket.destroyed) return;
     const out = this.replies.takeReady(this.limits.outputHardLimitBytes - this.socket.writableLength);
     if (out === undefined) return this.drop();
-    if (out !== '') this.socket.write(out);
+    // As bytes: the socket counts a string's writableLength in UTF-16 units,
+    // and the output limits are in bytes.
+    if (out !== '') this.socket.write(Buffer.from(out));
     if (this.closing && this.replies.length === 0) this.finish();
     else this.updateBackpressure();
   }

@@ -16,16 +16,26 @@ const LF = 0x0a;
 const CR = 0x0d;
 const replacementChar = '\uFFFD';
 
+/** The first room taken for a partial line; it doubles as the line grows, up to the limit. */
+const initialRoom = 256;
+
 export class LineReader {
-  /** The bytes of the current partial line, carried from earlier chunks. */
-  private partial: Buffer | undefined;
+  /**
+   * The bytes of the current partial line, carried from earlier chunks: the
+   * first `held` bytes of `room`. The room doubles when full (capped at the
+   * limit plus one), so a line that arrives a byte at a time costs linear
+   * copying, not a copy of the whole partial line per chunk; and one buffer,
+   * unlike a list of small chunks, costs no per-chunk object overhead.
+   */
+  private room: Buffer | undefined;
+  private held = 0;
 
   /** `maxLineBytes` counts a line's bytes without its terminator. */
   constructor(private readonly maxLineBytes: number) {}
 
   /** Bytes held for a line not yet complete. */
   get pending(): number {
-    return this.partial?.length ?? 0;
+    return this.held;
   }
 
   /**
@@ -36,18 +46,16 @@ export class LineReader {
   push(chunk: Buffer, sink: LineSink): number | 'too-long' {
     let start = 0;
     let lines = 0;
-    if (this.partial) {
+    if (this.held > 0) {
       const end = chunk.indexOf(LF);
-      const held = this.partial.length + (end === -1 ? chunk.length : end);
+      const piece = end === -1 ? chunk : chunk.subarray(0, end);
       // One byte of slack: the line's CR may be the last byte held.
-      if (held > this.maxLineBytes + 1) return this.spend();
-      if (end === -1) {
-        this.partial = Buffer.concat([this.partial, chunk]);
-        return 0;
-      }
-      const line = Buffer.concat([this.partial, chunk.subarray(0, end)]);
-      this.partial = undefined;
-      if (!this.emit(line, 0, line.length, sink)) return this.spend();
+      if (this.held + piece.length > this.maxLineBytes + 1) return this.spend();
+      const room = this.hold(piece);
+      if (end === -1) return 0;
+      const length = this.held;
+      this.release();
+      if (!this.emit(room, 0, length, sink)) return this.spend();
       start = end + 1;
       lines++;
     }
@@ -58,14 +66,33 @@ export class LineReader {
     }
     if (start < chunk.length) {
       if (chunk.length - start > this.maxLineBytes + 1) return this.spend();
-      // A copy, so the (up to 64 KiB) chunk it came from can be freed.
-      this.partial = Buffer.from(chunk.subarray(start));
+      // Copied, so the (up to 64 KiB) chunk it came from can be freed.
+      this.hold(chunk.subarray(start));
     }
     return lines;
   }
 
+  /** Appends `bytes` to the partial line (the caller checked the limit); returns the room holding it. */
+  private hold(bytes: Buffer): Buffer {
+    const needed = this.held + bytes.length;
+    if (!this.room || needed > this.room.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, initialRoom, 2 * (this.room?.length ?? 0)), this.maxLineBytes + 1));
+      this.room?.copy(grown, 0, 0, this.held);
+      this.room = grown;
+    }
+    bytes.copy(this.room, this.held);
+    this.held = needed;
+    return this.room;
+  }
+
+  /** Forgets the partial line, freeing its room (an idle client holds nothing). */
+  private release(): void {
+    this.room = undefined;
+    this.held = 0;
+  }
+
   private spend(): 'too-long' {
-    this.partial = undefined;
+    this.release();
     return 'too-long';
   }
 

@@ -71,17 +71,30 @@ export class ReplyQueue implements TurnMember {
 
   /**
    * The ready replies at the head, joined and removed from the queue; or
-   * undefined, leaving them, as soon as they pass `room` characters.
+   * undefined, leaving them, as soon as they pass `room` bytes of UTF-8.
    */
   takeReady(room: number): string | undefined {
     let out = '';
+    // An upper bound on out's UTF-8 bytes (3 per UTF-16 unit) until that could
+    // pass `room`; from then on the exact count, so most turns measure nothing.
+    let bytes = 0;
+    let exact = false;
     let at = this.head;
     for (; at < this.slots.length; at++) {
       const text = this.slots[at]!.text;
       if (text === undefined) break;
       out += text;
-      if (out.length > room) return undefined;
+      if (exact) bytes += Buffer.byteLength(text);
+      else if (bytes + 3 * text.length <= room) bytes += 3 * text.length;
+      else [bytes, exact] = [Buffer.byteLength(out), true];
+      if (bytes > room) return undefined;
     }
+    this.advanceTo(at);
+    return out;
+  }
+
+  /** Removes the slots before `at`, compacting the array now and then. */
+  private advanceTo(at: number): void {
     this.head = at;
     if (this.head === this.slots.length) {
       this.slots = [];
@@ -90,7 +103,6 @@ export class ReplyQueue implements TurnMember {
       this.slots = this.slots.slice(this.head);
       this.head = 0;
     }
-    return out;
   }
 
   private newSlot(): Slot {

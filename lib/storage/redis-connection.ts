@@ -17,6 +17,8 @@ import type { Redis, RedisOptions } from 'ioredis';
  * 6. lazyConnect: the storage connects in open(), where it can report failure.
  * 7. enableAutoPipelining: the writes of many buckets in one event-loop turn
  *    leave in one packet (order per connection is kept).
+ * 8. disconnectTimeout: after a failed start, ioredis's wait for its socket to
+ *    close (2 s by default, a timer that keeps the process alive) is as short.
  */
 export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
   return {
@@ -27,6 +29,7 @@ export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     lazyConnect: true,
     enableAutoPipelining: true,
+    disconnectTimeout: commandTimeoutMs,
   };
 }
 
@@ -48,4 +51,20 @@ export async function connectRedis(client: Redis, timeoutMs: number): Promise<vo
     clearTimeout(timer);
     client.off('ready', onReady);
   }
+}
+
+/**
+ * Where `url` points, safe to show: scheme, host, port and database only. The
+ * user name, the password and the query (ioredis reads `?password=` too) are
+ * left out, since messages reach text clients and logs.
+ */
+export function redactRedisUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'an unparsable URL';
+  }
+  const db = parsed.pathname === '/' ? '' : parsed.pathname;
+  return `${parsed.protocol}//${parsed.host}${db}`;
 }

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { KvError } from '../errors';
 import { silentLogger, type Logger } from '../options';
 import { JournaledTable, type Change } from './journaled-table';
-import { connectRedis, redisClientOptions } from './redis-connection';
+import { connectRedis, redactRedisUrl, redisClientOptions } from './redis-connection';
 import type { Storage } from './storage';
 
 /** Options of the Redis backend. */
@@ -61,29 +61,42 @@ export class RedisStorage implements Storage {
   async open(): Promise<string[]> {
     try {
       await connectRedis(this.client, this.commandTimeoutMs * 3);
-      const names = await this.client.smembers(this.setKey);
-      const pipeline = this.client.pipeline();
-      for (const name of names) pipeline.hgetall(this.hashKey(name));
-      const replies = (await pipeline.exec()) ?? [];
-      names.forEach((name, index) => {
-        const [error, entries] = replies[index] ?? [new Error('no reply')];
-        if (error) throw error;
-        this.tables.set(name, this.newTable(name, new Map(Object.entries(entries as Record<string, string>))));
-      });
     } catch (thrown) {
-      if (this.ownsClient) this.client.disconnect();
-      throw this.unavailable(thrown);
+      throw this.failedToOpen(thrown, 'could not be reached');
+    }
+    try {
+      await this.load();
+    } catch (thrown) {
+      throw this.failedToOpen(thrown, 'did not return the stored buckets');
     }
     return [...this.tables.keys()];
   }
 
+  /** Reads every bucket back: the set of names, then each hash, in one pipeline. */
+  private async load(): Promise<void> {
+    const names = await this.client.smembers(this.setKey);
+    const pipeline = this.client.pipeline();
+    for (const name of names) pipeline.hgetall(this.hashKey(name));
+    const replies = (await pipeline.exec()) ?? [];
+    names.forEach((name, index) => {
+      const [error, entries] = replies[index] ?? [new Error('no reply')];
+      if (error) throw error;
+      this.tables.set(name, this.newTable(name, new Map(Object.entries(entries as Record<string, string>))));
+    });
+  }
+
+  private failedToOpen(thrown: unknown, what: string): KvError {
+    if (this.ownsClient) this.client.disconnect();
+    return this.unavailable(thrown, what);
+  }
+
   async createBucket(name: string): Promise<void> {
     if (this.tables.has(name)) return;
-    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
+    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not store the new bucket');
     try {
       await this.client.sadd(this.setKey, name);
     } catch (thrown) {
-      throw this.unavailable(thrown);
+      throw this.unavailable(thrown, 'did not store the new bucket');
     }
     this.table(name);
   }
@@ -161,11 +174,12 @@ export class RedisStorage implements Storage {
     }
   }
 
-  private unavailable(thrown: unknown): KvError {
+  /** A STORAGE_UNAVAILABLE error saying what Redis failed to do; the URL is shown without credentials. */
+  private unavailable(thrown: unknown, what = 'did not store the write'): KvError {
     if (thrown instanceof KvError) return thrown;
     const reason = thrown instanceof Error ? thrown.message : String(thrown);
-    const where = this.options.url ?? 'the given client';
-    return new KvError('STORAGE_UNAVAILABLE', `Redis (${where}) did not store the write: ${reason} (see the redis storage's commandTimeoutMs)`);
+    const where = this.options.url === undefined ? 'the given client' : redactRedisUrl(this.options.url);
+    return new KvError('STORAGE_UNAVAILABLE', `Redis (${where}) ${what}: ${reason} (see the redis storage's commandTimeoutMs)`);
   }
 
   async close(): Promise<void> {
