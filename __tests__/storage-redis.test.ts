@@ -144,3 +144,9 @@ test('bad redis options are named', async () => {
     expect(error.message).toContain(name);
   }
 });
+
+test('a rejected storage URL is shown without its password', async () => {
+  const error = await rejection(createStore({ storage: { type: 'redis', url: 'http://admin:SuperSecretPw@x:1' } }));
+  expect(error.message).toContain('storage.url');
+  expect(error.message).not.toContain('SuperSecretPw');
+});

@@ -7,6 +7,7 @@ import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
 import { RedisStorage, type RedisStorageOptions } from './redis-storage';
 import type { Storage } from './storage';
+import { redactRedisUrl } from './redis-connection';
 
 /**
  * Where bucket tables live: 'memory' (lost when the process exits), an
@@ -60,7 +61,8 @@ function checkFile(option: FileStorageOptions, context: StorageContext): FileSto
 
 function checkRedis(option: RedisStorageOptions, context: StorageContext): RedisStorageOptions {
   if (option.client === undefined && option.url !== undefined && !/^rediss?:\/\//.test(String(option.url))) {
-    throw bad('storage.url', 'must be a redis:// or rediss:// URL', option.url);
+    // Redacted: a URL that is not redis:// may still carry a password.
+    throw bad('storage.url', 'must be a redis:// or rediss:// URL', redactRedisUrl(String(option.url)));
   }
   if (option.prefix !== undefined && typeof option.prefix !== 'string') throw bad('storage.prefix', 'must be a string', option.prefix);
   const commandTimeoutMs = option.commandTimeoutMs ?? Math.min(1000, Math.floor(context.callTimeoutMs / 2));
