@@ -97,9 +97,7 @@ export class Connection implements LineSink {
     if (this.socket.destroyed) return;
     const out = this.replies.takeReady(this.limits.outputHardLimitBytes - this.socket.writableLength);
     if (out === undefined) return this.drop();
-    // As bytes: the socket counts a string's writableLength in UTF-16 units,
-    // and the output limits are in bytes.
-    if (out !== '') this.socket.write(Buffer.from(out));
+    if (out !== '') this.socket.write(asCountedExactly(out));
     if (this.closing && this.replies.length === 0) this.finish();
     else this.updateBackpressure();
   }
@@ -166,4 +164,14 @@ export class Connection implements LineSink {
   private log(level: 'info' | 'warn', event: string, fields: Record<string, unknown>): void {
     this.limits.logger[level](event, { remote: `${this.socket.remoteAddress}:${this.socket.remotePort}`, ...fields });
   }
+}
+
+/**
+ * The socket counts a string's writableLength in UTF-16 units and the output
+ * limits are in bytes: text that is not ASCII goes as a Buffer, so it is
+ * counted in bytes. ASCII (nearly every reply) stays a string, which Node
+ * encodes straight into the write, without a Buffer per write.
+ */
+function asCountedExactly(text: string): string | Buffer {
+  return Buffer.byteLength(text) === text.length ? text : Buffer.from(text);
 }
