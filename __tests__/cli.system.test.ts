@@ -5,31 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { logFileName } from '../lib/storage/file-storage';
 import { encodeRecord, logMagic } from '../lib/storage/log-format';
-import { eventually, LineClient } from './support/server-helpers';
-import { CliProcess } from './support/server-process';
+import { eventually } from './support/server-helpers';
+import { Spawned } from './support/server-process';
 
-const processes: CliProcess[] = [];
-const clients: LineClient[] = [];
+const spawned = new Spawned();
+const cli = (args: string[], env: Record<string, string> = {}) => spawned.cli(args, env);
+const connect = (port: number) => spawned.connect(port);
 
-function cli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const started = CliProcess.start(args, env);
-  processes.push(started);
-  return started;
-}
-
-async function connect(port: number): Promise<LineClient> {
-  const client = await LineClient.connect(port);
-  clients.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  for (const started of processes.splice(0)) {
-    started.kill('SIGKILL');
-    await started.exited;
-  }
-});
+afterEach(() => spawned.cleanup());
 
 test('--help documents every flag on stdout and exits 0', async () => {
   const help = cli(['--help']);

@@ -10,26 +10,16 @@ import * as path from 'node:path';
 import { logFileName } from '../lib/storage/file-storage';
 import { PutLoad } from './support/durability-load';
 import { eventually, LineClient, seededRandom } from './support/server-helpers';
-import { CliProcess } from './support/server-process';
+import { Spawned } from './support/server-process';
 
 jest.setTimeout(60_000);
 
 const buckets = ['alpha', 'beta', 'gamma', 'delta'];
-const processes: CliProcess[] = [];
-const clients: LineClient[] = [];
+const spawned = new Spawned();
 let dir: string;
 
-function node(...extra: string[]): CliProcess {
-  const started = CliProcess.start(['--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra]);
-  processes.push(started);
-  return started;
-}
-
-async function connect(port: number): Promise<LineClient> {
-  const client = await LineClient.connect(port);
-  clients.push(client);
-  return client;
-}
+const node = (...extra: string[]) => spawned.cli(['--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra]);
+const connect = (port: number) => spawned.connect(port);
 
 async function request(client: LineClient, line: string, replies = 1): Promise<string[]> {
   client.write(`${line}\r\n`);
@@ -40,11 +30,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-durability-'));
 });
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  for (const started of processes.splice(0)) {
-    started.kill('SIGKILL');
-    await started.exited;
-  }
+  await spawned.cleanup();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

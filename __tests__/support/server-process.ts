@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { deadlineMs } from './server-helpers';
+import { deadlineMs, LineClient } from './server-helpers';
 
 export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -73,5 +73,36 @@ export class CliProcess {
       };
       check();
     });
+  }
+}
+
+/**
+ * The CLI processes and client connections one test file opens, so that
+ * `cleanup()` (in an afterEach) closes every client and kills every process.
+ */
+export class Spawned {
+  private readonly processes: CliProcess[] = [];
+  private readonly clients: LineClient[] = [];
+
+  /** Starts `node dist/cli.js ...args`, to be killed by `cleanup()`. */
+  cli(args: string[], env: Record<string, string> = {}): CliProcess {
+    const started = CliProcess.start(args, env);
+    this.processes.push(started);
+    return started;
+  }
+
+  /** Connects a line client, to be closed by `cleanup()`. */
+  async connect(port: number): Promise<LineClient> {
+    const client = await LineClient.connect(port);
+    this.clients.push(client);
+    return client;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const client of this.clients.splice(0)) client.destroy();
+    for (const started of this.processes.splice(0)) {
+      started.kill('SIGKILL');
+      await started.exited;
+    }
   }
 }
