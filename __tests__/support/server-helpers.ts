@@ -8,6 +8,28 @@ import type { Logger } from '../../lib';
 /** How long a test waits for a line or an event before it fails (no sleeps: a deadline). */
 export const deadlineMs = 5000;
 
+/**
+ * Resolves once `ready()` holds, re-checked each time the caller runs its
+ * `waiters`; rejects with `timedOut()` after `deadlineMs`, or with `ended()`'s
+ * message as soon as it returns one (the thing waited on is gone).
+ */
+export function waitFor(waiters: Array<() => void>, ready: () => boolean, timedOut: () => string, ended: () => string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(timedOut())), deadlineMs);
+    const check = () => {
+      if (ready()) {
+        clearTimeout(timer);
+        return resolve();
+      }
+      const gone = ended();
+      if (gone === undefined) return void waiters.push(check);
+      clearTimeout(timer);
+      reject(new Error(gone));
+    };
+    check();
+  });
+}
+
 export class LineClient {
   /** Complete lines received and not yet taken (terminators included), from `head`. */
   private received: string[] = [];
@@ -94,21 +116,14 @@ export class LineClient {
   }
 
   private until(ready: () => boolean, what: string): Promise<void> {
-    if (ready()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${deadlineMs} ms; received so far: ${this.sample()}`)), deadlineMs);
-      const check = () => {
-        if (ready()) {
-          clearTimeout(timer);
-          resolve();
-        } else if (this.ended) {
-          clearTimeout(timer);
-          reject(new Error(`connection closed while waiting for ${what}; received: ${this.sample()}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    return waitFor(
+      this.waiters,
+      ready,
+      () => `no ${what} within ${deadlineMs} ms; received so far: ${this.sample()}`,
+      () => (this.ended ? `connection closed while waiting for ${what}; received: ${this.sample()}` : undefined),
+    );
   }
+
 }
 
 export interface LoggedEvent {

@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { deadlineMs, LineClient } from './server-helpers';
+import { deadlineMs, LineClient, waitFor } from './server-helpers';
 
 export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -60,20 +60,15 @@ export class CliProcess {
   }
 
   private until(ready: () => boolean, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${deadlineMs} ms; stdout: ${this.stdout}; stderr: ${this.stderr}`)), deadlineMs);
-      const check = () => {
-        if (ready()) {
-          clearTimeout(timer);
-          resolve();
-        } else if (this.closed) {
-          clearTimeout(timer);
-          reject(new Error(`the process exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}; stdout: ${this.stdout}; stderr: ${this.stderr}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    const output = () => `stdout: ${this.stdout}; stderr: ${this.stderr}`;
+    return waitFor(
+      this.waiters,
+      ready,
+      () => `no ${what} within ${deadlineMs} ms; ${output()}`,
+      () => (this.closed ? `the process exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}; ${output()}` : undefined),
+    );
   }
+
 }
 
 /**
