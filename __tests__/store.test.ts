@@ -1,7 +1,12 @@
 // The Elixir guide's bucket and registry tests, translated, and the library contract.
 
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createStore, KvError, type BucketOp, type Outcome, type Store } from '../lib';
 import { rejection } from './support/rejection';
+
+const run = promisify(execFile);
 
 let store: Store;
 beforeEach(async () => {
@@ -77,6 +82,12 @@ describe('bad arguments', () => {
   test.each([
     ['an empty bucket name', () => store.create('')],
     ['a bucket name with a space', () => store.create('two words')],
+    ['a bucket name with a tab', () => store.create('a\tb')],
+    ['a bucket name with a control character', () => store.create('a\u0001b')],
+    ['a bucket name with DEL', () => store.create('a\u007fb')],
+    ['a bucket name with a C1 control character', () => store.create('é\u0085')],
+    ['a bucket name with an ideographic space', () => store.create('a\u3000b')],
+    ['a bucket name with a no-break space', () => store.create('ü\u00a0b')],
     ['a non-string bucket name', () => store.create(42 as unknown as string)],
     ['a non-string key', () => store.get('b', undefined as unknown as string)],
     ['a non-string value', () => store.put('b', 'k', 7 as unknown as string)],
@@ -123,6 +134,16 @@ describe('submit, the callback form', () => {
       (settle) => store.submit('shopping', { kind: 'frob' } as unknown as BucketOp, settle),
     ]);
     expect(results.map((seen) => seen.map((outcome) => !outcome.ok && outcome.error.code))).toEqual([['NOT_FOUND'], ['BAD_REQUEST'], ['BAD_REQUEST'], ['BAD_REQUEST']]);
+  });
+
+  test('a settle that throws neither keeps the rest of its batch from settling nor crashes the bucket; its error is rethrown on its own', async () => {
+    const script = join(__dirname, 'support', 'throwing-settle.ts');
+    const { stdout } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', script], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      seen: [[{ ok: true }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }]],
+      error: 'a bug in the caller',
+      restarts: 0,
+    });
   });
 });
 

@@ -115,6 +115,28 @@ test('calls queued behind a bucket that does not answer time out callTimeoutMs a
   }
 });
 
+test('a stuck bucket times out on time while other buckets keep answering calls', async () => {
+  const storage = new FaultyStorage();
+  const timeoutMs = 300;
+  const store = await startStore({ storage, callTimeoutMs: timeoutMs });
+  await store.create('stuck');
+  await store.create('busy');
+  storage.table('stuck').hang = true;
+  const started = Date.now();
+  const stuck = codeOf(store.put('stuck', 'k', 'v')).then((code) => ({ code, after: Date.now() - started }));
+  // Calls made and answered all along must not push the stuck call's timeout back.
+  let answered = 0;
+  let done = false;
+  void stuck.then(() => (done = true));
+  while (!done && Date.now() - started < 10 * timeoutMs) {
+    await store.put('busy', 'k', String(answered));
+    answered++;
+  }
+  expect(await stuck).toMatchObject({ code: 'TIMEOUT' });
+  expect((await stuck).after).toBeLessThan(timeoutMs + 250);
+  expect(answered).toBeGreaterThan(10);
+});
+
 test('a bucket revived while its failed incarnation is still stopping works at once', async () => {
   const storage = new FaultyStorage();
   const store = await startStore({ storage, supervision: { maxRestarts: 1, withinMs: 60_000 } });

@@ -10,9 +10,23 @@ import { KvError } from './errors';
  */
 export function checkBucket(bucket: unknown): asserts bucket is string {
   checkString('bucket name', bucket);
-  if (bucket.length === 0 || /[\s\p{Cc}]/u.test(bucket)) {
+  if (!isBucketName(bucket)) {
     throw new KvError('BAD_REQUEST', `bucket name ${JSON.stringify(bucket)} must be non-empty, without whitespace or control characters`);
   }
+}
+
+/**
+ * Non-empty, without whitespace or control characters. It runs for every
+ * call: an all-ASCII name is checked by a scan, the rest by the regex.
+ */
+function isBucketName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let at = 0; at < name.length; at++) {
+    const code = name.charCodeAt(at);
+    if (code <= 0x20 || code === 0x7f) return false; // controls and the space
+    if (code > 0x7f) return !/[\s\p{Cc}]/u.test(name);
+  }
+  return true;
 }
 
 /** Throws BAD_REQUEST naming `what` unless `value` is a string. */

@@ -3,7 +3,7 @@
 
 import type { ErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
-import { failed, ok, type BatchMsg, type BucketOp, type Outcome } from './messages';
+import { failed, ok, okEmpty, type BatchMsg, type BucketOp, type Outcome } from './messages';
 
 /** Applies one operation; a `crash` operation throws, as a bug would. */
 export function applyOp(table: BucketTable, op: BucketOp): Outcome {
@@ -14,7 +14,7 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       return ok(table.get(op.key) !== undefined);
     case 'put':
       table.put(op.key, op.value);
-      return ok(undefined);
+      return okEmpty;
     case 'delete':
       return ok(table.delete(op.key));
     case 'crash':

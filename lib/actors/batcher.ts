@@ -4,14 +4,17 @@
 // lone call is sent at the end of the current microtask, with no extra turn. Order per bucket
 // is kept: batches are sent one after the other, in the order they were begun.
 
-import { KvError } from '../errors';
+import type { ErrorData } from '../errors';
 import { failed, type BucketOp, type Outcome } from './messages';
 
+/** Called once with a batch's answer: one outcome per operation, or why none was applied. */
+export type BatchAnswer = (answer: Outcome<Outcome[]>) => void;
+
 /**
- * Sends one batch for `bucket`; resolves with one outcome per operation.
- * `timeoutMs`, when given, is what is left of the batch's time to answer.
+ * Sends one batch for `bucket`; `answer` is called exactly once. `deadline`
+ * (a Date.now() time) is when the batch's calls time out.
  */
-export type SendBatch = (bucket: string, ops: BucketOp[], timeoutMs?: number) => Promise<Outcome[]>;
+export type SendBatch = (bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer) => void;
 
 /** Called once with an operation's outcome. */
 export type Settle = (outcome: Outcome) => void;
@@ -21,8 +24,8 @@ interface Batch {
   settlers: Settle[];
   /** A closed batch takes no more operations (it ended with a crash, or is full). */
   closed: boolean;
-  /** When its first call was made: its calls time out `timeoutMs` after it, however long they queued. */
-  startedAt: number;
+  /** Its calls time out then, `timeoutMs` after the first was made, however long they queued. */
+  deadline: number;
 }
 
 interface BucketQueue {
@@ -39,7 +42,7 @@ export class Batcher {
   constructor(
     private readonly send: SendBatch,
     private readonly timeoutMs: number,
-    private readonly timedOut: (bucket: string) => KvError,
+    private readonly timedOut: (bucket: string) => ErrorData,
   ) {}
 
   /** Queues `op` for `bucket`; `settle` is called once with its outcome. */
@@ -51,7 +54,7 @@ export class Batcher {
     }
     let batch = queue.waiting[queue.waiting.length - 1];
     if (!batch || batch.closed) {
-      batch = { ops: [], settlers: [], closed: false, startedAt: Date.now() };
+      batch = { ops: [], settlers: [], closed: false, deadline: Date.now() + this.timeoutMs };
       queue.waiting.push(batch);
     }
     batch.settlers.push(settle);
@@ -69,11 +72,13 @@ export class Batcher {
 
   private sendNext(bucket: string, queue: BucketQueue): void {
     let batch = queue.waiting.shift();
-    let left = 0;
     // A batch that queued past its time behind a bucket that did not answer fails now.
-    while (batch && (left = batch.startedAt + this.timeoutMs - Date.now()) <= 0) {
-      rejectAll(batch, this.timedOut(bucket));
-      batch = queue.waiting.shift();
+    if (batch && batch.deadline <= Date.now()) {
+      const now = Date.now();
+      while (batch && batch.deadline <= now) {
+        rejectAll(batch, this.timedOut(bucket));
+        batch = queue.waiting.shift();
+      }
     }
     if (!batch) {
       queue.inFlight = false;
@@ -82,25 +87,40 @@ export class Batcher {
     }
     queue.inFlight = true;
     const sent = batch;
-    this.send(bucket, sent.ops, left).then(
-      (outcomes) => {
-        settleEach(sent, outcomes);
-        this.sendNext(bucket, queue);
-      },
-      (error: unknown) => {
-        rejectAll(sent, error instanceof KvError ? error : new KvError('INTERNAL', String(error)));
-        this.sendNext(bucket, queue);
-      },
-    );
+    this.send(bucket, sent.ops, sent.deadline, (answer) => {
+      if (answer.ok) settleEach(sent, answer.value);
+      else rejectAll(sent, answer.error);
+      this.sendNext(bucket, queue);
+    });
   }
 }
 
 /** Settles each call of a batch with its outcome. */
 export function settleEach(batch: { settlers: Settle[] }, outcomes: Outcome[]): void {
-  batch.settlers.forEach((settle, index) => settle(outcomes[index] ?? failed({ code: 'INTERNAL', message: 'a batch answer was short' })));
+  const { settlers } = batch;
+  for (let index = 0; index < settlers.length; index++) {
+    settleSafely(settlers[index]!, outcomes[index] ?? failed({ code: 'INTERNAL', message: 'a batch answer was short' }));
+  }
 }
 
-export function rejectAll(batch: { settlers: Settle[] }, error: KvError): void {
-  const outcome = failed(error.toData());
-  for (const settle of batch.settlers) settle(outcome);
+/** Settles every call of a batch with the same error. */
+export function rejectAll(batch: { settlers: Settle[] }, error: ErrorData): void {
+  const outcome = failed(error);
+  for (const settle of batch.settlers) settleSafely(settle, outcome);
+}
+
+/**
+ * Settles run inside the answering actor's message handler: one that throws
+ * (a caller's bug) must neither leave the rest of the batch unsettled nor
+ * crash the bucket. Its error is rethrown on its own, as an uncaught
+ * exception, the way Node reports a throwing callback.
+ */
+function settleSafely(settle: Settle, outcome: Outcome): void {
+  try {
+    settle(outcome);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }

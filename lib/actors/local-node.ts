@@ -5,7 +5,7 @@ import { spawnStateless, start, stop, type Ref } from 'nact';
 import { errors, KvError } from '../errors';
 import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
-import { Batcher, type Settle } from './batcher';
+import { Batcher, type BatchAnswer, type Settle } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
 import { failed, type BatchMsg, type BucketOp, type Outcome, type RegistryMsg } from './messages';
@@ -29,9 +29,9 @@ export class LocalNode {
   ) {
     this.calls = new Calls(options.callTimeoutMs);
     this.batcher = new Batcher(
-      (bucket, ops, timeoutMs) => this.sendBatch(bucket, ops, timeoutMs),
+      (bucket, ops, deadline, answer) => this.sendBatch(bucket, ops, deadline, answer),
       options.callTimeoutMs,
-      (bucket) => errors.timeout(`bucket ${bucket}`, options.callTimeoutMs),
+      (bucket) => errors.timeout(`bucket ${bucket}`, options.callTimeoutMs).toData(),
     );
     this.supervisors = Array.from({ length: options.bucketSupervisors }, (_, index) => {
       const name = `buckets-${index}`;
@@ -88,15 +88,10 @@ export class LocalNode {
     this.batcher.submit(bucket, op, settle);
   }
 
-  private sendBatch(bucket: string, ops: BucketOp[], timeoutMs?: number): Promise<Outcome[]> {
+  private sendBatch(bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer): void {
     const record = this.lookup(bucket);
-    if (record instanceof KvError) return Promise.reject(record);
-    return this.calls.ask<BatchMsg, Outcome[]>(
-      record.ref!,
-      (replyTo) => ({ type: 'batch', ops, results: [], replyTo }),
-      `bucket ${bucket}`,
-      timeoutMs,
-    );
+    if (record instanceof KvError) return answer(failed(record.toData()));
+    this.calls.send<BatchMsg, Outcome[]>(record.ref!, (replyTo) => ({ type: 'batch', ops, results: [], replyTo }), `bucket ${bucket}`, answer, deadline);
   }
 
   buckets(): string[] {

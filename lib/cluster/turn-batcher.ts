@@ -4,9 +4,12 @@
 // unanswered one: the single connection keeps their order, so each call's
 // timeout starts when it is made, and a hung peer cannot make a queue grow here.
 
-import { rejectAll, settleEach, type SendBatch, type Settle } from '../actors/batcher';
-import type { BucketOp } from '../actors/messages';
-import { KvError } from '../errors';
+import { rejectAll, settleEach, type Settle } from '../actors/batcher';
+import type { BucketOp, Outcome } from '../actors/messages';
+import { toErrorData } from '../errors';
+
+/** Sends one batch to the owner; resolves with one outcome per operation. */
+export type SendRemoteBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
 
 interface Pending {
   ops: BucketOp[];
@@ -20,7 +23,7 @@ export class TurnBatcher {
   private readonly pending = new Map<string, Pending>();
   private flushScheduled = false;
 
-  constructor(private readonly send: SendBatch) {}
+  constructor(private readonly send: SendRemoteBatch) {}
 
   /** Queues `op` for `bucket` until the end of this turn; `settle` is called once with its outcome. */
   submit(bucket: string, op: BucketOp, settle: Settle): void {
@@ -48,7 +51,7 @@ export class TurnBatcher {
     this.pending.delete(bucket);
     this.send(bucket, batch.ops).then(
       (outcomes) => settleEach(batch, outcomes),
-      (error: unknown) => rejectAll(batch, error instanceof KvError ? error : new KvError('INTERNAL', String(error))),
+      (error: unknown) => rejectAll(batch, toErrorData(error)),
     );
   }
 }

@@ -9,12 +9,12 @@ import { LineReader, type LineSink } from './line-reader';
 import type { ResolvedServerOptions } from './options';
 import { parse } from './parse';
 import { ReplyQueue } from './reply-queue';
-import type { Turn } from './turn';
+import type { Flushable, Turn } from './turn';
 
 /** Requests awaiting their reply past which reading pauses, as unsent bytes do. */
 const maxQueuedReplies = 4096;
 
-export class Connection implements LineSink {
+export class Connection implements LineSink, Flushable {
   private readonly reader: LineReader;
   private readonly limits: ResolvedServerOptions;
   private readonly replies: ReplyQueue;
@@ -32,7 +32,7 @@ export class Connection implements LineSink {
   constructor(
     private readonly socket: Socket,
     store: Store,
-    turn: Turn,
+    private readonly turn: Turn,
     options: ResolvedServerOptions,
   ) {
     this.limits = options;
@@ -89,10 +89,11 @@ export class Connection implements LineSink {
   private scheduleFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => this.flush());
+    this.turn.requestFlush(this);
   }
 
-  private flush(): void {
+  /** Writes the ready replies at the head of the queue (the turn's write pass calls it). */
+  flush(): void {
     this.flushQueued = false;
     if (this.socket.destroyed) return;
     const out = this.replies.takeReady(this.limits.outputHardLimitBytes - this.socket.writableLength);

@@ -27,37 +27,48 @@ function isWhitespace(code: number): boolean {
   return code === 0x85 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a && code !== 0x2007) || code === 0x2028 || code === 0x2029 || code === 0x205f || code === 0x3000;
 }
 
-/** Splits a line into words on whitespace, ignoring it at both ends. */
-export function words(line: string): string[] {
-  const found: string[] = [];
+/**
+ * Splits a line into words on whitespace, ignoring it at both ends. It stops
+ * once it has found more than `limit` words, and fills `into` (emptied
+ * first) when given, so the parser can reuse one array.
+ */
+export function words(line: string, limit = Infinity, into: string[] = []): string[] {
+  into.length = 0;
   let start = -1;
   for (let at = 0; at < line.length; at++) {
     if (!isWhitespace(line.charCodeAt(at))) {
       if (start === -1) start = at;
     } else if (start !== -1) {
-      found.push(line.slice(start, at));
+      if (into.push(line.slice(start, at)) > limit) return into;
       start = -1;
     }
   }
-  if (start !== -1) found.push(line.slice(start));
-  return found;
+  if (start !== -1) into.push(line.slice(start));
+  return into;
 }
+
+/** The most words in a request: PUT bucket key value. */
+const maxWords = 4;
+/** The parser's words, reused by every call: it runs for every request. */
+const scratch: string[] = [];
 
 /**
  * Parses one line, with or without its terminator. Verbs are upper case, as
  * in the guide: `create shopping` is an unknown command there too.
  */
 export function parse(line: string): Parsed {
-  const [verb, ...args] = words(line);
-  switch (verb) {
+  const found = words(line, maxWords, scratch);
+  const first = found[1];
+  const second = found[2];
+  switch (found[0]) {
     case 'CREATE':
-      return args.length === 1 ? { kind: 'create', bucket: args[0]! } : unknown;
+      return found.length === 2 ? { kind: 'create', bucket: first! } : unknown;
     case 'PUT':
-      return args.length === 3 ? { kind: 'put', bucket: args[0]!, key: args[1]!, value: args[2]! } : unknown;
+      return found.length === 4 ? { kind: 'put', bucket: first!, key: second!, value: found[3]! } : unknown;
     case 'GET':
-      return args.length === 2 ? { kind: 'get', bucket: args[0]!, key: args[1]! } : unknown;
+      return found.length === 3 ? { kind: 'get', bucket: first!, key: second! } : unknown;
     case 'DELETE':
-      return args.length === 2 ? { kind: 'delete', bucket: args[0]!, key: args[1]! } : unknown;
+      return found.length === 3 ? { kind: 'delete', bucket: first!, key: second! } : unknown;
     default:
       return unknown;
   }

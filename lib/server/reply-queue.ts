@@ -8,23 +8,18 @@ import type { Parsed } from './parse';
 import { run } from './run';
 import type { Turn, TurnMember } from './turn';
 
-/** A reply's place in the queue: its text once the store has answered. */
+/** A request's place in the queue: the request until it is issued, its reply's text once the store has answered. */
 interface Slot {
+  request: Parsed | undefined;
   text: string | undefined;
-}
-
-/** A request read but not yet issued: waiting for the turn, or for the CREATE before it. */
-interface Waiting {
-  parsed: Parsed;
-  slot: Slot;
 }
 
 export class ReplyQueue implements TurnMember {
   /** Replies in request order; `head` is the first not yet taken. */
   private slots: Slot[] = [];
   private head = 0;
-  /** Requests not yet issued, in order, from `waitingHead`. */
-  private waiting: Waiting[] = [];
+  /** Requests not yet issued, in order, from `waitingHead`: waiting for the turn, or for the CREATE before them. */
+  private waiting: Slot[] = [];
   private waitingHead = 0;
   private inTurn = false;
   /** Set while a CREATE runs: the requests after it wait until it is done. */
@@ -44,7 +39,7 @@ export class ReplyQueue implements TurnMember {
 
   /** Queues a request to run with the rest of this turn's; its reply keeps its place. */
   request(parsed: Parsed): void {
-    this.waiting.push({ parsed, slot: this.newSlot() });
+    this.waiting.push(this.newSlot(parsed));
     if (this.inTurn || this.barrier) return;
     this.inTurn = true;
     this.turn.join(this);
@@ -54,8 +49,7 @@ export class ReplyQueue implements TurnMember {
   issueWaiting(): void {
     this.inTurn = false;
     while (!this.barrier && this.waitingHead < this.waiting.length) {
-      const { parsed, slot } = this.waiting[this.waitingHead++]!;
-      this.issue(parsed, slot);
+      this.issue(this.waiting[this.waitingHead++]!);
     }
     if (this.waitingHead === this.waiting.length) {
       this.waiting = [];
@@ -65,7 +59,7 @@ export class ReplyQueue implements TurnMember {
 
   /** Queues a reply that is ready now (a refusal). */
   push(text: string): void {
-    this.newSlot().text = text;
+    this.newSlot(undefined).text = text;
     this.onReady();
   }
 
@@ -105,8 +99,8 @@ export class ReplyQueue implements TurnMember {
     }
   }
 
-  private newSlot(): Slot {
-    const slot: Slot = { text: undefined };
+  private newSlot(request: Parsed | undefined): Slot {
+    const slot: Slot = { request, text: undefined };
     this.slots.push(slot);
     return slot;
   }
@@ -116,7 +110,9 @@ export class ReplyQueue implements TurnMember {
   // requests after it wait until it is done (`PUT` right after `CREATE` must
   // find the bucket). Everything else is issued in the same turn, so the
   // store batches a pipelined burst per bucket.
-  private issue(parsed: Parsed, slot: Slot): void {
+  private issue(slot: Slot): void {
+    const parsed = slot.request!;
+    slot.request = undefined;
     if (parsed.kind !== 'create') return run(this.store, parsed, (reply) => this.settle(slot, reply));
     this.barrier = true;
     run(this.store, parsed, (reply) => {
