@@ -1,8 +1,9 @@
 // Keeps at most one message in flight per bucket and groups every operation
 // issued meanwhile into the next one. nact moves one message per setImmediate
 // turn (~3 us), so a pipelined burst costs one message, not one each, while a
-// lone call is sent at the end of the current microtask, with no extra turn. Order per bucket
-// is kept: batches are sent one after the other, in the order they were begun.
+// lone call is sent at the end of the current microtask, with no extra turn.
+// Order per bucket is kept: batches are sent one after the other, in the
+// order they were begun.
 
 import type { ErrorData } from '../errors';
 import { failed, type BucketOp, type Outcome } from './messages';
@@ -26,73 +27,89 @@ interface Batch {
   closed: boolean;
   /** Its calls time out then, `timeoutMs` after the first was made, however long they queued. */
   deadline: number;
+  /** The batch begun after it, in its queue. */
+  next: Batch | undefined;
 }
 
-interface BucketQueue {
-  inFlight: boolean;
-  waiting: Batch[];
+/**
+ * One bucket's calls not yet answered: the batch in flight, and the batches
+ * waiting behind it, as a list. A queue lives as long as its bucket's record
+ * and holds no batch while idle, so a turn costs no queue of its own.
+ */
+export class BucketQueue {
+  inFlight: Batch | undefined;
+  /** The oldest batch not yet sent. */
+  first: Batch | undefined;
+  /** The newest: it takes new calls unless it is closed. */
+  last: Batch | undefined;
+  /** Whether a send is due at the end of this microtask (the queue was idle). */
+  sendDue = false;
+
+  constructor(readonly bucket: string) {}
 }
 
 /** The most operations in one message, so one bucket cannot hold the others up for long. */
 const maxBatchSize = 512;
 
 export class Batcher {
-  private readonly queues = new Map<string, BucketQueue>();
-
   constructor(
     private readonly send: SendBatch,
     private readonly timeoutMs: number,
     private readonly timedOut: (bucket: string) => ErrorData,
   ) {}
 
-  /** Queues `op` for `bucket`; `settle` is called once with its outcome. */
-  submit(bucket: string, op: BucketOp, settle: Settle): void {
-    let queue = this.queues.get(bucket);
-    if (!queue) {
-      queue = { inFlight: false, waiting: [] };
-      this.queues.set(bucket, queue);
-    }
-    let batch = queue.waiting[queue.waiting.length - 1];
+  /** Queues `op` on `queue`; `settle` is called once with its outcome. */
+  submit(queue: BucketQueue, op: BucketOp, settle: Settle): void {
+    let batch = queue.last;
     if (!batch || batch.closed) {
-      batch = { ops: [], settlers: [], closed: false, deadline: Date.now() + this.timeoutMs };
-      queue.waiting.push(batch);
+      batch = { ops: [], settlers: [], closed: false, deadline: Date.now() + this.timeoutMs, next: undefined };
+      if (queue.last) queue.last.next = batch;
+      else queue.first = batch;
+      queue.last = batch;
     }
     batch.settlers.push(settle);
     batch.ops.push(op);
     // A crash ends its batch, so the operations after it reach the new incarnation.
     if (op.kind === 'crash' || batch.ops.length >= maxBatchSize) batch.closed = true;
-    if (!queue.inFlight) {
-      // Reserve the slot and send at the end of this synchronous run, so that
-      // a burst issued in one go (a server's turn of pipelined requests) is
-      // one message, not a lone first call followed by the rest.
-      queue.inFlight = true;
-      queueMicrotask(() => this.sendNext(bucket, queue));
+    if (!queue.inFlight && !queue.sendDue) {
+      // Send at the end of this synchronous run, so that a burst issued in
+      // one go (a server's turn of pipelined requests) is one message, not a
+      // lone first call followed by the rest.
+      queue.sendDue = true;
+      queueMicrotask(() => this.sendNext(queue));
     }
   }
 
-  private sendNext(bucket: string, queue: BucketQueue): void {
-    let batch = queue.waiting.shift();
+  private sendNext(queue: BucketQueue): void {
+    queue.sendDue = false;
+    let batch = takeFirst(queue);
     // A batch that queued past its time behind a bucket that did not answer fails now.
     if (batch && batch.deadline <= Date.now()) {
       const now = Date.now();
       while (batch && batch.deadline <= now) {
-        rejectAll(batch, this.timedOut(bucket));
-        batch = queue.waiting.shift();
+        rejectAll(batch, this.timedOut(queue.bucket));
+        batch = takeFirst(queue);
       }
     }
-    if (!batch) {
-      queue.inFlight = false;
-      this.queues.delete(bucket);
-      return;
-    }
-    queue.inFlight = true;
+    queue.inFlight = batch;
+    if (!batch) return;
     const sent = batch;
-    this.send(bucket, sent.ops, sent.deadline, (answer) => {
+    this.send(queue.bucket, sent.ops, sent.deadline, (answer) => {
       if (answer.ok) settleEach(sent, answer.value);
       else rejectAll(sent, answer.error);
-      this.sendNext(bucket, queue);
+      this.sendNext(queue);
     });
   }
+}
+
+/** Removes the oldest waiting batch from `queue` and returns it. */
+function takeFirst(queue: BucketQueue): Batch | undefined {
+  const batch = queue.first;
+  if (!batch) return undefined;
+  queue.first = batch.next;
+  if (!queue.first) queue.last = undefined;
+  batch.next = undefined;
+  return batch;
 }
 
 /** Settles each call of a batch with its outcome. */

@@ -3,6 +3,7 @@
 // not queue behind the registry's mailbox).
 
 import type { Ref } from 'nact';
+import { BucketQueue } from './batcher';
 import type { BucketMsg } from './messages';
 
 export type BucketStatus = 'running' | 'failed';
@@ -23,10 +24,12 @@ export interface BucketRecord {
   recentCrashes: number[];
   /** Why it last crashed, if it ever did. */
   lastCrash: string | null;
+  /** Its calls waiting for an answer, across incarnations. */
+  readonly queue: BucketQueue;
 }
 
 export type Directory = Map<string, BucketRecord>;
 
 export function newRecord(name: string, supervisor: string): BucketRecord {
-  return { name, supervisor, ref: undefined, generation: 0, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null };
+  return { name, supervisor, ref: undefined, generation: 0, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null, queue: new BucketQueue(name) };
 }

@@ -85,7 +85,7 @@ export class LocalNode {
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     const record = this.lookup(bucket);
     if (record instanceof KvError) return settle(failed(record.toData()));
-    this.batcher.submit(bucket, op, settle);
+    this.batcher.submit(record.queue, op, settle);
   }
 
   private sendBatch(bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer): void {
