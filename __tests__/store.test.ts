@@ -1,12 +1,7 @@
 // The Elixir guide's bucket and registry tests, translated, and the library contract.
 
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createStore, KvError, type BucketOp, type Outcome, type Store } from '../lib';
 import { rejection } from './support/rejection';
-
-const run = promisify(execFile);
 
 let store: Store;
 beforeEach(async () => {
@@ -136,14 +131,6 @@ describe('submit, the callback form', () => {
     expect(results.map((seen) => seen.map((outcome) => !outcome.ok && outcome.error.code))).toEqual([['NOT_FOUND'], ['BAD_REQUEST'], ['BAD_REQUEST'], ['BAD_REQUEST']]);
   });
 
-  test('a settle that throws neither keeps the rest of its batch from settling nor crashes the bucket; its error is rethrown on its own', async () => {
-    const script = join(__dirname, 'support', 'throwing-settle.ts');
-    const { stdout } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', script], { timeout: 20_000 });
-    expect(JSON.parse(stdout)).toEqual({
-      seen: [[{ ok: true }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }]],
-      error: 'a bug in the caller',
-      restarts: 0,
-    });
   });
 });
 

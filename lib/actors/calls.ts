@@ -63,6 +63,7 @@ export class Calls {
     const call = new OpenCall(answer, deadline, describeTarget);
     this.link(call as OpenCall<unknown>);
     if (deadline < this.timerAt) this.arm(deadline);
+    else if (this.count === 1) this.timer?.ref();
     dispatchFromNobody(target, build((outcome) => this.close(call, outcome)), noSender);
   }
 
@@ -84,7 +85,9 @@ export class Calls {
     if (!call.open) return;
     call.open = false;
     this.unlink(call as OpenCall<unknown>);
-    if (this.count === 0) this.disarm();
+    // Left armed but unreferenced: the next call most often comes within the
+    // same turn, and re-arming a timer per turn cost more than the calls.
+    if (this.count === 0) this.timer?.unref();
     call.answer(outcome);
   }
 
@@ -115,6 +118,12 @@ export class Calls {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
+  }
+
+  /** Answers every open call with `error` and clears the timer (the store stops). */
+  stop(error: ErrorData): void {
+    this.answerAll(error);
+    this.disarm();
   }
 
   /** Times out every call past its deadline, and arms the timer for the next one. */

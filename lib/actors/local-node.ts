@@ -129,7 +129,7 @@ export class LocalNode {
     stop(this.registry);
     // Stopped actors answer their mailboxes in a setImmediate (nact's afterStop).
     await new Promise((resolve) => setImmediate(resolve));
-    this.calls.answerAll(errors.stopped().toData());
+    this.calls.stop(errors.stopped().toData());
     stop(this.system);
     await this.storage.close();
   }

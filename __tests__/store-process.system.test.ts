@@ -1,0 +1,33 @@
+// The store's contract where only a process of its own can show it: what
+// happens to an uncaught exception, and when the process may exit.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+jest.setTimeout(60_000);
+
+/** Runs a script of __tests__/support in its own Node process; resolves with its output. */
+async function runScript(name: string): Promise<string> {
+  const script = join(__dirname, 'support', name);
+  const { stdout } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', script], { timeout: 50_000 });
+  return stdout;
+}
+
+describe('store in a process of its own', () => {
+  test('a settle that throws neither keeps the rest of its batch from settling nor crashes the bucket; its error is rethrown on its own', async () => {
+    expect(JSON.parse(await runScript('throwing-settle.ts'))).toEqual({
+      seen: [[{ ok: true }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }]],
+      error: 'a bug in the caller',
+      restarts: 0,
+    });
+  });
+
+  test('a store whose calls are all answered does not keep the process alive, stopped or not', async () => {
+    const started = Date.now();
+    expect((await runScript('left-running.ts')).trim()).toBe('1');
+    // callTimeoutMs is 60 s there: a timer left referenced would hold the process that long.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
