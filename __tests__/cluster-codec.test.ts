@@ -233,6 +233,8 @@ describe('cluster options', () => {
     ['a bad address', 'foo', { secret: 'x'.repeat(16), peers: { bar: 'nowhere' } }, 'cluster.peers.bar'],
     ['a bad port', 'foo', { secret: 'x'.repeat(16), listen: 70000 }, 'cluster.listen'],
     ['a zero timeout', 'foo', { secret: 'x'.repeat(16), requestTimeoutMs: 0 }, 'cluster.requestTimeoutMs'],
+    ['a timeout longer than a timer can wait', 'foo', { secret: 'x'.repeat(16), handshakeTimeoutMs: 2 ** 31 }, 'cluster.handshakeTimeoutMs'],
+    ['a reconnect delay longer than a timer can wait', 'foo', { secret: 'x'.repeat(16), reconnect: { initialMs: 100, maxMs: 2 ** 31 } }, 'cluster.reconnect.maxMs'],
     ['a bad route', 'foo', { secret: 'x'.repeat(16), routes: ['a-m'] }, 'a-m'],
   ])('%s is refused, naming the option', (_name, self, options, mention) => {
     expect(() => resolveClusterOptions(self, options as never)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining(mention) }));

@@ -169,3 +169,15 @@ describe('a client that pipelines and never reads', () => {
     expect(await client.rest()).toBe('');
   });
 });
+
+describe('limits that cannot work are refused at start, naming the option', () => {
+  test.each([
+    // Node fires a timer past 2^31 - 1 ms after 1 ms: every partial line would be cut at once.
+    ['an idle timeout longer than a timer can wait', { idleTimeoutMs: 2 ** 31 }, 'idleTimeoutMs'],
+    ['a close timeout longer than a timer can wait', { closeTimeoutMs: 2 ** 31 }, 'closeTimeoutMs'],
+    ['a hard output limit under the soft one', { outputSoftLimitBytes: 10, outputHardLimitBytes: 5 }, 'outputHardLimitBytes'],
+  ])('%s', async (_name, options, mention) => {
+    const noStore = {} as Store; // refused before the store is used
+    await expect(startServer(noStore, { port: 0, ...options })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(mention) });
+  });
+});

@@ -18,8 +18,8 @@ async function runScript(name: string): Promise<string> {
 describe('store in a process of its own', () => {
   test('a settle that throws neither keeps the rest of its batch from settling nor crashes the bucket; its error is rethrown on its own', async () => {
     expect(JSON.parse(await runScript('throwing-settle.ts'))).toEqual({
-      seen: [[{ ok: true }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }]],
-      error: 'a bug in the caller',
+      seen: [[{ ok: true }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }], [{ ok: false, error: { code: 'NOT_FOUND', message: 'bucket nope does not exist' } }]],
+      rethrown: ['a bug in the caller', 'a bug in the caller, at once'],
       restarts: 0,
     });
   });

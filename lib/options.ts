@@ -76,7 +76,7 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
   };
   requirePositiveInteger('supervision.maxRestarts', resolved.supervision.maxRestarts, true);
   requirePositiveInteger('supervision.withinMs', resolved.supervision.withinMs);
-  requirePositiveInteger('callTimeoutMs', resolved.callTimeoutMs);
+  requireDuration('callTimeoutMs', resolved.callTimeoutMs);
   requirePositiveInteger('bucketSupervisors', resolved.bucketSupervisors);
   if (typeof resolved.node !== 'string' || resolved.node.length === 0) {
     throw new KvError('BAD_REQUEST', 'option `node` must be a non-empty string');
@@ -89,6 +89,15 @@ export function requirePositiveInteger(name: string, value: number, zeroAllowed 
   if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
     throw new KvError('BAD_REQUEST', `option \`${name}\` must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
   }
+}
+
+/** The longest delay Node's timers honour: a longer one fires after 1 ms. */
+export const maxTimerDelayMs = 2 ** 31 - 1;
+
+/** A duration in milliseconds that a timer waits for: a (non-negative) integer a timer can honour. */
+export function requireDuration(name: string, value: number, zeroAllowed = false): void {
+  requirePositiveInteger(name, value, zeroAllowed);
+  if (value > maxTimerDelayMs) throw new KvError('BAD_REQUEST', `option \`${name}\` must be at most ${maxTimerDelayMs} ms (about 24.8 days), got ${value}`);
 }
 
 /** A copy without the fields set to undefined, so they do not override defaults. */

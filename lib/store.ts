@@ -2,7 +2,7 @@
 // call is routed: to this node's actors, or, in a cluster, to the bucket's owner.
 
 import { LocalNode } from './actors/local-node';
-import type { Settle } from './actors/batcher';
+import { settleSafely, type Settle } from './actors/batcher';
 import { failed, type BucketOp, type OpValue, type Outcome } from './actors/messages';
 
 export type { BucketOp, OpValue, Outcome } from './actors/messages';
@@ -36,7 +36,10 @@ export interface Store {
    * The callback form of put/get/delete/has/crashBucket, for callers that issue
    * many operations at once (the text server): no promise per call. `settle` is
    * called exactly once with the outcome, possibly before `submit` returns (a
-   * bad argument, an unknown bucket); it never throws.
+   * bad argument, an unknown bucket); `submit` itself never throws. Outcomes
+   * are read-only and may be shared between calls. If `settle` throws, its
+   * error is rethrown on its own, as an uncaught exception, and the other
+   * calls are settled all the same.
    */
   submit(bucket: string, op: BucketOp, settle: (outcome: Outcome) => void): void;
   /** Fault injection: makes the bucket's actor throw; resolves once the crash was handled. */
@@ -132,13 +135,15 @@ class NodeStore implements Store {
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
+    let owner: NodeHandle;
     try {
       this.checkRunning();
       checkOp(bucket, op);
-      this.owner(bucket).submit(bucket, op, settle);
+      owner = this.owner(bucket);
     } catch (error) {
-      settle(failed(toErrorData(error)));
+      return settleSafely(settle, failed(toErrorData(error)));
     }
+    owner.submit(bucket, op, settle);
   }
 
   async tree(): Promise<NodeTree> {

@@ -1,4 +1,4 @@
-// Run as its own process by store.test.ts: a store whose calls are all
+// Run as its own process by store-process.system.test.ts: a store whose calls are all
 // answered must not keep the process alive, even if it is never stopped.
 
 import { createStore } from '../../lib';

@@ -6,14 +6,15 @@
 // order they were begun.
 
 import type { ErrorData } from '../errors';
+import { now } from './clock';
 import { failed, type BucketOp, type Outcome } from './messages';
 
 /** Called once with a batch's answer: one outcome per operation, or why none was applied. */
 export type BatchAnswer = (answer: Outcome<Outcome[]>) => void;
 
 /**
- * Sends one batch for `bucket`; `answer` is called exactly once. `deadline`
- * (a Date.now() time) is when the batch's calls time out.
+ * Sends one batch for `bucket`; `answer` is called exactly once, possibly
+ * before it returns. `deadline` (a clock.ts time) is when the batch's calls time out.
  */
 export type SendBatch = (bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer) => void;
 
@@ -62,7 +63,7 @@ export class Batcher {
   submit(queue: BucketQueue, op: BucketOp, settle: Settle): void {
     let batch = queue.last;
     if (!batch || batch.closed) {
-      batch = { ops: [], settlers: [], closed: false, deadline: Date.now() + this.timeoutMs, next: undefined };
+      batch = { ops: [], settlers: [], closed: false, deadline: now() + this.timeoutMs, next: undefined };
       if (queue.last) queue.last.next = batch;
       else queue.first = batch;
       queue.last = batch;
@@ -80,25 +81,42 @@ export class Batcher {
     }
   }
 
+  /**
+   * Sends the queue's next batch, if any. A batch answered at once (its
+   * bucket is gone or failed, or the store stopped) lets the loop go on to
+   * the next, rather than recursing: a long queue cannot overflow the stack.
+   */
   private sendNext(queue: BucketQueue): void {
-    queue.sendDue = false;
-    let batch = takeFirst(queue);
-    // A batch that queued past its time behind a bucket that did not answer fails now.
-    if (batch && batch.deadline <= Date.now()) {
-      const now = Date.now();
-      while (batch && batch.deadline <= now) {
-        rejectAll(batch, this.timedOut(queue.bucket));
-        batch = takeFirst(queue);
-      }
+    for (;;) {
+      // Still marked due while expired batches are rejected, so calls their
+      // settles make join the queue instead of scheduling a second send.
+      const batch = this.takeUnexpired(queue);
+      queue.sendDue = false;
+      queue.inFlight = batch;
+      if (!batch) return;
+      let sending = true;
+      let answeredAtOnce = false;
+      this.send(queue.bucket, batch.ops, batch.deadline, (answer) => {
+        if (answer.ok) settleEach(batch, answer.value);
+        else rejectAll(batch, answer.error);
+        if (sending) answeredAtOnce = true;
+        else this.sendNext(queue);
+      });
+      sending = false;
+      if (!answeredAtOnce) return;
     }
-    queue.inFlight = batch;
-    if (!batch) return;
-    const sent = batch;
-    this.send(queue.bucket, sent.ops, sent.deadline, (answer) => {
-      if (answer.ok) settleEach(sent, answer.value);
-      else rejectAll(sent, answer.error);
-      this.sendNext(queue);
-    });
+  }
+
+  /** The oldest waiting batch whose time is not up; the ones before it, which queued past their time behind a bucket that did not answer, fail now. */
+  private takeUnexpired(queue: BucketQueue): Batch | undefined {
+    let batch = takeFirst(queue);
+    if (!batch || batch.deadline > now()) return batch;
+    const at = now();
+    while (batch && batch.deadline <= at) {
+      rejectAll(batch, this.timedOut(queue.bucket));
+      batch = takeFirst(queue);
+    }
+    return batch;
   }
 }
 
@@ -132,7 +150,7 @@ export function rejectAll(batch: { settlers: Settle[] }, error: ErrorData): void
  * crash the bucket. Its error is rethrown on its own, as an uncaught
  * exception, the way Node reports a throwing callback.
  */
-function settleSafely(settle: Settle, outcome: Outcome): void {
+export function settleSafely(settle: Settle, outcome: Outcome): void {
   try {
     settle(outcome);
   } catch (error) {

@@ -11,12 +11,13 @@
 
 import { dispatch, type Ref } from 'nact';
 import { errors, KvError, type ErrorData } from '../errors';
+import { now } from './clock';
 import { failed, type Outcome, type ReplyTo } from './messages';
 
 // nact's dispatch takes a third argument, the sender, left out of its
 // typings, and builds a new Nobody reference (three objects) for every message
 // sent without one. Our messages carry their replyTo, so they share this one.
-const noSender = { system: { name: undefined }, path: { parts: [] }, type: 'nobody' };
+const noSender = Object.freeze({ system: Object.freeze({ name: undefined }), path: Object.freeze({ parts: Object.freeze([]) }), type: 'nobody' });
 const dispatchFromNobody = dispatch as <Msg>(target: Ref<Msg>, message: Msg, sender: typeof noSender) => void;
 
 /**
@@ -36,8 +37,8 @@ class OpenCall<T> {
 }
 
 export class Calls {
-  // The open calls, oldest first, as a linked list rather than a Map: a Map
-  // with an entry added and deleted per message rehashes into new tables,
+  // The open calls, oldest first, as a linked list rather than a Set: a Set
+  // (or Map) with an entry added and deleted per message rehashes into new tables,
   // and an obsolete table that reached the old generation keeps pointing at
   // the entries it held. The scavenger treats those pointers as roots, so
   // every call (and the requests behind it) survived into the old
@@ -59,7 +60,7 @@ export class Calls {
    * without a word: the timeout covers it), or with the error given to
    * `answerAll`. A late or second answer is ignored.
    */
-  send<Msg, T>(target: Ref<Msg>, build: (replyTo: ReplyTo<Outcome<T>>) => Msg, describeTarget: string, answer: ReplyTo<Outcome<T>>, deadline = Date.now() + this.timeoutMs): void {
+  send<Msg, T>(target: Ref<Msg>, build: (replyTo: ReplyTo<Outcome<T>>) => Msg, describeTarget: string, answer: ReplyTo<Outcome<T>>, deadline = now() + this.timeoutMs): void {
     const call = new OpenCall(answer, deadline, describeTarget);
     this.link(call as OpenCall<unknown>);
     if (deadline < this.timerAt) this.arm(deadline);
@@ -111,7 +112,8 @@ export class Calls {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.sweep(), Math.max(0, at - Date.now()));
+    // At most callTimeoutMs, which options.ts keeps within what a timer can wait.
+    this.timer = setTimeout(() => this.sweep(), Math.max(0, at - now()));
   }
 
   private disarm(): void {
@@ -129,13 +131,17 @@ export class Calls {
   /** Times out every call past its deadline, and arms the timer for the next one. */
   private sweep(): void {
     this.disarm();
-    const now = Date.now();
+    const at = now();
     // Collected first: answering may open calls or close others.
     const expired: OpenCall<unknown>[] = [];
-    for (let call = this.first; call; call = call.next) if (call.deadline <= now) expired.push(call);
-    for (const call of expired) this.close(call, failed(errors.timeout(call.describeTarget, this.timeoutMs).toData()));
-    let next = Infinity;
-    for (let call = this.first; call; call = call.next) next = Math.min(next, call.deadline);
-    if (next !== Infinity) this.arm(next);
+    for (let call = this.first; call; call = call.next) if (call.deadline <= at) expired.push(call);
+    try {
+      for (const call of expired) this.close(call, failed(errors.timeout(call.describeTarget, this.timeoutMs).toData()));
+    } finally {
+      // Even if an answer threw, the calls left open keep a timer.
+      let next = Infinity;
+      for (let call = this.first; call; call = call.next) next = Math.min(next, call.deadline);
+      if (next !== Infinity) this.arm(next);
+    }
   }
 }

@@ -5,7 +5,7 @@ import { spawnStateless, start, stop, type Ref } from 'nact';
 import { errors, KvError } from '../errors';
 import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
-import { Batcher, type BatchAnswer, type Settle } from './batcher';
+import { Batcher, settleSafely, type BatchAnswer, type Settle } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
 import { failed, type BatchMsg, type BucketOp, type Outcome, type RegistryMsg } from './messages';
@@ -84,7 +84,7 @@ export class LocalNode {
   /** Runs one operation on the bucket, batched with others issued in the same turn. */
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     const record = this.lookup(bucket);
-    if (record instanceof KvError) return settle(failed(record.toData()));
+    if (record instanceof KvError) return settleSafely(settle, failed(record.toData()));
     this.batcher.submit(record.queue, op, settle);
   }
 

@@ -25,8 +25,8 @@ export type BucketOp =
 /** What one operation produced: a value (get/delete), a flag (has), or nothing. */
 export type OpValue = string | boolean | undefined;
 
-/** The result of one operation, or of one call. */
-export type Outcome<T = OpValue> = { ok: true; value: T } | { ok: false; error: ErrorData };
+/** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */
+export type Outcome<T = OpValue> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorData };
 
 /**
  * Operations for one bucket, applied in order as one actor message (a

@@ -1,6 +1,7 @@
 // The `cluster` option of createStore(), its defaults, and its validation (pure).
 
 import { KvError } from '../errors';
+import { requireDuration } from '../options';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';
@@ -84,9 +85,10 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
   for (const route of resolved.routes) {
     if (route.node !== self && !peers.has(route.node)) throw bad(`route to unknown node ${route.node}: it is neither this node nor a peer`);
   }
-  for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs', 'maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
-  positive('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
-  positive('cluster.reconnect.maxMs', resolved.reconnect.maxMs);
+  for (const key of ['maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
+  for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs'] as const) requireDuration(`cluster.${key}`, resolved[key]);
+  requireDuration('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
+  requireDuration('cluster.reconnect.maxMs', resolved.reconnect.maxMs);
   return resolved;
 }
 

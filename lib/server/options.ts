@@ -1,7 +1,7 @@
 // Options of the text server, with every default in one object.
 
 import { KvError } from '../errors';
-import { requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
+import { requireDuration, requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
 
 /** Options of `startServer()`; every field is optional. */
 export interface ServerOptions {
@@ -48,8 +48,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   requirePositiveInteger('maxConnections', resolved.maxConnections);
   requirePositiveInteger('outputSoftLimitBytes', resolved.outputSoftLimitBytes);
   requirePositiveInteger('outputHardLimitBytes', resolved.outputHardLimitBytes);
-  requirePositiveInteger('idleTimeoutMs', resolved.idleTimeoutMs, true);
-  requirePositiveInteger('closeTimeoutMs', resolved.closeTimeoutMs);
+  requireDuration('idleTimeoutMs', resolved.idleTimeoutMs, true);
+  requireDuration('closeTimeoutMs', resolved.closeTimeoutMs);
   if (resolved.outputHardLimitBytes < resolved.outputSoftLimitBytes) {
     throw new KvError('BAD_REQUEST', 'option `outputHardLimitBytes` must be at least `outputSoftLimitBytes`');
   }
