@@ -1,11 +1,13 @@
 // One authenticated TCP connection to a peer, multiplexed: requests carry ids,
-// replies are matched by id, each request has its own timeout, and requests
+// replies are matched by id, each request times out on its own, and requests
 // from the peer are served and answered on the same connection. A bad frame or
 // an oversized length closes this connection and nothing else.
 
 import type { Socket } from 'node:net';
+import { now } from '../actors/clock';
 import type { Outcome } from '../actors/messages';
-import { failed } from '../actors/messages';
+import { failed, ok } from '../actors/messages';
+import { OpenCall, OpenCalls } from '../actors/open-calls';
 import { KvError, toErrorData } from '../errors';
 import { clusterErrors } from './errors';
 import { headerBytes } from './frame';
@@ -26,16 +28,13 @@ export interface ConnectionSettings {
 /** Serves one request from the peer; never rejects. */
 export type Serve = (request: NodeRequest) => Promise<Outcome<unknown>>;
 
-interface Waiting {
-  resolve: (outcome: Outcome<unknown>) => void;
-  reject: (error: KvError) => void;
-  timer: NodeJS.Timeout;
-}
-
 export class Connection {
   readonly peer: string;
   private readonly socket: Socket;
-  private readonly waiting = new Map<number, Waiting>();
+  /** Requests sent and not yet answered, with their timeouts (one timer for all). */
+  private readonly open: OpenCalls;
+  /** The same requests by id, to match replies. */
+  private readonly waiting = new Map<number, OpenCall<Outcome<unknown>>>();
   private nextId = 1;
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
@@ -50,6 +49,7 @@ export class Connection {
   ) {
     const { socket, decoder, early } = established;
     this.peer = established.peer;
+    this.open = new OpenCalls(() => clusterErrors.timeout(this.peer, settings.requestTimeoutMs).toData());
     this.socket = socket;
     // 1. No Nagle: frames are already coalesced per event-loop turn (flush), latency matters.
     // 2. Keep-alive: notice a peer whose host vanished without a FIN.
@@ -91,11 +91,12 @@ export class Connection {
       return Promise.reject(clusterErrors.tooLarge('a request', body.length, this.settings.maxFrameBytes));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const answer = (outcome: Outcome<Outcome<unknown>>): void => {
         this.waiting.delete(id);
-        reject(clusterErrors.timeout(this.peer, this.settings.requestTimeoutMs));
-      }, this.settings.requestTimeoutMs);
-      this.waiting.set(id, { resolve, reject, timer });
+        if (outcome.ok) resolve(outcome.value);
+        else reject(KvError.fromData(outcome.error));
+      };
+      this.waiting.set(id, this.open.open(answer, now() + this.settings.requestTimeoutMs, this.peer));
       this.enqueue(body);
     });
   }
@@ -107,12 +108,7 @@ export class Connection {
     this.socket.destroy();
     this.outbox = [];
     this.outboxBytes = 0;
-    const unavailable = clusterErrors.unavailable(this.peer);
-    for (const waiting of this.waiting.values()) {
-      clearTimeout(waiting.timer);
-      waiting.reject(unavailable);
-    }
-    this.waiting.clear();
+    this.open.stop(clusterErrors.unavailable(this.peer).toData());
     this.onClose(this, reason);
   }
 
@@ -121,12 +117,9 @@ export class Connection {
     const envelope = parseEnvelope(body);
     if (!envelope) return this.close('a bad frame');
     if ('q' in envelope) return this.answer(envelope.i, envelope.q);
-    const waiting = this.waiting.get(envelope.i);
+    const call = this.waiting.get(envelope.i);
     // A reply to a request that already timed out is dropped.
-    if (!waiting) return;
-    this.waiting.delete(envelope.i);
-    clearTimeout(waiting.timer);
-    waiting.resolve(envelope.r);
+    if (call) this.open.close(call, ok(envelope.r));
   }
 
   private answer(id: number, request: NodeRequest): void {
