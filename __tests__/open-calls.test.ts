@@ -1,0 +1,61 @@
+// The open-call list behind the actors' calls and the cluster's requests:
+// every call is answered exactly once, by its answer, its timeout or stop.
+
+import { now } from '../lib/actors/clock';
+import type { Outcome } from '../lib/actors/messages';
+import { OpenCalls } from '../lib/actors/open-calls';
+
+const timedOut = (what: string) => ({ code: 'TIMEOUT' as const, message: `${what} timed out` });
+
+/** Opens a call on `calls` that records its answers under `name` in `log`. */
+function openCall(calls: OpenCalls, log: Array<[string, Outcome<string>]>, name: string, inMs: number) {
+  return calls.open<string>((outcome) => log.push([name, outcome]), now() + inMs, name);
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('a call opened later with an earlier deadline times out first', async () => {
+  const calls = new OpenCalls(timedOut);
+  const log: Array<[string, Outcome<string>]> = [];
+  openCall(calls, log, 'late', 400);
+  openCall(calls, log, 'early', 20);
+  await until(() => log.length === 2);
+  expect(log.map(([name]) => name)).toEqual(['early', 'late']);
+  expect(log[0]![1]).toEqual({ ok: false, error: { code: 'TIMEOUT', message: 'early timed out' } });
+  expect(calls.size).toBe(0);
+});
+
+test('a call is answered once: a second answer, or one after its timeout, is ignored', async () => {
+  const calls = new OpenCalls(timedOut);
+  const log: Array<[string, Outcome<string>]> = [];
+  const answered = openCall(calls, log, 'answered', 10_000);
+  calls.close(answered, { ok: true, value: 'first' });
+  calls.close(answered, { ok: true, value: 'second' });
+  const expired = openCall(calls, log, 'expired', 10);
+  await until(() => log.length === 2);
+  calls.close(expired, { ok: true, value: 'too late' });
+  expect(log).toEqual([
+    ['answered', { ok: true, value: 'first' }],
+    ['expired', { ok: false, error: timedOut('expired') }],
+  ]);
+});
+
+test('stop answers every open call with its error, and calls answered meanwhile keep theirs', () => {
+  const calls = new OpenCalls(timedOut);
+  const log: Array<[string, Outcome<string>]> = [];
+  const handles = ['a', 'b', 'c'].map((name) => openCall(calls, log, name, 10_000));
+  calls.close(handles[1]!, { ok: true, value: 'b done' });
+  calls.stop({ code: 'STOPPED', message: 'stopped' });
+  expect(log).toEqual([
+    ['b', { ok: true, value: 'b done' }],
+    ['a', { ok: false, error: { code: 'STOPPED', message: 'stopped' } }],
+    ['c', { ok: false, error: { code: 'STOPPED', message: 'stopped' } }],
+  ]);
+  expect(calls.size).toBe(0);
+});
