@@ -62,3 +62,24 @@ test('stop answers every open call with its error, and calls answered meanwhile 
   ]);
   expect(calls.size).toBe(0);
 });
+
+test('an answer that throws during a sweep leaves the other calls with a timer', () => {
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+  try {
+    const calls = new OpenCalls(timedOut);
+    const log: Array<[string, Outcome<string>]> = [];
+    calls.open<string>(() => {
+      throw new Error('a bug in the caller');
+    }, now() + 10, 'throws');
+    openCall(calls, log, 'same deadline', 10);
+    openCall(calls, log, 'later', 200);
+    expect(() => jest.advanceTimersByTime(20)).toThrow('a bug in the caller');
+    jest.advanceTimersByTime(1);
+    expect(log).toEqual([['same deadline', { ok: false, error: timedOut('same deadline') }]]);
+    jest.advanceTimersByTime(200);
+    expect(log.map(([name]) => name)).toEqual(['same deadline', 'later']);
+    expect(calls.size).toBe(0);
+  } finally {
+    jest.useRealTimers();
+  }
+});

@@ -172,7 +172,8 @@ describe('a client that pipelines and never reads', () => {
 
 describe('limits that cannot work are refused at start, naming the option', () => {
   test.each([
-    // Node fires a timer past 2^31 - 1 ms after 1 ms: every partial line would be cut at once.
+    // Node fires a timer past 2^31 - 1 ms after 1 ms: every partial line, or every
+    // closing client, would be cut at once.
     ['an idle timeout longer than a timer can wait', { idleTimeoutMs: 2 ** 31 }, 'idleTimeoutMs'],
     ['a close timeout longer than a timer can wait', { closeTimeoutMs: 2 ** 31 }, 'closeTimeoutMs'],
     ['a hard output limit under the soft one', { outputSoftLimitBytes: 10, outputHardLimitBytes: 5 }, 'outputHardLimitBytes'],

@@ -138,6 +138,9 @@ test('bad redis options are named', async () => {
     [{ type: 'redis', url: 'http://x' }, 'storage.url'],
     [{ type: 'redis', commandTimeoutMs: 10_000 }, 'storage.commandTimeoutMs'],
     [{ type: 'redis', prefix: 7 }, 'storage.prefix'],
+    [{ type: 'redis', recoveryIntervalMs: 0 }, 'storage.recoveryIntervalMs'],
+    // Node would fire it after 1 ms: a probe loop.
+    [{ type: 'redis', recoveryIntervalMs: 2 ** 31 }, 'storage.recoveryIntervalMs'],
   ] as const) {
     const error = await rejection(createStore({ storage: storage as never }));
     expect(error.code).toBe('BAD_REQUEST');

@@ -30,4 +30,8 @@ describe('store in a process of its own', () => {
     // callTimeoutMs is 60 s there: a timer left referenced would hold the process that long.
     expect(Date.now() - started).toBeLessThan(20_000);
   });
+
+  test('a call waiting for a bucket that never answers keeps the process alive until it times out', async () => {
+    expect((await runScript('waiting-call.ts')).trim()).toMatch(/^TIMEOUT after \d+ ms$/);
+  });
 });

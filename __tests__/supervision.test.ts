@@ -141,7 +141,7 @@ test('a stuck bucket times out on time while other buckets keep answering calls'
 test('thousands of batches queued behind a bucket that gives up all settle, and a revived bucket serves at once', async () => {
   const store = await startStore({ supervision: { maxRestarts: 0, withinMs: 60_000 }, callTimeoutMs: 2000 });
   await store.create('b');
-  // Each crash ends its batch: 20,000 batches queue behind the first, and
+  // Each crash ends its batch: 19,999 batches queue behind the first, and
   // each is refused at once (BUCKET_FAILED) once the bucket has given up.
   const count = 20_000;
   const codes = await Promise.all(Array.from({ length: count }, () => codeOf(store.crashBucket('b'))));

@@ -62,7 +62,9 @@ export class Batcher {
   /** Queues `op` on `queue`; `settle` is called once with its outcome. */
   submit(queue: BucketQueue, op: BucketOp, settle: Settle): void {
     let batch = queue.last;
-    if (!batch || batch.closed) {
+    // A batch past its deadline (it queued behind a bucket that did not
+    // answer, and is about to fail) takes no new call: that call has its own time.
+    if (!batch || batch.closed || batch.deadline <= now()) {
       batch = { ops: [], settlers: [], closed: false, deadline: now() + this.timeoutMs, next: undefined };
       if (queue.last) queue.last.next = batch;
       else queue.first = batch;

@@ -1,7 +1,6 @@
 // The clock that call deadlines are measured on: monotonic, so a wall-clock
 // step (NTP, a suspended VM) neither postpones nor fires every timeout at once.
-
-import { performance } from 'node:perf_hooks';
+// The global `performance`, so that tests with fake timers control it too.
 
 /** Milliseconds on a monotonic clock. */
 export function now(): number {

@@ -7,6 +7,7 @@ import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
 import { Batcher, settleSafely, type BatchAnswer, type Settle } from './batcher';
 import { Calls } from './calls';
+import { now } from './clock';
 import type { BucketRecord, Directory } from './directory';
 import { failed, type BatchMsg, type BucketOp, type Outcome, type RegistryMsg } from './messages';
 import { ensureBucket, spawnRegistry, type BucketSupervisor, type RegistryEnv } from './registry';
@@ -44,7 +45,7 @@ export class LocalNode {
       storage,
       limits: options.supervision,
       logger: options.logger,
-      now: Date.now,
+      now, // monotonic: a clock step cannot stretch or shrink the restart window
     };
     this.registry = spawnRegistry(this.system, this.env);
   }

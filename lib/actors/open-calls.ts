@@ -75,7 +75,7 @@ export class OpenCalls {
     while (this.first) this.close(this.first, outcome);
   }
 
-  /** Answers every open call with `error` and clears the timer, for good. */
+  /** Answers every open call with `error` and clears the timer (its owner stops; it opens no call after this). */
   stop(error: ErrorData): void {
     this.closeAll(error);
     this.disarm();

@@ -2,7 +2,7 @@
 // every field first so a bad option is named before anything is opened.
 
 import { KvError } from '../errors';
-import type { Logger } from '../options';
+import { requireDuration, type Logger } from '../options';
 import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
 import { RedisStorage, type RedisStorageOptions } from './redis-storage';
@@ -69,6 +69,7 @@ function checkRedis(option: RedisStorageOptions, context: StorageContext): Redis
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs >= context.callTimeoutMs) {
     throw bad('storage.commandTimeoutMs', `must be a positive integer below callTimeoutMs (${context.callTimeoutMs})`, commandTimeoutMs);
   }
+  if (option.recoveryIntervalMs !== undefined) requireDuration('storage.recoveryIntervalMs', option.recoveryIntervalMs);
   return { ...option, commandTimeoutMs, prefix: option.prefix ?? `actor-kv:${context.node}:`, logger: option.logger ?? context.logger };
 }
 
