@@ -112,7 +112,7 @@ export class Batcher {
   /** The oldest waiting batch whose time is not up; the ones before it, which queued past their time behind a bucket that did not answer, fail now. */
   private takeUnexpired(queue: BucketQueue): Batch | undefined {
     let batch = takeFirst(queue);
-    if (!batch || batch.deadline > now()) return batch;
+    if (!batch) return undefined;
     const at = now();
     while (batch && batch.deadline <= at) {
       rejectAll(batch, this.timedOut(queue.bucket));
