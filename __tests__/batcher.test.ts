@@ -8,7 +8,7 @@ import type { BucketOp, Outcome } from '../lib/actors/messages';
 const timeoutMs = 100;
 const get = (key: string): BucketOp => ({ kind: 'get', key });
 
-/** A batcher whose sends are recorded and answered by the test. */
+/** A batcher and one bucket queue whose sends are recorded and answered by the test. */
 function recordingBatcher() {
   const sent: Array<{ keys: string[]; answer: BatchAnswer }> = [];
   let inFlight = 0;
@@ -21,7 +21,14 @@ function recordingBatcher() {
     timeoutMs,
     (bucket) => ({ code: 'TIMEOUT', message: `bucket ${bucket} timed out` }),
   );
-  return { batcher, sent, mostInFlight: () => mostInFlight };
+  const queue = new BucketQueue('b');
+  // Each call's outcome code by name; `then` runs inside its settle.
+  const codes: Record<string, string> = {};
+  const record = (name: string, then?: () => void): Settle => (outcome: Outcome) => {
+    codes[name] = outcome.ok ? 'ok' : outcome.error.code;
+    then?.();
+  };
+  return { batcher, queue, sent, mostInFlight: () => mostInFlight, codes, record };
 }
 
 /** Lets the batcher's microtasks run (only the clock and timers are fake). */
@@ -31,13 +38,7 @@ beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 
 afterEach(() => jest.useRealTimers());
 
 test('a call made while an expired batch is being failed joins no expired batch and starts no second send', async () => {
-  const { batcher, sent, mostInFlight } = recordingBatcher();
-  const queue = new BucketQueue('b');
-  const codes: Record<string, string> = {};
-  const record = (name: string, then?: () => void): Settle => (outcome: Outcome) => {
-    codes[name] = outcome.ok ? 'ok' : outcome.error.code;
-    then?.();
-  };
+  const { batcher, queue, sent, mostInFlight, codes, record } = recordingBatcher();
   batcher.submit(queue, get('first'), record('first'));
   await flushMicrotasks(); // first is in flight
   // Two more batches queue behind it: 'a' (closed by a crash op) and 'b'.
@@ -59,13 +60,7 @@ test('a call made while an expired batch is being failed joins no expired batch 
 });
 
 test('a call made while the first batch of an idle queue is failed for its time does not clear the send in flight', async () => {
-  const { batcher, sent, mostInFlight } = recordingBatcher();
-  const queue = new BucketQueue('b');
-  const codes: Record<string, string> = {};
-  const record = (name: string, then?: () => void): Settle => (outcome: Outcome) => {
-    codes[name] = outcome.ok ? 'ok' : outcome.error.code;
-    then?.();
-  };
+  const { batcher, queue, sent, mostInFlight, codes, record } = recordingBatcher();
   batcher.submit(queue, get('a'), record('a', () => batcher.submit(queue, get('a-again'), record('a-again'))));
   // The loop is held up past the deadline before the batch could leave.
   jest.advanceTimersByTime(timeoutMs + 50);
