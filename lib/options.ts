@@ -92,7 +92,7 @@ export function requirePositiveInteger(name: string, value: number, zeroAllowed 
 }
 
 /** The longest delay Node's timers honour: a longer one fires after 1 ms. */
-export const maxTimerDelayMs = 2 ** 31 - 1;
+const maxTimerDelayMs = 2 ** 31 - 1;
 
 /** A duration in milliseconds that a timer waits for: a (non-negative) integer a timer can honour. */
 export function requireDuration(name: string, value: number, zeroAllowed = false): void {
