@@ -1,4 +1,4 @@
-// The actor-kv command as users run it: a child process (node dist/cli.js).
+// The actor-kv command as users run it: a child process (node dist/cli/main.js).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';

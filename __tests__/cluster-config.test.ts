@@ -1,7 +1,7 @@
 // The CLI's cluster flags, from argv and environment to createStore's `cluster` option.
 
-import { clusterOptionsFrom } from '../lib/cluster-config';
-import { loadConfig } from '../lib/config';
+import { clusterOptionsFrom } from '../lib/cli/cluster-config';
+import { loadConfig } from '../lib/cli/config';
 
 function fromCommandLine(argv: string[], env: Record<string, string> = {}): ReturnType<typeof clusterOptionsFrom> {
   const loaded = loadConfig(argv, env);

@@ -7,7 +7,8 @@ import { createStore, KvError, type Store } from '../lib';
 import { encodeFrame, FrameDecoder } from '../lib/cluster/frame';
 import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
 import { encodeMessage } from '../lib/cluster/handshake';
-import { closeTime, portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { closeTime, portOf, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { RecordingLogger } from './support/recording-logger';
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -18,7 +19,7 @@ function open(port: number): Promise<Socket> {
 
 describe('the cluster port of a running node', () => {
   let nodes: Map<string, Store>;
-  const logger = recordingLogger();
+  const logger = new RecordingLogger();
   beforeAll(async () => {
     nodes = await startNodes(['foo', 'bar'], { routes: ['a-m=foo', 'n-z=bar'], logger });
     await nodes.get('foo')!.create('shopping');

@@ -4,7 +4,8 @@
 
 import { createServer } from 'node:net';
 import { createStore, type Store } from '../lib';
-import { portOf, recordingLogger, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { portOf, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { RecordingLogger } from './support/recording-logger';
 import { rejection } from './support/rejection';
 
 async function localBuckets(store: Store): Promise<string[]> {
@@ -164,7 +165,7 @@ describe('two nodes that dial each other at the same moment', () => {
 
   test.each(Array.from({ length: 10 }, (_, round) => [round]))('keep exactly one connection (round %i)', async () => {
     const [fooPort, barPort] = await freePorts();
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const start = (node: string, listen: number, peer: string, port: number) =>
       createStore({ node, logger, cluster: { secret, listen, peers: { [peer]: `127.0.0.1:${port}` }, routes: ['a-m=foo', 'n-z=bar'] } });
     const [foo, bar] = await Promise.all([start('foo', fooPort, 'bar', barPort), start('bar', barPort, 'foo', fooPort)]);
@@ -275,7 +276,7 @@ describe('nodes whose route tables differ', () => {
 
 describe('authentication between nodes', () => {
   test('a node with the wrong secret is never connected, and neither log holds a secret', async () => {
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const foo = await createStore({ node: 'foo', logger, cluster: { secret, listen: 0, peers: { bar: null } } });
     const bar = await createStore({ node: 'bar', logger, cluster: { secret: 'a wrong secret, long enough', listen: 0, peers: { foo: `127.0.0.1:${portOf(foo)}` } } });
     try {

@@ -1,7 +1,7 @@
 // loadConfig: flags, then environment variables, then defaults, as a table.
 
-import { flagName, flags, loadConfig, usage, type Config, type Loaded } from '../lib/config';
-import { boolean, FlagError, list, optionalText, text, type Flag } from '../lib/flags';
+import { flagName, flags, loadConfig, usage, type Config, type Loaded } from '../lib/cli/config';
+import { boolean, FlagError, list, optionalText, text, type Flag } from '../lib/cli/flags';
 
 const defaults: Config = {
   port: 4040,

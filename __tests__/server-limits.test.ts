@@ -2,7 +2,8 @@
 // reads, too many connections, a line that never ends) harms no one else.
 
 import { createStore, startServer, type KvServer, type ServerOptions, type Store } from '../lib';
-import { LineClient, RecordingLogger } from './support/server-helpers';
+import { LineClient } from './support/server-helpers';
+import { RecordingLogger } from './support/recording-logger';
 
 let store: Store;
 let server: KvServer;

@@ -5,7 +5,8 @@
 import fs = require('node:fs');
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createStore, FileStorage, KvError, type Logger } from '../lib';
+import { createStore, FileStorage, KvError } from '../lib';
+import { RecordingLogger } from './support/recording-logger';
 import { logFileName } from '../lib/storage/file-storage';
 import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
 import { rejection } from './support/rejection';
@@ -20,12 +21,6 @@ afterEach(() => {
 });
 
 const logPath = (): string => path.join(dir, logFileName);
-
-function recordingLogger(): Logger & { events: Array<[string, string, Record<string, unknown> | undefined]> } {
-  const events: Array<[string, string, Record<string, unknown> | undefined]> = [];
-  const at = (level: string) => (event: string, fields?: Record<string, unknown>) => void events.push([level, event, fields]);
-  return { events, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 /** Polls `condition` until it holds or `ms` pass (then fails the test). */
 async function until(condition: () => boolean, ms: number): Promise<void> {
@@ -68,11 +63,11 @@ describe('starting from a damaged log', () => {
     const lastStart = sizes[2]!;
     for (let cut = lastStart; cut < whole.length; cut++) {
       fs.writeFileSync(logPath(), whole.subarray(0, cut));
-      const logger = recordingLogger();
+      const logger = new RecordingLogger();
       const storage = new FileStorage({ dir, fsync: 'no', logger });
       expect(await storage.open()).toEqual(['b']);
       expect(Object.fromEntries(storage.table('b').entries())).toEqual({ k0: 'value 0', k1: 'value 1' });
-      if (cut > lastStart) expect(logger.events).toContainEqual(['warn', 'storage log torn tail cut', { file: logPath(), offset: lastStart, bytes: cut - lastStart }]);
+      if (cut > lastStart) expect(logger.events).toContainEqual({ level: 'warn', event: 'storage log torn tail cut', fields: { file: logPath(), offset: lastStart, bytes: cut - lastStart } });
       // The torn bytes are gone: a new write after them reads back after a restart.
       storage.table('b').put('after', 'cut');
       await storage.table('b').flush();
@@ -133,7 +128,7 @@ describe('write errors', () => {
   });
 
   test('a failed fsync fails its requests and every write after it, until a restart', async () => {
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const store = await createStore({ storage: { type: 'file', dir, fsync: 'always' }, logger });
     await store.create('b');
     jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: Error) => void) => {
@@ -144,7 +139,7 @@ describe('write errors', () => {
     expect(error.message).toMatch(/fsync .* failed: EIO.*restarts/);
     expect(await store.get('b', 'k')).toBeUndefined();
     expect((await rejection(store.put('b', 'k2', 'v'))).code).toBe('STORAGE_UNAVAILABLE');
-    expect(logger.events.some(([level, event]) => level === 'error' && event === 'storage log broken')).toBe(true);
+    expect(logger.events.some(({ level, event }) => level === 'error' && event === 'storage log broken')).toBe(true);
     await store.stop();
   });
 });
@@ -191,7 +186,7 @@ describe("fsync 'everysec'", () => {
 
 describe('compaction', () => {
   test('100,000 overwrites of 100 keys keep the log a small multiple of the live data, intact after restart', async () => {
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     // No minimum size, so the ratio alone bounds the log: it is rewritten whenever it passes twice the live data.
     const store = await createStore({ storage: { type: 'file', dir, fsync: 'no', compactionMinBytes: 0, compactionRatio: 2, logger } });
     await store.create('b');
@@ -205,8 +200,8 @@ describe('compaction', () => {
     await until(() => fs.statSync(logPath()).size <= 3 * live, 5000);
     await store.stop();
     const written = 100_000 * entryBytes('key-99', 'value 999 of 99');
-    expect(logger.events.filter(([, event]) => event === 'storage log compacted').length).toBeGreaterThan(10);
-    expect(logger.events.filter(([level]) => level !== 'info')).toEqual([]);
+    expect(logger.events.filter(({ event }) => event === 'storage log compacted').length).toBeGreaterThan(10);
+    expect(logger.events.filter(({ level }) => level !== 'info')).toEqual([]);
     expect(fs.statSync(logPath()).size).toBeLessThanOrEqual(3 * live);
     // Under the load the log reaches twice the live data plus what arrives during one rewrite, which
     // depends on the machine's speed: only a loose bound here (without compaction it would be `written`).

@@ -1,7 +1,7 @@
 // The command's storage flags: --data-dir, --fsync, --redis-url, --redis-prefix
 // (and their ACTOR_KV_* variables) into the store's `storage` option.
 
-import { loadConfig, storageFor, type Config } from '../lib/config';
+import { loadConfig, storageFor, type Config } from '../lib/cli/config';
 
 function storage(argv: string[], env: Record<string, string> = {}): ReturnType<typeof storageFor> | string {
   const loaded = loadConfig(argv, env);

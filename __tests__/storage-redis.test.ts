@@ -7,7 +7,7 @@ import RedisMock from 'ioredis-mock';
 import { createStore, RedisStorage, type Store } from '../lib';
 import { redactRedisUrl } from '../lib/storage/redis-connection';
 import { rejection } from './support/rejection';
-import { RecordingLogger } from './support/server-helpers';
+import { RecordingLogger } from './support/recording-logger';
 
 let client: InstanceType<typeof RedisMock>;
 let store: Store | undefined;

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-const cli = join(__dirname, '..', 'dist', 'cli.js');
+const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const routes = ['--route', 'a-m=foo', '--route', 'n-z=bar'];
 
 const children: ChildProcess[] = [];

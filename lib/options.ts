@@ -4,11 +4,15 @@ import type { ClusterOptions } from './cluster/options';
 import { KvError } from './errors';
 import type { StorageOption } from './storage/open-storage';
 
-/** Structured log sink. The library is silent unless you pass one (the CLI passes pino). */
+/**
+ * Structured log sink, shaped as pino's methods (fields first, then the message),
+ * so `createStore({ logger: pino() })` works as it is. The library is silent unless given one.
+ */
 export interface Logger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 /** Restart intensity, as OTP's MaxR/MaxT: more crashes than this in the window stop the bucket. */
@@ -56,7 +60,7 @@ export interface ResolvedStoreOptions {
 const silent = (): void => {};
 
 /** The logger used when none is given: says nothing. */
-export const silentLogger: Logger = { info: silent, warn: silent, error: silent };
+export const silentLogger: Logger = { debug: silent, info: silent, warn: silent, error: silent };
 
 export const defaultStoreOptions: ResolvedStoreOptions = {
   node: 'local',

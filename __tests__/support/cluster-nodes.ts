@@ -45,13 +45,6 @@ export async function stopAll(stores: Map<string, Store> | undefined): Promise<v
   if (stores) await Promise.all([...stores.values()].map((store) => store.stop()));
 }
 
-/** A logger that keeps every line, to search for secrets and events. */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const record = (level: string) => (event: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${event} ${JSON.stringify(fields ?? {})}`);
-  return { lines, info: record('info'), warn: record('warn'), error: record('error') };
-}
-
 /** Resolves with the milliseconds until the other side closes `socket`. */
 export function closeTime(socket: Socket): Promise<number> {
   const started = Date.now();

@@ -1,9 +1,8 @@
 // Test helpers for the text server: a line-oriented client over a real socket
-// (as the guide's tests use :gen_tcp with packet: :line) and a logger that
-// records events so tests can await them instead of sleeping.
+// (as the guide's tests use :gen_tcp with packet: :line) with deadlines
+// instead of sleeps.
 
 import net from 'node:net';
-import type { Logger } from '../../lib';
 
 /** How long a test waits for a line or an event before it fails (no sleeps: a deadline). */
 export const deadlineMs = 5000;
@@ -124,48 +123,6 @@ export class LineClient {
     );
   }
 
-}
-
-export interface LoggedEvent {
-  level: 'info' | 'warn' | 'error';
-  event: string;
-  fields: Record<string, unknown>;
-}
-
-/** A Logger that keeps every event and lets a test await one. */
-export class RecordingLogger implements Logger {
-  readonly events: LoggedEvent[] = [];
-  private waiters: Array<() => void> = [];
-
-  info(event: string, fields: Record<string, unknown> = {}): void {
-    this.record({ level: 'info', event, fields });
-  }
-  warn(event: string, fields: Record<string, unknown> = {}): void {
-    this.record({ level: 'warn', event, fields });
-  }
-  error(event: string, fields: Record<string, unknown> = {}): void {
-    this.record({ level: 'error', event, fields });
-  }
-
-  /** Resolves with the `nth` (1-based) event of that name, now or when it comes. */
-  waitFor(event: string, nth = 1): Promise<LoggedEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} event within ${deadlineMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`)), deadlineMs);
-      const check = () => {
-        const found = this.events.filter((e) => e.event === event)[nth - 1];
-        if (found) {
-          clearTimeout(timer);
-          resolve(found);
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  private record(entry: LoggedEvent): void {
-    this.events.push(entry);
-    for (const waiter of this.waiters.splice(0)) waiter();
-  }
 }
 
 /** Resolves once `ready()` holds, checking every few milliseconds; fails at the deadline. */

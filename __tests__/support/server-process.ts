@@ -1,11 +1,11 @@
-// Test helper: the actor-kv command as a child process (node dist/cli.js),
+// Test helper: the actor-kv command as a child process (node dist/cli/main.js),
 // with its output captured and its port read from the line it prints.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { deadlineMs, LineClient, waitFor } from './server-helpers';
 
-export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 export class CliProcess {
   stdout = '';
@@ -34,7 +34,7 @@ export class CliProcess {
     );
   }
 
-  /** Starts `node dist/cli.js ...args` with `env` added to this process's environment. */
+  /** Starts `node dist/cli/main.js ...args` with `env` added to this process's environment. */
   static start(args: string[], env: Record<string, string> = {}): CliProcess {
     return new CliProcess(spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } }));
   }
@@ -79,7 +79,7 @@ export class Spawned {
   private readonly processes: CliProcess[] = [];
   private readonly clients: LineClient[] = [];
 
-  /** Starts `node dist/cli.js ...args`, to be killed by `cleanup()`. */
+  /** Starts `node dist/cli/main.js ...args`, to be killed by `cleanup()`. */
   cli(args: string[], env: Record<string, string> = {}): CliProcess {
     const started = CliProcess.start(args, env);
     this.processes.push(started);

@@ -45,16 +45,16 @@ export async function superviseBucketCrash(
     record.lastCrash = reason;
     if (decision === 'restart') {
       record.restarts += 1;
-      env.logger.warn('bucket restarted', { bucket: record.name, reason, restarts: record.restarts });
+      env.logger.warn({ bucket: record.name, reason, restarts: record.restarts }, 'bucket restarted');
     } else {
       giveUp(record, incarnation);
-      env.logger.error('bucket failed', { bucket: record.name, reason, limit: env.limits });
+      env.logger.error({ bucket: record.name, reason, limit: env.limits }, 'bucket failed');
     }
     if (msg) await answerCrashedMessage(record, msg, reason, env.storage);
     return decision === 'restart' ? ctx.reset : ctx.stop;
   } catch (unexpected) {
     giveUp(record, incarnation);
-    env.logger.error('bucket supervision failed', { bucket: record.name, error: toErrorData(unexpected).message });
+    env.logger.error({ bucket: record.name, error: toErrorData(unexpected).message }, 'bucket supervision failed');
     return ctx.stop;
   }
 }

@@ -29,7 +29,7 @@ export function spawnRegistry(parent: Ref<unknown>, env: RegistryEnv): Ref<Regis
     // Its state lives in the directory, outside the actor: a reset loses nothing.
     onCrash: (msg, error, ctx) => {
       if (msg) msg.replyTo(failed(toErrorData(error)));
-      env.logger.error('registry restarted', { error: toErrorData(error).message });
+      env.logger.error({ error: toErrorData(error).message }, 'registry restarted');
       return ctx.reset;
     },
   });

@@ -92,7 +92,7 @@ export class Peer {
     old?.close('replaced by a new connection');
     this.failedDials = 0;
     this.connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
-    this.context.logger.info('cluster peer connected', { peer: this.name });
+    this.context.logger.info({ peer: this.name }, 'cluster peer connected');
   }
 
   stop(): void {
@@ -126,7 +126,7 @@ export class Peer {
     const duplicate = error instanceof HandshakeFailed && error.duplicate;
     // Log the first failure of an outage, not every retry.
     if (!duplicate && this.failedDials === 0) {
-      this.context.logger.warn('cluster peer unreachable', { peer: this.name, address: `${this.address!.host}:${this.address!.port}`, reason: toErrorData(error).message });
+      this.context.logger.warn({ peer: this.name, address: `${this.address!.host}:${this.address!.port}`, reason: toErrorData(error).message }, 'cluster peer unreachable');
     }
     this.failedDials += 1;
     this.scheduleRetry();
@@ -136,7 +136,7 @@ export class Peer {
     if (this.connection !== connection) return;
     this.connection = undefined;
     if (this.stopped) return;
-    this.context.logger.warn('cluster peer disconnected', { peer: this.name, reason });
+    this.context.logger.warn({ peer: this.name, reason }, 'cluster peer disconnected');
     this.scheduleRetry();
   }
 

@@ -70,7 +70,7 @@ export class Transport {
       server.once('error', reject);
       server.listen(address.port, address.host, () => {
         server.off('error', reject);
-        server.on('error', (error) => this.context.logger.error('cluster listener failed', { error: error.message }));
+        server.on('error', (error) => this.context.logger.error({ error: error.message }, 'cluster listener failed'));
         resolve();
       });
     });
@@ -96,7 +96,7 @@ export class Transport {
       (error: unknown) => {
         this.handshaking.delete(socket);
         if (error instanceof HandshakeFailed && error.duplicate) return;
-        this.context.logger.warn('cluster connection refused', { remote, reason: toErrorData(error).message });
+        this.context.logger.warn({ remote, reason: toErrorData(error).message }, 'cluster connection refused');
       },
     );
   }

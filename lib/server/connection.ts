@@ -163,7 +163,7 @@ export class Connection implements LineSink, Flushable {
   }
 
   private log(level: 'info' | 'warn', event: string, fields: Record<string, unknown>): void {
-    this.limits.logger[level](event, { remote: `${this.socket.remoteAddress}:${this.socket.remotePort}`, ...fields });
+    this.limits.logger[level]({ remote: `${this.socket.remoteAddress}:${this.socket.remotePort}`, ...fields }, event);
   }
 }
 

@@ -88,7 +88,7 @@ class TextServer implements KvServer {
   // Node's own maxConnections drops extra clients without a word: accept,
   // say why, then close.
   private refuse(socket: net.Socket): void {
-    this.options.logger.warn('client refused', { reason: 'maxConnections reached', limit: this.options.maxConnections });
+    this.options.logger.warn({ reason: 'maxConnections reached', limit: this.options.maxConnections }, 'client refused');
     socket.on('error', () => {});
     socket.end(refusals.maxClients);
     socket.resume();

@@ -134,13 +134,13 @@ export class FileStorage implements Storage {
       const after = await rewriteLog(
         this.writer!,
         () => [...this.tables].map(([name, table]) => [name, table.entries()] as [string, Iterable<[string, string]>]),
-        (reason) => this.logger.warn('storage log rename may not be durable', { file: this.logPath, reason }),
+        (reason) => this.logger.warn({ file: this.logPath, reason }, 'storage log rename may not be durable'),
       );
-      this.logger.info('storage log compacted', { file: this.logPath, before, after });
+      this.logger.info({ file: this.logPath, before, after }, 'storage log compacted');
       return true;
     } catch (thrown) {
       this.retryCompactionAt = Date.now() + 1000;
-      this.logger.warn('storage log compaction failed; will retry', { file: this.logPath, reason: (thrown as Error).message });
+      this.logger.warn({ file: this.logPath, reason: (thrown as Error).message }, 'storage log compaction failed; will retry');
       return false;
     }
   }

@@ -23,7 +23,7 @@ export interface ReplayedLog {
 export async function replayLog(file: string, logger: Logger): Promise<ReplayedLog> {
   const decoded = decode(file, await fs.readFile(file).catch(emptyIfMissing));
   if (decoded.tornBytes > 0 && decoded.validBytes > 0) {
-    logger.warn('storage log torn tail cut', { file, offset: decoded.validBytes, bytes: decoded.tornBytes });
+    logger.warn({ file, offset: decoded.validBytes, bytes: decoded.tornBytes }, 'storage log torn tail cut');
   }
   const tables = new Map<string, Map<string, string>>();
   for (const record of decoded.records) {

@@ -147,7 +147,7 @@ export class LogWriter {
   private breakWith(reason: string): KvError {
     this.broken ??= new KvError('STORAGE_UNAVAILABLE', `${reason}; writes are refused until the node restarts`);
     this.tapFailed = true;
-    this.logger.error('storage log broken', { file: this.path, reason });
+    this.logger.error({ file: this.path, reason }, 'storage log broken');
     const waiting = this.pending;
     this.pending = undefined;
     waiting?.reject(this.broken);

@@ -43,7 +43,7 @@ export class RedisStorage implements Storage {
     this.logger = options.logger ?? silentLogger;
     this.ownsClient = !options.client;
     this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', redisClientOptions(this.commandTimeoutMs));
-    if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn('redis error', { reason: error.message }));
+    if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn({ reason: error.message }, 'redis error'));
   }
 
   private get commandTimeoutMs(): number {
@@ -151,7 +151,7 @@ export class RedisStorage implements Storage {
    */
   private startRecovery(): void {
     if (this.recovery || this.closed) return;
-    this.logger.warn('redis storage unavailable; writes fail until it answers', { prefix: this.prefix });
+    this.logger.warn({ prefix: this.prefix }, 'redis storage unavailable; writes fail until it answers');
     this.recovery = this.recover().finally(() => (this.recovery = undefined));
   }
 
@@ -165,7 +165,7 @@ export class RedisStorage implements Storage {
           this.tables.get(name)?.reload(Object.entries(entries));
         }
         if (this.suspects.size === 0) {
-          this.logger.info('redis storage recovered', { prefix: this.prefix });
+          this.logger.info({ prefix: this.prefix }, 'redis storage recovered');
           return;
         }
       } catch {

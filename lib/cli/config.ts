@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { choice, FlagError, integer, list, optionalText, text, type Flag } from './flags';
-import type { StorageOption } from './storage/open-storage';
+import type { StorageOption } from '../storage/open-storage';
 
 export const flags = {
   port: integer({ env: 'ACTOR_KV_PORT', default: 4040, min: 0, max: 65535, help: 'TCP port of the text server; 0 picks a free one (the bound port is printed)' }, '<port>'),

@@ -5,9 +5,9 @@
 import { clusterOptionsFrom } from './cluster-config';
 import { loadConfig, storageFor, usage, type Config } from './config';
 import { stderrLogger } from './log';
-import type { Logger, StoreOptions } from './options';
-import { startServer, type KvServer } from './server/server';
-import { createStore, type Store } from './store';
+import type { Logger, StoreOptions } from '../options';
+import { startServer, type KvServer } from '../server/server';
+import { createStore, type Store } from '../store';
 
 /** How long a clean shutdown may take before the process exits anyway. */
 const shutdownDeadlineMs = 10_000;
@@ -55,7 +55,7 @@ async function start(config: Config, storeOptions: StoreOptions, logger: Logger,
     running.store = await createStore(storeOptions);
   } catch (error) {
     // A damaged log or a data directory in use: say so plainly, without a stack.
-    logger.error('cannot start', { error: (error as Error).message });
+    logger.error({ error: (error as Error).message }, 'cannot start');
     process.stderr.write(`actor-kv: ${(error as Error).message}\n`);
     process.exitCode = 1;
     return;
@@ -66,7 +66,7 @@ async function start(config: Config, storeOptions: StoreOptions, logger: Logger,
   try {
     running.server = await startServer(running.store, serverOptions(config, logger));
   } catch (error) {
-    logger.error('cannot start', { error: (error as Error).message });
+    logger.error({ error: (error as Error).message }, 'cannot start');
     await stopRunning(running);
     process.exitCode = 1;
     return;
@@ -74,7 +74,7 @@ async function start(config: Config, storeOptions: StoreOptions, logger: Logger,
   if (signals.stopping) return;
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
   process.stdout.write(`Accepting connections on port ${running.server.port}\n`);
-  logger.info('accepting connections', { host: running.server.host, port: running.server.port });
+  logger.info({ host: running.server.host, port: running.server.port }, 'accepting connections');
 }
 
 function serverOptions(config: Config, logger: Logger) {
@@ -99,23 +99,23 @@ function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): { stopping
   const state = { stopping: false };
   const onSignal = (signal: NodeJS.Signals) => {
     if (state.stopping) {
-      logger.warn('forced exit', { signal });
+      logger.warn({ signal }, 'forced exit');
       process.exit(1);
     }
     state.stopping = true;
-    logger.info('shutting down', { signal });
+    logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
-      logger.error('shutdown took too long; forcing exit', { deadlineMs: shutdownDeadlineMs });
+      logger.error({ deadlineMs: shutdownDeadlineMs }, 'shutdown took too long; forcing exit');
       process.exit(1);
     }, shutdownDeadlineMs);
     stopAll().then(
       () => {
         clearTimeout(deadline);
-        logger.info('stopped', {});
+        logger.info({}, 'stopped');
         process.exit(process.exitCode ?? 0);
       },
       (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
+        logger.error({ error: String(error) }, 'shutdown failed');
         process.exit(1);
       },
     );

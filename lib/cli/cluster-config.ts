@@ -2,9 +2,9 @@
 // `cluster` option, checked up front so a mistake is a usage error. Pure.
 
 import type { Config } from './config';
-import type { ClusterOptions } from './cluster/options';
-import { resolveClusterOptions } from './cluster/options';
-import { toErrorData } from './errors';
+import type { ClusterOptions } from '../cluster/options';
+import { resolveClusterOptions } from '../cluster/options';
+import { toErrorData } from '../errors';
 
 /** The cluster option for `config` (undefined for a single node), or what is wrong with the flags. */
 export function clusterOptionsFrom(config: Config): { cluster: ClusterOptions | undefined } | { error: string } {

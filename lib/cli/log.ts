@@ -2,7 +2,7 @@
 // and the server. The library itself logs nothing unless given a Logger.
 
 import pino from 'pino';
-import type { Logger } from './options';
+import type { Logger } from '../options';
 
 /** Log levels pino knows, from most to least severe, plus 'silent'. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
@@ -12,10 +12,5 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
  * synchronous, so the last lines before process.exit() are not lost.
  */
 export function stderrLogger(level: LogLevel, fields: Record<string, unknown> = {}): Logger {
-  const log = pino({ name: 'actor-kv', level, base: { pid: process.pid, ...fields } }, pino.destination({ dest: 2, sync: true }));
-  return {
-    info: (event, extra) => log.info(extra ?? {}, event),
-    warn: (event, extra) => log.warn(extra ?? {}, event),
-    error: (event, extra) => log.error(extra ?? {}, event),
-  };
+  return pino({ name: 'actor-kv', level, base: { pid: process.pid, ...fields } }, pino.destination({ dest: 2, sync: true }));
 }
