@@ -62,7 +62,7 @@ test('a port in use: a clear message and exit 1', async () => {
   const port = await first.port();
   const second = cli(['--port', String(port)]);
   expect(await second.exited).toEqual({ code: 1, signal: null });
-  expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+  expect(second.stderr).toContain(`127.0.0.1:${port} is already in use`);
 });
 
 test('SIGTERM with clients connected and requests in flight: answers what it received, exits 0', async () => {

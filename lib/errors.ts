@@ -14,6 +14,7 @@ export type KvErrorCode =
   | 'STORAGE_UNAVAILABLE' // the storage backend could not make the write durable
   | 'STORAGE_CORRUPT' // the stored data is damaged before its end: the node refuses to start
   | 'STORAGE_LOCKED' // another process uses the data directory
+  | 'ADDRESS_IN_USE' // a port the node would listen on is taken (the text port or the cluster port)
   | 'INTERNAL'; // a bug: please report it
 
 /** The plain-data form of an error: what crosses actor mailboxes and the transport. */
@@ -30,8 +31,10 @@ export class KvError extends Error implements ErrorData {
     /** Stable, machine-readable reason. */
     readonly code: KvErrorCode,
     message: string,
+    /** `cause`: the error behind this one (a system error such as EADDRINUSE), when there is one. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** Plain data for a message or a frame. */
@@ -62,5 +65,10 @@ export const errors = {
   bucketCrashed: (bucket: string, reason: string) =>
     new KvError('BUCKET_CRASHED', `bucket ${bucket} crashed (${reason}) before this call was applied`),
   stopped: () => new KvError('STOPPED', 'the store has been stopped'),
+  /** A listener could not bind: ADDRESS_IN_USE when the port is taken, BAD_REQUEST otherwise (a bad host). */
+  listenFailed: (listener: string, address: string, hint: string, cause: Error) =>
+    (cause as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? new KvError('ADDRESS_IN_USE', `${listener} ${address} is already in use (see ${hint})`, { cause })
+      : new KvError('BAD_REQUEST', `${listener} cannot listen on ${address} (see ${hint}): ${cause.message}`, { cause }),
   timeout: (what: string, ms: number) => new KvError('TIMEOUT', `${what} did not answer within ${ms} ms (see callTimeoutMs)`),
 };

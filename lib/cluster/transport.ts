@@ -4,7 +4,7 @@
 // nodes dial each other at once, the connection dialed by the smaller name wins.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { toErrorData } from '../errors';
+import { errors, toErrorData } from '../errors';
 import { acceptHandshake, HandshakeFailed } from './handshake-session';
 import { Peer, type PeerAddress, type PeerContext } from './peer';
 
@@ -67,9 +67,10 @@ export class Transport {
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: Error) => reject(errors.listenFailed('the cluster port', `${address.host}:${address.port}`, 'option `cluster.listen`', error));
+      server.once('error', failed);
       server.listen(address.port, address.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         server.on('error', (error) => this.context.logger.error({ error: error.message }, 'cluster listener failed'));
         resolve();
       });

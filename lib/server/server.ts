@@ -2,7 +2,7 @@
 // accepts clients up to maxConnections and hands each to a Connection.
 
 import net from 'node:net';
-import { KvError } from '../errors';
+import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
 import { refusals } from './format';
@@ -68,7 +68,7 @@ class TextServer implements KvServer {
   listen(): Promise<void> {
     const { port, host } = this.options;
     return new Promise((resolve, reject) => {
-      const failed = (error: Error) => reject(new KvError('BAD_REQUEST', `cannot listen on ${host}:${port} (see options \`host\` and \`port\`): ${error.message}`));
+      const failed = (error: Error) => reject(errors.listenFailed('the text server', `${host}:${port}`, 'options `host` and `port`', error));
       this.server.once('error', failed);
       this.server.listen(port, host, () => {
         this.server.off('error', failed);
