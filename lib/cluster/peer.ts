@@ -5,6 +5,7 @@
 
 import { connect, type Socket } from 'node:net';
 import type { Outcome } from '../actors/messages';
+import type { EmitEvent } from '../core/events';
 import { toErrorData } from '../errors';
 import type { Logger } from '../options';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -29,6 +30,7 @@ export interface PeerContext {
   reconnect: BackoffOptions;
   serve: Serve;
   logger: Logger;
+  emit: EmitEvent;
 }
 
 export class Peer {
@@ -93,6 +95,7 @@ export class Peer {
     this.failedDials = 0;
     this.connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
     this.context.logger.info({ peer: this.name }, 'cluster peer connected');
+    this.context.emit('peerUp', { peer: this.name });
   }
 
   stop(): void {
@@ -137,6 +140,7 @@ export class Peer {
     this.connection = undefined;
     if (this.stopped) return;
     this.context.logger.warn({ peer: this.name, reason }, 'cluster peer disconnected');
+    this.context.emit('peerDown', { peer: this.name, reason });
     this.scheduleRetry();
   }
 
