@@ -24,6 +24,10 @@ describe('store in a process of its own', () => {
     });
   });
 
+  test('an event listener that throws leaves the bucket serving; its error is rethrown on its own', async () => {
+    expect(JSON.parse(await runScript('throwing-listener.ts'))).toEqual({ rethrown: 'a bug in the listener', value: '1', status: 'running', restarts: 1 });
+  });
+
   test('a store whose calls are all answered does not keep the process alive, stopped or not', async () => {
     const started = Date.now();
     expect((await runScript('left-running.ts')).trim()).toBe('1');

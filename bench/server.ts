@@ -10,7 +10,8 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import type { Store } from '../lib';
+import { EventEmitter } from 'node:events';
+import type { Store, StoreEventMap } from '../lib';
 import { closedLoop, populate } from './line-load';
 import { printTable } from './measure';
 
@@ -60,7 +61,7 @@ async function actorKvServer(stubbed: boolean): Promise<number> {
 function stubStore(): Store {
   const done = Promise.resolve();
   const unused = () => Promise.reject(new Error('not used by the benchmark'));
-  return {
+  const methods: Omit<Store, keyof EventEmitter> = {
     node: 'stub',
     create: () => done,
     put: () => done,
@@ -74,7 +75,9 @@ function stubStore(): Store {
     clusterTree: unused,
     clusterStatus: () => null,
     stop: () => done,
+    [Symbol.asyncDispose]: () => done,
   };
+  return Object.assign(new EventEmitter<StoreEventMap>(), methods);
 }
 
 // ---- the generator ---------------------------------------------------------

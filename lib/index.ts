@@ -4,6 +4,7 @@ export { createStore, type Store, type ClusterStatus, type BucketOp, type OpValu
 export type { ClusterOptions, PeerAddressOption } from './cluster/options';
 export type { ClusterTree, ClusterNodeTree } from './cluster/cluster';
 export type { Route } from './cluster/router';
+export type { StoreEventMap } from './core/events';
 export { KvError, type KvErrorCode, type ErrorData } from './errors';
 export { defaultStoreOptions, type StoreOptions, type SupervisionOptions, type Logger } from './options';
 export type { NodeTree, BucketInfo } from './actors/tree';

@@ -71,8 +71,23 @@ export const defaultStoreOptions: ResolvedStoreOptions = {
   logger: silentLogger,
 };
 
+/** Every key StoreOptions has: the compiler keeps this list complete. */
+const storeOptionKeys: Record<keyof StoreOptions, true> = {
+  node: true,
+  storage: true,
+  supervision: true,
+  callTimeoutMs: true,
+  bucketSupervisors: true,
+  logger: true,
+  cluster: true,
+};
+
+const supervisionOptionKeys: Record<keyof SupervisionOptions, true> = { maxRestarts: true, withinMs: true };
+
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOptions {
+  rejectUnknownKeys('', options, storeOptionKeys);
+  if (options.supervision !== undefined) rejectUnknownKeys('supervision.', options.supervision, supervisionOptionKeys);
   const resolved: ResolvedStoreOptions = {
     ...defaultStoreOptions,
     ...stripUndefined(options),
@@ -86,6 +101,18 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
     throw new KvError('BAD_REQUEST', 'option `node` must be a non-empty string');
   }
   return resolved;
+}
+
+/**
+ * Throws BAD_REQUEST naming the first key of `options` that `known` lacks: a
+ * misspelt option would otherwise be ignored and its default used in silence.
+ */
+export function rejectUnknownKeys(prefix: string, options: unknown, known: Readonly<Record<string, true>>): void {
+  const what = prefix === '' ? 'options' : `option \`${prefix.slice(0, -1)}\``;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new KvError('BAD_REQUEST', `${what} must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(known, key)) throw new KvError('BAD_REQUEST', `unknown option \`${prefix}${key}\` (known: ${Object.keys(known).join(', ')})`);
+  }
 }
 
 /** Throws a BAD_REQUEST KvError naming the option unless `value` is a positive (or, if allowed, zero) integer. */

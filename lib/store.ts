@@ -1,7 +1,9 @@
 // The Store: the library's API (the seeds' KV module), and the place where a
 // call is routed: to this node's actors, or, in a cluster, to the bucket's owner.
 
+import { EventEmitter } from 'node:events';
 import { LocalNode } from './actors/local-node';
+import type { EmitEvent, StoreEventMap } from './core/events';
 import { settleSafely, type Settle } from './actors/batcher';
 import { failed, type BucketOp, type OpValue, type Outcome } from './actors/messages';
 
@@ -16,8 +18,11 @@ import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
 
-/** A running store. Every method rejects with a KvError for a known condition. */
-export interface Store {
+/**
+ * A running store. Every method rejects with a KvError for a known condition.
+ * It emits typed events (see StoreEventMap), and `await using` stops it.
+ */
+export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   /** This node's name. */
   readonly node: string;
   /** Creates a bucket; idempotent. Revives a bucket that failed, with its data. */
@@ -52,6 +57,8 @@ export interface Store {
   clusterStatus(): ClusterStatus | null;
   /** Stops every actor and closes storage; calls after it reject with STOPPED. */
   stop(): Promise<void>;
+  /** The same as stop(), for `await using store = await createStore()`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** A cluster member's view of its links. */
@@ -67,24 +74,46 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const resolved = resolveStoreOptions(options);
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
-  const local = await LocalNode.start(resolved, storage);
-  if (!clusterOptions) return new NodeStore(resolved.node, local);
+  const store = new NodeStore(resolved.node);
+  const local = await LocalNode.start(resolved, storage, store.emitSafely);
+  if (!clusterOptions) return store.attach(local);
   try {
-    return new NodeStore(resolved.node, local, await Cluster.start(resolved.node, clusterOptions, local, resolved.logger));
+    return store.attach(local, await Cluster.start(resolved.node, clusterOptions, local, resolved.logger, store.emitSafely));
   } catch (error) {
     await local.stop();
     throw error;
   }
 }
 
-class NodeStore implements Store {
+class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   private stopping: Promise<void> | undefined;
+  private local!: LocalNode;
+  private cluster: Cluster | undefined;
 
-  constructor(
-    readonly node: string,
-    private readonly local: LocalNode,
-    private readonly cluster?: Cluster,
-  ) {}
+  constructor(readonly node: string) {
+    super();
+  }
+
+  /** Completes the store once its node (and cluster) have started: they need its emitter first. */
+  attach(local: LocalNode, cluster?: Cluster): this {
+    this.local = local;
+    this.cluster = cluster;
+    return this;
+  }
+
+  /**
+   * Emits from inside the actors and the transport, which must not throw: a
+   * listener's error is rethrown on its own, as an uncaught exception.
+   */
+  readonly emitSafely: EmitEvent = (name, ...args) => {
+    try {
+      (this.emit as (event: string, ...payload: unknown[]) => boolean)(name, ...args);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  };
 
   /** Throws STOPPED once stop() was called (the calls that go to the actors find out there). */
   private checkRunning(): void {
@@ -168,6 +197,10 @@ class NodeStore implements Store {
       await this.local.stop();
     })();
     return this.stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** The promise form of `submit`. */

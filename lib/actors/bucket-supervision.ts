@@ -4,6 +4,7 @@
 // crashed it at once, where nact would leave its caller to time out.
 
 import type { Ref, SupervisionContext } from 'nact';
+import type { EmitEvent } from '../core/events';
 import { errors, toErrorData } from '../errors';
 import type { Logger, SupervisionOptions } from '../options';
 import type { Storage } from '../storage/storage';
@@ -23,6 +24,7 @@ export interface SupervisionEnv {
   storage: Storage;
   limits: SupervisionOptions;
   logger: Logger;
+  emit: EmitEvent;
   now: () => number;
 }
 
@@ -46,15 +48,19 @@ export async function superviseBucketCrash(
     if (decision === 'restart') {
       record.restarts += 1;
       env.logger.warn({ bucket: record.name, reason, restarts: record.restarts }, 'bucket restarted');
+      env.emit('bucketRestarted', { bucket: record.name, reason, restarts: record.restarts });
     } else {
       giveUp(record, incarnation);
       env.logger.error({ bucket: record.name, reason, limit: env.limits }, 'bucket failed');
+      env.emit('bucketFailed', { bucket: record.name, reason });
     }
     if (msg) await answerCrashedMessage(record, msg, reason, env.storage);
     return decision === 'restart' ? ctx.reset : ctx.stop;
   } catch (unexpected) {
     giveUp(record, incarnation);
-    env.logger.error({ bucket: record.name, error: toErrorData(unexpected).message }, 'bucket supervision failed');
+    const reason = toErrorData(unexpected).message;
+    env.logger.error({ bucket: record.name, error: reason }, 'bucket supervision failed');
+    env.emit('bucketFailed', { bucket: record.name, reason });
     return ctx.stop;
   }
 }

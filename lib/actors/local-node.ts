@@ -2,6 +2,7 @@
 // their buckets (the seeds' KV.Supervisor tree), and the calls into them.
 
 import { spawnStateless, start, stop, type Ref } from 'nact';
+import { emitNothing, type EmitEvent } from '../core/events';
 import { errors, KvError } from '../errors';
 import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
@@ -27,6 +28,7 @@ export class LocalNode {
   private constructor(
     private readonly options: ResolvedStoreOptions,
     private readonly storage: Storage,
+    emit: EmitEvent,
   ) {
     this.calls = new Calls(options.callTimeoutMs);
     this.batcher = new Batcher(
@@ -45,21 +47,24 @@ export class LocalNode {
       storage,
       limits: options.supervision,
       logger: options.logger,
+      emit,
       now, // monotonic: a clock step cannot stretch or shrink the restart window
     };
     this.registry = spawnRegistry(this.system, this.env);
   }
 
   /** Starts the actors and brings back the buckets the storage already holds. */
-  static async start(options: ResolvedStoreOptions, storage: Storage): Promise<LocalNode> {
+  static async start(options: ResolvedStoreOptions, storage: Storage, emit: EmitEvent = emitNothing): Promise<LocalNode> {
     const names = await storage.open();
-    const node = new LocalNode(options, storage);
+    // Replayed buckets are not news: events start once the node is up.
+    const node = new LocalNode(options, storage, emitNothing);
     try {
       for (const name of names) await ensureBucket(name, node.env);
     } catch (error) {
       await node.stop(); // releases the storage (its lock, its files) too
       throw error;
     }
+    node.env.emit = emit;
     return node;
   }
 

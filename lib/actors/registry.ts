@@ -54,6 +54,7 @@ export async function ensureBucket(name: string, env: RegistryEnv): Promise<void
     const supervisor = env.supervisors[env.directory.size % env.supervisors.length]!.name;
     record = newRecord(name, supervisor);
     env.directory.set(name, record);
+    env.emit('bucketCreated', { bucket: name });
   }
   // Spawn first: if nact refuses, the record stays failed and a later create retries.
   record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);

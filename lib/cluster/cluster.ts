@@ -3,6 +3,7 @@
 // node owns a bucket; cluster-wide buckets() and tree() ask every node.
 
 import type { NodeTree } from '../actors/tree';
+import type { EmitEvent } from '../core/events';
 import { toErrorData } from '../errors';
 import type { NodeHandle } from '../node-handle';
 import type { Logger } from '../options';
@@ -31,7 +32,7 @@ export class Cluster {
   ) {}
 
   /** Validates the routes, listens, and dials the peers once. */
-  static async start(self: string, options: ResolvedClusterOptions, local: NodeHandle, logger: Logger): Promise<Cluster> {
+  static async start(self: string, options: ResolvedClusterOptions, local: NodeHandle, logger: Logger, emit: EmitEvent): Promise<Cluster> {
     const router = makeRouter(options.routes, [self, ...options.peers.keys()]);
     const transport = await Transport.start(
       { self, listen: options.listen, peers: options.peers },
@@ -41,6 +42,7 @@ export class Cluster {
         reconnect: options.reconnect,
         serve: (request) => serveRequest(self, router, local, request),
         logger,
+        emit,
       },
     );
     const handles = new Map<string, NodeHandle>([[self, local]]);

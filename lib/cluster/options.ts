@@ -1,7 +1,7 @@
 // The `cluster` option of createStore(), its defaults, and its validation (pure).
 
 import { KvError } from '../errors';
-import { requireDuration } from '../options';
+import { rejectUnknownKeys, requireDuration } from '../options';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';
@@ -60,7 +60,23 @@ export const defaultClusterOptions = {
 const bad = (message: string): KvError => new KvError('BAD_REQUEST', message);
 
 /** Validates and fills in defaults for node `self`; throws BAD_REQUEST naming the option at fault. */
+const clusterOptionKeys: Record<keyof ClusterOptions, true> = {
+  secret: true,
+  listen: true,
+  peers: true,
+  routes: true,
+  requestTimeoutMs: true,
+  handshakeTimeoutMs: true,
+  maxFrameBytes: true,
+  maxBufferedBytes: true,
+  reconnect: true,
+};
+
+const reconnectOptionKeys: Record<keyof BackoffOptions, true> = { initialMs: true, maxMs: true };
+
 export function resolveClusterOptions(self: string, options: ClusterOptions): ResolvedClusterOptions {
+  rejectUnknownKeys('cluster.', options, clusterOptionKeys);
+  if (options.reconnect !== undefined) rejectUnknownKeys('cluster.reconnect.', options.reconnect, reconnectOptionKeys);
   if (!isNodeName(self)) throw bad(`option \`node\` must be 1-${maxNodeNameLength} letters, digits or _.@:- in a cluster, got ${JSON.stringify(self)}`);
   if (typeof options.secret !== 'string' || options.secret.length === 0) throw bad('option `cluster.secret` (--secret) is required: every node of a cluster shares it');
   const secretBytes = Buffer.byteLength(options.secret, 'utf8');

@@ -1,7 +1,7 @@
 // Options of the text server, with every default in one object.
 
 import { KvError } from '../errors';
-import { requireDuration, requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
+import { rejectUnknownKeys, requireDuration, requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
 
 /** Options of `startServer()`; every field is optional. */
 export interface ServerOptions {
@@ -41,6 +41,7 @@ export const defaultServerOptions: ResolvedServerOptions = {
 
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  rejectUnknownKeys('', options, Object.fromEntries(Object.keys(defaultServerOptions).map((key) => [key, true])));
   const resolved = { ...defaultServerOptions, ...stripUndefined(options) };
   requirePositiveInteger('port', resolved.port, true);
   if (resolved.port > 65535) throw new KvError('BAD_REQUEST', `option \`port\` must be at most 65535, got ${resolved.port}`);
