@@ -5,7 +5,7 @@ import { backoffDelay } from '../lib/cluster/backoff';
 import { encodeFrame, FrameDecoder, FrameTooLarge } from '../lib/cluster/frame';
 import * as hs from '../lib/cluster/handshake';
 import { parseAddress, resolveClusterOptions } from '../lib/cluster/options';
-import { encodeEnvelope, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
+import { encodeEnvelope, encodeRequest, frameRequest, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
 import { encodeReply } from '../lib/cluster/reply';
 import { serveRequest } from '../lib/cluster/serve';
 import type { Outcome } from '../lib/actors/messages';
@@ -164,19 +164,29 @@ describe('replies over the frame limit', () => {
     expect(value[3]).toEqual({ ok: true, value: 'b'.repeat(300) });
   });
 
-  test('a batch is split into consecutive parts that each fit, in order', () => {
+  test('a batch is split into consecutive parts that each fit, in order, each encoded once', () => {
     const ops = Array.from({ length: 37 }, (_, index) => ({ kind: 'put' as const, key: `k${index}`, value: 'v'.repeat(100) }));
     const parts = splitBatch('b', ops, 1024);
-    expect(parts.flat()).toEqual(ops);
+    expect(parts.flatMap((part) => part.ops)).toEqual(ops);
     expect(parts.length).toBeGreaterThan(1);
-    for (const part of parts) expect(encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: { kind: 'batch', bucket: 'b', ops: part } }).length).toBeLessThanOrEqual(1024);
+    for (const part of parts) {
+      const envelope = { i: Number.MAX_SAFE_INTEGER, q: { kind: 'batch', bucket: 'b', ops: part.ops } } as const;
+      expect(encodeEnvelope(envelope).length).toBeLessThanOrEqual(1024);
+      expect(part.request!.bytes).toBe(encodeEnvelope(envelope).length);
+      expect(frameRequest(Number.MAX_SAFE_INTEGER, part.request!)).toEqual(encodeEnvelope(envelope));
+    }
     expect(splitBatch('b', [{ kind: 'put', key: 'k', value: 'v'.repeat(2000) }], 1024)).toHaveLength(1);
+  });
+
+  test('a request framed with its id is what the peer parses, for ids short and long', () => {
+    const request = { kind: 'create', bucket: 'shopping ✓' } as const;
+    for (const id of [1, 42, Number.MAX_SAFE_INTEGER]) expect(parseEnvelope(frameRequest(id, encodeRequest(request)!))).toEqual({ i: id, q: request });
   });
 });
 
 describe('requests served for a peer', () => {
   const created: string[] = [];
-  const local = { create: async (bucket: string) => void created.push(bucket), submit: () => {}, exists: () => true, buckets: () => [], tree: () => ({ node: 'bar', buckets: [] }) } as never;
+  const local = { create: async (bucket: string) => void created.push(bucket), submit: () => {}, submitBatch: () => {}, exists: () => true, buckets: () => [], tree: () => ({ node: 'bar', buckets: [] }) } as never;
 
   test.each([['a b'], [''], ['tab\there']])('a bad bucket name %j is BAD_REQUEST and creates nothing', async (bucket) => {
     const outcome = await serveRequest('bar', () => 'bar', local, { kind: 'create', bucket });

@@ -2,7 +2,7 @@
 // RemoteNode (cluster/) both satisfy it, so the store routes a call by picking one.
 
 import type { Settle } from './actors/batcher';
-import type { BucketOp } from './actors/messages';
+import type { BucketOp, Outcome } from './actors/messages';
 import type { NodeTree } from './actors/tree';
 
 /** One node's buckets, as the store calls them. */
@@ -11,6 +11,8 @@ export interface NodeHandle {
   create(bucket: string): Promise<void>;
   /** Runs one operation on one of this node's buckets; `settle` is called once with its outcome. */
   submit(bucket: string, op: BucketOp, settle: Settle): void;
+  /** Runs operations on one bucket, in order; `answer` is called once with one outcome each. */
+  submitBatch(bucket: string, ops: BucketOp[], answer: (outcomes: Outcome[]) => void): void;
   /** Whether this node has the bucket. */
   exists(bucket: string): boolean | Promise<boolean>;
   /** This node's bucket names, sorted. */

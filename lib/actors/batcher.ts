@@ -83,6 +83,19 @@ export class Batcher {
     }
   }
 
+  /** Queues every operation of `ops` on `queue`, in order; `answer` is called once with their outcomes. */
+  submitAll(queue: BucketQueue, ops: readonly BucketOp[], answer: (outcomes: Outcome[]) => void): void {
+    const outcomes: Outcome[] = new Array(ops.length);
+    let waiting = ops.length;
+    if (waiting === 0) return answer(outcomes);
+    for (let index = 0; index < ops.length; index++) {
+      this.submit(queue, ops[index]!, (outcome) => {
+        outcomes[index] = outcome;
+        if (--waiting === 0) answer(outcomes);
+      });
+    }
+  }
+
   /**
    * Sends the queue's next batch, if any. A batch answered at once (its
    * bucket is gone or failed, or the store stopped) lets the loop go on to

@@ -94,6 +94,16 @@ export class LocalNode {
     this.batcher.submit(record.queue, op, settle);
   }
 
+  /** Runs operations on the bucket in order; they join its queue at once, so they travel together. */
+  submitBatch(bucket: string, ops: BucketOp[], answer: (outcomes: Outcome[]) => void): void {
+    const record = this.lookup(bucket);
+    if (record instanceof KvError) {
+      const outcome = failed(record.toData());
+      return answer(ops.map(() => outcome));
+    }
+    this.batcher.submitAll(record.queue, ops, answer);
+  }
+
   private sendBatch(bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer): void {
     const record = this.lookup(bucket);
     if (record instanceof KvError) return answer(failed(record.toData()));

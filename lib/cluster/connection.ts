@@ -8,11 +8,11 @@ import { now } from '../actors/clock';
 import type { Outcome } from '../actors/messages';
 import { failed, ok } from '../actors/messages';
 import { OpenCall, OpenCalls } from '../actors/open-calls';
-import { KvError, toErrorData } from '../errors';
+import { toErrorData } from '../errors';
 import { clusterErrors } from './errors';
 import { headerBytes } from './frame';
 import type { Established } from './handshake-session';
-import { encodeEnvelope, parseEnvelope, requestProblem, type NodeRequest } from './protocol';
+import { frameRequest, parseEnvelope, requestProblem, type EncodedRequest, type NodeRequest } from './protocol';
 import { encodeReply } from './reply';
 
 /** Limits of one connection. */
@@ -78,31 +78,24 @@ export class Connection {
     return this.socket.writableLength + this.outboxBytes;
   }
 
-  /** Sends a request; resolves with the peer's outcome, rejects with NODE_UNAVAILABLE, TIMEOUT or BAD_REQUEST. */
-  request(request: NodeRequest): Promise<Outcome<unknown>> {
-    if (this.closed || this.bufferedBytes > this.settings.maxBufferedBytes) {
-      return Promise.reject(clusterErrors.unavailable(this.peer));
+  /**
+   * Sends an encoded request; `answer` is called once with the peer's outcome,
+   * or with NODE_UNAVAILABLE, TIMEOUT or BAD_REQUEST (too large) as an outcome.
+   * Failures travel as outcomes, never as exceptions: a batch's callers are
+   * settled from them directly.
+   */
+  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void): void {
+    if (this.closed || this.bufferedBytes > this.settings.maxBufferedBytes) return answer(failed(clusterErrors.unavailable(this.peer).toData()));
+    if (!request || request.bytes > this.settings.maxFrameBytes) {
+      return answer(failed(clusterErrors.tooLarge('a request', request?.bytes, this.settings.maxFrameBytes).toData()));
     }
     const id = this.nextId++;
-    let body: Buffer;
-    try {
-      body = encodeEnvelope({ i: id, q: request });
-    } catch {
-      // Past V8's longest string: JSON.stringify throws RangeError.
-      return Promise.reject(clusterErrors.tooLarge('a request', undefined, this.settings.maxFrameBytes));
-    }
-    if (body.length > this.settings.maxFrameBytes) {
-      return Promise.reject(clusterErrors.tooLarge('a request', body.length, this.settings.maxFrameBytes));
-    }
-    return new Promise((resolve, reject) => {
-      const answer = (outcome: Outcome<Outcome<unknown>>): void => {
-        this.waiting.delete(id);
-        if (outcome.ok) resolve(outcome.value);
-        else reject(KvError.fromData(outcome.error));
-      };
-      this.waiting.set(id, this.open.open(answer, now() + this.settings.requestTimeoutMs, this.peer));
-      this.enqueue(body);
-    });
+    const settle = (outcome: Outcome<Outcome<unknown>>): void => {
+      this.waiting.delete(id);
+      answer(outcome.ok ? outcome.value : outcome);
+    };
+    this.waiting.set(id, this.open.open(settle, now() + this.settings.requestTimeoutMs, this.peer));
+    this.enqueue(frameRequest(id, request));
   }
 
   /** Closes the connection; every request still waiting rejects with NODE_UNAVAILABLE. */

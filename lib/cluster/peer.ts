@@ -4,7 +4,7 @@
 // that may not come.
 
 import { connect, type Socket } from 'node:net';
-import type { Outcome } from '../actors/messages';
+import { failed, type Outcome } from '../actors/messages';
 import type { EmitEvent } from '../core/events';
 import { toErrorData } from '../errors';
 import type { Logger } from '../options';
@@ -13,7 +13,7 @@ import { Connection, type ConnectionSettings, type Serve } from './connection';
 import { clusterErrors } from './errors';
 import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
 import type { Verdict } from './handshake';
-import type { NodeRequest } from './protocol';
+import type { EncodedRequest } from './protocol';
 
 /** Where a peer listens. */
 export interface PeerAddress {
@@ -51,20 +51,15 @@ export class Peer {
     return this.connection ? 'up' : this.dialing ? 'dialing' : 'down';
   }
 
-  /** Sends a request to the peer; rejects at once with NODE_UNAVAILABLE if it is not up. */
-  request(request: NodeRequest): Promise<Outcome<unknown>> {
-    if (!this.connection) return Promise.reject(clusterErrors.unavailable(this.name));
-    return this.connection.request(request);
+  /** Sends an encoded request; `answer` gets its outcome, NODE_UNAVAILABLE at once if the peer is not up. */
+  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void): void {
+    if (!this.connection) return answer(failed(clusterErrors.unavailable(this.name).toData()));
+    this.connection.request(request, answer);
   }
 
   /** The longest frame body sent to or accepted from the peer. */
   get maxFrameBytes(): number {
     return this.context.connection.maxFrameBytes;
-  }
-
-  /** Bytes waiting to be sent to the peer. */
-  get bufferedBytes(): number {
-    return this.connection?.bufferedBytes ?? 0;
   }
 
   /** Dials the peer if its address is known; resolves once this first attempt settled. */

@@ -25,24 +25,51 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
 }
 
 /**
- * Splits a batch into consecutive parts whose request frames fit `maxFrameBytes`
- * (halving until they do; a single operation that alone is too large stays a
- * part of its own, for the transport to refuse). Synchronous, so the parts can
- * be sent back to back and keep their order on the connection.
+ * A request encoded once, ahead of its id: measured against the frame limit
+ * with it, then framed with the id the connection gives it (frameRequest).
  */
-export function splitBatch(bucket: string, ops: BucketOp[], maxFrameBytes: number): BucketOp[][] {
-  if (ops.length < 2 || requestBytes({ kind: 'batch', bucket, ops }) <= maxFrameBytes) return [ops];
-  const half = Math.ceil(ops.length / 2);
-  return [...splitBatch(bucket, ops.slice(0, half), maxFrameBytes), ...splitBatch(bucket, ops.slice(half), maxFrameBytes)];
+export interface EncodedRequest {
+  /** The request as JSON. */
+  readonly json: string;
+  /** The frame body's size with the largest id: what the frame limit is checked against. */
+  readonly bytes: number;
 }
 
-/** The frame body size of `request` with the largest id, or Infinity if it cannot be encoded. */
-function requestBytes(request: NodeRequest): number {
+/** The prefix and suffix that frameRequest() puts around a request's JSON. */
+const envelopeBytes = Buffer.byteLength(`{"i":${Number.MAX_SAFE_INTEGER},"q":}`);
+
+/** Encodes `request`; undefined past V8's longest string (JSON.stringify throws RangeError there). */
+export function encodeRequest(request: NodeRequest): EncodedRequest | undefined {
   try {
-    return encodeEnvelope({ i: Number.MAX_SAFE_INTEGER, q: request }).length;
+    const json = JSON.stringify(request);
+    return { json, bytes: envelopeBytes + Buffer.byteLength(json, 'utf8') };
   } catch {
-    return Infinity;
+    return undefined;
   }
+}
+
+/** The frame body of an encoded request, given its id: the same bytes as encodeEnvelope({ i, q }). */
+export function frameRequest(id: number, request: EncodedRequest): Buffer {
+  return Buffer.from(`{"i":${id},"q":${request.json}}`, 'utf8');
+}
+
+/** One part of a batch that fits a frame, with its encoded request (undefined: too large to encode). */
+export interface BatchPart {
+  ops: BucketOp[];
+  request: EncodedRequest | undefined;
+}
+
+/**
+ * Splits a batch into consecutive parts whose request frames fit `maxFrameBytes`
+ * (halving until they do; a single operation that alone is too large stays a
+ * part of its own, for the sender to refuse). Each part is encoded once, here.
+ * Synchronous, so the parts can be sent back to back and keep their order.
+ */
+export function splitBatch(bucket: string, ops: BucketOp[], maxFrameBytes: number): BatchPart[] {
+  const request = encodeRequest({ kind: 'batch', bucket, ops });
+  if (ops.length < 2 || (request && request.bytes <= maxFrameBytes)) return [{ ops, request }];
+  const half = Math.ceil(ops.length / 2);
+  return [...splitBatch(bucket, ops.slice(0, half), maxFrameBytes), ...splitBatch(bucket, ops.slice(half), maxFrameBytes)];
 }
 
 /** Parses a frame's body; null if it is not an envelope (a bad frame: the connection is closed). */

@@ -1,19 +1,20 @@
 // Another node's buckets, reached over the transport: the same calls as the
 // local node, sent as requests to the owner's registry and bucket actors.
-// Operations issued in one turn for one bucket travel as one batch frame.
+// Operations issued in one turn for one bucket travel as one batch frame, and
+// come back as outcomes: a failure settles each call, it is never thrown.
 
 import type { Settle } from '../actors/batcher';
-import { failed, type BucketOp, type Outcome } from '../actors/messages';
+import type { BucketOp, Outcome } from '../actors/messages';
 import type { NodeTree } from '../actors/tree';
-import { KvError, toErrorData } from '../errors';
+import { KvError } from '../errors';
 import type { NodeHandle } from '../node-handle';
 import { isReplyTooLarge } from './errors';
 import type { Peer } from './peer';
-import { splitBatch, type NodeRequest } from './protocol';
+import { encodeRequest, splitBatch, type NodeRequest } from './protocol';
 import { TurnBatcher } from './turn-batcher';
 
 export class RemoteNode implements NodeHandle {
-  private readonly batcher = new TurnBatcher((bucket, ops) => this.sendBatch(bucket, ops));
+  private readonly batcher = new TurnBatcher((bucket, ops, answer) => this.submitBatch(bucket, ops, answer));
 
   constructor(readonly peer: Peer) {}
 
@@ -23,6 +24,29 @@ export class RemoteNode implements NodeHandle {
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     this.batcher.submit(bucket, op, settle);
+  }
+
+  /**
+   * Sends a batch, split up front into parts that fit the frame limit, each
+   * encoded once. The parts go out back to back in this turn, so a later
+   * batch for the same bucket cannot overtake any of them.
+   */
+  submitBatch(bucket: string, ops: BucketOp[], answer: (outcomes: Outcome[]) => void): void {
+    const parts = splitBatch(bucket, ops, this.peer.maxFrameBytes);
+    const outcomes: Outcome[] = [];
+    let waiting = parts.length;
+    let offset = 0;
+    for (const part of parts) {
+      const at = offset;
+      offset += part.ops.length;
+      this.peer.request(part.request, (outcome) => {
+        const results = outcome.ok ? (outcome.value as Outcome[]) : part.ops.map(() => outcome as Outcome);
+        for (let index = 0; index < part.ops.length; index++) outcomes[at + index] = results[index]!;
+        if (--waiting > 0) return;
+        if (ops.every(isRead)) this.askAgainLeftOut(bucket, ops, outcomes, answer);
+        else answer(outcomes);
+      });
+    }
   }
 
   exists(bucket: string): Promise<boolean> {
@@ -38,35 +62,28 @@ export class RemoteNode implements NodeHandle {
   }
 
   /**
-   * Sends a batch, split up front into parts that fit the frame limit. The
-   * parts go out back to back in this turn, so a later turn's batch for the
-   * same bucket cannot overtake any of them; each part settles its own calls.
-   */
-  private async sendBatch(bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
-    const parts = splitBatch(bucket, ops, this.peer.maxFrameBytes).map((part) =>
-      this.ask<Outcome[]>({ kind: 'batch', bucket, ops: part }).catch((error: unknown) => part.map(() => failed(toErrorData(error)))),
-    );
-    const outcomes = (await Promise.all(parts)).flat();
-    return ops.every(isRead) ? this.askAgainLeftOut(bucket, ops, outcomes) : outcomes;
-  }
-
-  /**
    * Results the owner left out of a reply for size (reply.ts) are asked for
    * again, only for a batch of reads (a read asked again after a write of the
    * same batch would see it), and only while each round brings some back.
    */
-  private async askAgainLeftOut(bucket: string, ops: BucketOp[], outcomes: Outcome[]): Promise<Outcome[]> {
+  private askAgainLeftOut(bucket: string, ops: BucketOp[], outcomes: Outcome[], answer: (outcomes: Outcome[]) => void): void {
     const leftOut = outcomes.flatMap((outcome, index) => (!outcome.ok && isReplyTooLarge(outcome.error) ? [index] : []));
-    if (leftOut.length === 0 || leftOut.length === ops.length) return outcomes;
-    const again = await this.sendBatch(bucket, leftOut.map((index) => ops[index]!));
-    leftOut.forEach((index, at) => (outcomes[index] = again[at]!));
-    return outcomes;
+    if (leftOut.length === 0 || leftOut.length === ops.length) return answer(outcomes);
+    this.submitBatch(
+      bucket,
+      leftOut.map((index) => ops[index]!),
+      (again) => {
+        leftOut.forEach((index, at) => (outcomes[index] = again[at]!));
+        answer(outcomes);
+      },
+    );
   }
 
-  private async ask<T>(request: NodeRequest): Promise<T> {
-    const outcome = await this.peer.request(request);
-    if (!outcome.ok) throw KvError.fromData(outcome.error);
-    return outcome.value as T;
+  /** A request whose failure is the caller's rejection (the promise-shaped calls: create, exists, ...). */
+  private ask<T>(request: NodeRequest): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.peer.request(encodeRequest(request), (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(KvError.fromData(outcome.error)))),
+    );
   }
 }
 

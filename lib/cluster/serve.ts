@@ -17,7 +17,7 @@ export async function serveRequest(self: string, router: Router, local: NodeHand
         await local.create(request.bucket);
         return ok(null);
       case 'batch':
-        return ok(await runBatch(local, request.bucket, request.ops));
+        return await runBatch(local, request.bucket, request.ops);
       case 'exists':
         return ok(await local.exists(request.bucket));
       case 'buckets':
@@ -41,17 +41,7 @@ function checkOwner(self: string, router: Router, bucket: string): void {
   if (owner !== self) throw new KvError('NO_ROUTE', `node ${self} does not own bucket ${bucket} (route tables differ: this node routes it to ${owner})`);
 }
 
-/** Issued in one turn, the operations reach the bucket as one actor message (the local batcher groups them). */
-function runBatch(local: NodeHandle, bucket: string, ops: BucketOp[]): Promise<Outcome[]> {
-  return new Promise((resolve) => {
-    const outcomes: Outcome[] = new Array(ops.length);
-    let waiting = ops.length;
-    if (waiting === 0) return resolve(outcomes);
-    ops.forEach((op, index) =>
-      local.submit(bucket, op, (outcome) => {
-        outcomes[index] = outcome;
-        if (--waiting === 0) resolve(outcomes);
-      }),
-    );
-  });
+/** The whole batch joins the bucket's queue at once, so it reaches the bucket as one actor message. */
+function runBatch(local: NodeHandle, bucket: string, ops: BucketOp[]): Promise<Outcome<Outcome[]>> {
+  return new Promise((resolve) => local.submitBatch(bucket, ops, (outcomes) => resolve(ok(outcomes))));
 }

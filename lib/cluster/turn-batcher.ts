@@ -4,12 +4,11 @@
 // unanswered one: the single connection keeps their order, so each call's
 // timeout starts when it is made, and a hung peer cannot make a queue grow here.
 
-import { rejectAll, settleEach, type Settle } from '../actors/batcher';
+import { settleEach, type Settle } from '../actors/batcher';
 import type { BucketOp, Outcome } from '../actors/messages';
-import { toErrorData } from '../errors';
 
-/** Sends one batch to the owner; resolves with one outcome per operation. */
-export type SendRemoteBatch = (bucket: string, ops: BucketOp[]) => Promise<Outcome[]>;
+/** Sends one batch to the owner; `answer` gets one outcome per operation. */
+export type SendRemoteBatch = (bucket: string, ops: BucketOp[], answer: (outcomes: Outcome[]) => void) => void;
 
 interface Pending {
   ops: BucketOp[];
@@ -49,9 +48,6 @@ export class TurnBatcher {
 
   private flush(bucket: string, batch: Pending): void {
     this.pending.delete(bucket);
-    this.send(bucket, batch.ops).then(
-      (outcomes) => settleEach(batch, outcomes),
-      (error: unknown) => rejectAll(batch, toErrorData(error)),
-    );
+    this.send(bucket, batch.ops, (outcomes) => settleEach(batch, outcomes));
   }
 }
