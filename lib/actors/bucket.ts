@@ -10,6 +10,7 @@ import { applyOp, failUnstored, replyBatch, replyError } from './batch';
 import { superviseBucketCrash, type Incarnation, type SupervisionEnv } from './bucket-supervision';
 import type { BucketRecord } from './directory';
 import type { BucketMsg } from './messages';
+import { mailboxMessages } from './nact';
 
 interface BucketState {
   table: BucketTable;
@@ -55,7 +56,5 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Prom
 /** A stopped actor drops its mailbox: answer each message so no caller waits for a timeout. */
 function answerLeftovers(mailbox: unknown[], bucket: string, incarnation: Incarnation): void {
   const error = incarnation.gaveUp ? errors.bucketFailed(bucket) : errors.stopped();
-  // nact's typings say Msg[]; at run time the entries are { message, sender }.
-  const messages = mailbox.map((entry) => ((entry as { message?: BucketMsg }).message ?? entry) as BucketMsg);
-  replyError(messages, error.toData());
+  replyError(mailboxMessages<BucketMsg>(mailbox), error.toData());
 }

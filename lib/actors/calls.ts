@@ -8,17 +8,12 @@
 // path sends one message per batch, and a promise plus a timer each were a
 // large share of that message's cost.
 
-import { dispatch, type Ref } from 'nact';
+import type { Ref } from 'nact';
 import { errors, KvError, type ErrorData } from '../errors';
 import { now } from './clock';
+import { dispatchMessage } from './nact';
 import type { Outcome, ReplyTo } from './messages';
 import { OpenCalls } from './open-calls';
-
-// nact's dispatch takes a third argument, the sender, left out of its
-// typings, and builds a new Nobody reference (three objects) for every message
-// sent without one. Our messages carry their replyTo, so they share this one.
-const noSender = Object.freeze({ system: Object.freeze({ name: undefined }), path: Object.freeze({ parts: Object.freeze([]) }), type: 'nobody' });
-const dispatchFromNobody = dispatch as <Msg>(target: Ref<Msg>, message: Msg, sender: typeof noSender) => void;
 
 export class Calls {
   private readonly open: OpenCalls;
@@ -36,7 +31,7 @@ export class Calls {
    */
   send<Msg, T>(target: Ref<Msg>, build: (replyTo: ReplyTo<Outcome<T>>) => Msg, describeTarget: string, answer: ReplyTo<Outcome<T>>, deadline = now() + this.timeoutMs): void {
     const call = this.open.open(answer, deadline, describeTarget);
-    dispatchFromNobody(target, build((outcome) => this.open.close(call, outcome)), noSender);
+    dispatchMessage(target, build((outcome) => this.open.close(call, outcome)));
   }
 
   /** The promise form of `send`: resolves with the answer's value, rejects with its KvError. */
