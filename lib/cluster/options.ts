@@ -5,7 +5,7 @@ import { rejectUnknownKeys, requireDuration } from '../options';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';
-import { parseRoute, type Route } from './router';
+import { checkRouteNodes, toRoute, type Route } from './router';
 
 /** A peer's address: 'host:port', `{ host, port }`, or null for a peer that only dials in. */
 export type PeerAddressOption = string | { host?: string; port: number } | null;
@@ -91,16 +91,14 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
     secret: options.secret,
     listen: options.listen === undefined ? null : parseAddress(options.listen, 'cluster.listen'),
     peers,
-    routes: (options.routes ?? []).map((route) => (typeof route === 'string' ? parseRoute(route) : checkRoute(route))),
+    routes: (options.routes ?? []).map(toRoute),
     requestTimeoutMs: options.requestTimeoutMs ?? defaultClusterOptions.requestTimeoutMs,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaultClusterOptions.handshakeTimeoutMs,
     maxFrameBytes: options.maxFrameBytes ?? defaultClusterOptions.maxFrameBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? defaultClusterOptions.maxBufferedBytes,
     reconnect: { ...defaultClusterOptions.reconnect, ...options.reconnect },
   };
-  for (const route of resolved.routes) {
-    if (route.node !== self && !peers.has(route.node)) throw bad(`route to unknown node ${route.node}: it is neither this node nor a peer`);
-  }
+  checkRouteNodes(resolved.routes, [self, ...peers.keys()]);
   for (const key of ['maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
   for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs'] as const) requireDuration(`cluster.${key}`, resolved[key]);
   requireDuration('cluster.reconnect.initialMs', resolved.reconnect.initialMs);
@@ -109,15 +107,6 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
 }
 
 /** A Route object given through the library: the same bounds as a parsed row (bytes 0-255, from <= to, a node name). */
-function checkRoute(route: Route): Route {
-  const { from, to, node } = (route ?? {}) as Partial<Route>;
-  const isByte = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255;
-  if (!isByte(from) || !isByte(to) || from > to || !isNodeName(node)) {
-    throw bad(`route ${JSON.stringify(route)} in \`cluster.routes\` must be { from, to, node } with bytes 0-255, from <= to, and a node name`);
-  }
-  return { from, to, node };
-}
-
 /** Parses 'host:port', '[::1]:port', a port, or `{ host, port }`; null stays null. */
 export function parseAddress(value: PeerAddressOption | number, option: string): PeerAddress | null {
   if (value === null) return null;

@@ -4,6 +4,7 @@
 
 import { KvError } from '../errors';
 import { clusterErrors } from './errors';
+import { isNodeName, maxNodeNameLength } from './handshake';
 
 /** One row of the routing table: names whose first byte is in from..to go to `node`. */
 export interface Route {
@@ -29,7 +30,26 @@ export function parseRoute(text: string): Route {
   const fromByte = parseByte(from, text);
   const toByte = to === undefined ? fromByte : parseByte(to, text);
   if (fromByte > toByte) throw badRoute(text, 'the range ends before it starts');
+  if (!isNodeName(match[2])) throw badRoute(text, `the node name must be 1-${maxNodeNameLength} letters, digits or _.@:-`);
   return { from: fromByte, to: toByte, node: match[2]! };
+}
+
+/** A routing-table row given as text (parseRoute) or as a Route, checked; throws BAD_REQUEST. */
+export function toRoute(route: string | Route): Route {
+  if (typeof route === 'string') return parseRoute(route);
+  const { from, to, node } = (route ?? {}) as Partial<Route>;
+  const isByte = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255;
+  if (!isByte(from) || !isByte(to) || from > to || !isNodeName(node)) {
+    throw new KvError('BAD_REQUEST', `route ${JSON.stringify(route)} in \`cluster.routes\` must be { from, to, node } with bytes 0-255, from <= to, and a node name`);
+  }
+  return { from, to, node };
+}
+
+/** Throws BAD_REQUEST unless every row routes to one of `nodes` (this node or a peer). */
+export function checkRouteNodes(routes: readonly Route[], nodes: readonly string[]): void {
+  for (const route of routes) {
+    if (!nodes.includes(route.node)) throw new KvError('BAD_REQUEST', `route to unknown node ${route.node}: it is neither this node nor a peer`);
+  }
 }
 
 function splitRange(range: string, text: string): [string, string | undefined] {
@@ -114,10 +134,6 @@ export function hashString(text: string, seed: number): number {
 /** The router for a cluster: the table if one is given (every row naming a known node), else rendezvous. */
 export function makeRouter(routes: readonly Route[], nodes: readonly string[]): Router {
   if (routes.length === 0) return rendezvousRouter(nodes);
-  for (const route of routes) {
-    if (!nodes.includes(route.node)) {
-      throw new KvError('BAD_REQUEST', `route to unknown node ${route.node}: it is neither this node nor a peer`);
-    }
-  }
+  checkRouteNodes(routes, nodes);
   return rangeRouter(routes);
 }
