@@ -1,7 +1,7 @@
-// The seeds' two-node scenario with real processes started by the CLI: foo
-// serves a..m, bar serves n..z, clients talk to foo. Then the faults of
-// RELIABILITY P1, T1 and T2: bar paused (SIGSTOP), bar killed (SIGKILL) and
-// restarted on its port, and abuse of foo's cluster port.
+// The Elixir guide's two-node scenario with real processes started by the CLI: foo
+// serves a..m, bar serves n..z, clients talk to foo. Then the faults: bar
+// paused (SIGSTOP), bar killed (SIGKILL) and restarted on its port, and abuse
+// of foo's cluster port.
 
 import { connect, type Socket } from 'node:net';
 import { encodeFrame } from '../lib/cluster/frame';
@@ -68,7 +68,7 @@ describe('foo a-m and bar n-z as CLI processes, clients on foo', () => {
     await Promise.all(processes.map((node) => node.exited));
   });
 
-  test('the seeds transcript works on both halves through foo, pipelined', async () => {
+  test("the Elixir guide's transcript works on both halves through foo, pipelined", async () => {
     const transcript = (bucket: string) => [`CREATE ${bucket}`, `PUT ${bucket} eggs 6`, `PUT ${bucket} milk 1`, `GET ${bucket} eggs`, `DELETE ${bucket} eggs`, `GET ${bucket} eggs`];
     const replies = ['OK', 'OK', 'OK', '6', 'OK', 'OK', '', 'OK'];
     const telnet = await client();

@@ -1,5 +1,5 @@
-// The cluster port under abuse (RELIABILITY T1, T2) and a peer that is
-// connected but silent (P1, in one process): each bad connection is closed on
+// The cluster port under abuse and a peer that is
+// connected but silent (in one process): each bad connection is closed on
 // its own, the node keeps serving, nothing hangs and nothing grows unbounded.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';

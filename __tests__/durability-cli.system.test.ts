@@ -1,4 +1,4 @@
-// Durability of the command (RELIABILITY.md D1, D3): a node started with
+// Durability of the command: a node started with
 // --data-dir and --fsync always takes a pipelined PUT load over the text
 // protocol and is SIGKILLed mid-load; restarted, it serves every acknowledged
 // value (lost = 0) and nothing never written (unexpected = 0). Also: a second
@@ -34,7 +34,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('D1: SIGKILL under a PUT load with --fsync always: lost = 0, unexpected = 0', async () => {
+test('SIGKILL under a PUT load with --fsync always: lost = 0, unexpected = 0', async () => {
   const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
   const killAfter = 2000 + Math.floor(seededRandom(seed)() * 4000);
   const first = node('--fsync', 'always');
@@ -69,7 +69,7 @@ test('a second process is refused the data directory while the first runs', asyn
   expect(second.stderr).toContain(`in use by process ${first.child.pid}`);
 });
 
-test('D3: a torn last record is cut with a warning; a flipped byte mid-file refuses to start, naming file and offset', async () => {
+test('a torn last record is cut with a warning; a flipped byte mid-file refuses to start, naming file and offset', async () => {
   const first = node('--fsync', 'always');
   const client = await connect(await first.port());
   expect(await request(client, 'CREATE shopping')).toEqual(['OK']);

@@ -122,7 +122,7 @@ describe('the line reader', () => {
   });
 });
 
-// Fuzzing (RELIABILITY F1): arbitrary bytes, cut anywhere, against a reference
+// Fuzzing: arbitrary bytes, cut anywhere, against a reference
 // that reads the whole stream at once.
 
 /** Pieces that stress framing and decoding: terminators, NUL, invalid and split UTF-8, long runs. */

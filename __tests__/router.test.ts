@@ -1,4 +1,4 @@
-// The routing table (the seeds' KV.Router tests) and rendezvous hashing.
+// The routing table (the Elixir guide's KV.Router tests) and rendezvous hashing.
 
 import fc from 'fast-check';
 import { KvError } from '../lib';
@@ -49,7 +49,7 @@ describe('a range table', () => {
     ['n', 'bar'],
     ['shopping', 'bar'],
     ['zebra', 'bar'],
-  ])('the seeds: %s goes to %s', (bucket, node) => {
+  ])("the Elixir guide's table: %s goes to %s", (bucket, node) => {
     expect(seeds(bucket)).toBe(node);
   });
 
@@ -72,7 +72,7 @@ describe('a range table', () => {
     expect(error.message).toBe(`no route for bucket ${bucket}`);
   });
 
-  test('the first row that covers a byte wins, as Enum.find in the seeds', () => {
+  test('the first row that covers a byte wins, as Enum.find in the Elixir guide', () => {
     const router = rangeRouter(table('a-z=first', 'm=second'));
     expect(router('milk')).toBe('first');
   });

@@ -1,4 +1,4 @@
-// Fuzzing the server (RELIABILITY F1): a client that sends random bytes in
+// Fuzzing the server: a client that sends random bytes in
 // random chunks (terminators, NUL, invalid UTF-8, overlong lines) gets at most
 // replies and a close; the server survives and serves a fresh client.
 

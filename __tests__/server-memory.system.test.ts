@@ -1,4 +1,4 @@
-// RELIABILITY C2: an endless line costs the server no more than maxLineBytes,
+// An endless line costs the server no more than maxLineBytes,
 // measured on a real node process (its resident memory from /proc).
 
 import fs from 'node:fs';

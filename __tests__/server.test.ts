@@ -1,5 +1,5 @@
 // The text server over real sockets: the Elixir guide's server test line for
-// line, the seeds' telnet session, pipelining, many clients, and errors that
+// line, the Elixir guide's telnet session, pipelining, many clients, and errors that
 // keep the connection open.
 
 import { createStore, startServer, type KvServer, type Store } from '../lib';
@@ -41,7 +41,7 @@ test('server interaction (the guide, line for line)', async () => {
   expect(await socket.sendAndRecv('')).toBe('OK\r\n');
 });
 
-test('answers the telnet session of the seeds, byte for byte', async () => {
+test('answers the telnet session of the Elixir guide, byte for byte', async () => {
   const telnet = await connect();
   // telnet sends CRLF; each request is typed after the previous reply.
   const session: Array<[string, string]> = [

@@ -1,6 +1,6 @@
-// Two nodes as in the seeds: foo owns buckets a..m, bar owns n..z, and the
+// Two nodes as in the Elixir guide: foo owns buckets a..m, bar owns n..z, and the
 // client talks to foo only. Starts both with the CLI on loopback, runs the
-// seeds' telnet transcript against foo, then kills bar.
+// guide's telnet transcript against foo, then kills bar.
 // Run it: npm run build && npx ts-node examples/cluster.ts
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     await telnet(`PUT ${bucket} eggs 6`);
     await telnet(`GET ${bucket} eggs`, 2);
   }
-  bar.child.kill('SIGKILL'); // the seeds stop bar here
+  bar.child.kill('SIGKILL'); // the Elixir guide stops bar here
   await new Promise((resolve) => bar.child.once('exit', resolve));
   await telnet('CREATE awesome-list'); // OK: foo's half still works
   await telnet('CREATE shopping'); // ERROR node bar unavailable, and the connection stays open

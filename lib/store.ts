@@ -1,4 +1,4 @@
-// The Store: the library's API (the seeds' KV module), and the place where a
+// The Store: the library's API (the Elixir guide's KV module), and the place where a
 // call is routed: to this node's actors, or, in a cluster, to the bucket's owner.
 
 import { EventEmitter } from 'node:events';

@@ -1,6 +1,6 @@
 // A write load over the text protocol that records every PUT it sent and every
 // one acknowledged, then checks what a restarted node serves against it
-// (RELIABILITY.md's lost and unexpected). Each key has one writer, whose
+// (lost and unexpected, as every fault test counts them). Each key has one writer, whose
 // values count up, so "the last acknowledged value or a later one it sent"
 // is a precise check.
 

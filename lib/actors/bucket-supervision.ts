@@ -1,5 +1,5 @@
 // What happens when a bucket actor throws: nact's onCrash for one bucket, so
-// a crash restarts only that bucket (the seeds' one-for-one DynamicSupervisor),
+// a crash restarts only that bucket (the Elixir guide's one-for-one DynamicSupervisor),
 // within a restart intensity (OTP's MaxR in MaxT), and answers the message that
 // crashed it at once, where nact would leave its caller to time out.
 

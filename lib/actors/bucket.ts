@@ -1,5 +1,5 @@
 // A bucket: one nact actor that owns one bucket's table and serialises every
-// access to it (the seeds' KV.Bucket Agent). Its table lives in the storage
+// access to it (the Elixir guide's KV.Bucket Agent). Its table lives in the storage
 // layer, so a restarted incarnation re-attaches to every acknowledged write.
 
 import { spawn, type Ref } from 'nact';

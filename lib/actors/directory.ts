@@ -1,5 +1,5 @@
 // The name -> bucket table the registry maintains and every call reads directly
-// (the seeds' registry moved lookups to ETS for the same reason: a lookup must
+// (the Elixir guide's registry moved lookups to ETS for the same reason: a lookup must
 // not queue behind the registry's mailbox).
 
 import type { Ref } from 'nact';

@@ -1,5 +1,5 @@
 // One node's actors: the nact system, the registry, the bucket supervisors and
-// their buckets (the seeds' KV.Supervisor tree), and the calls into them.
+// their buckets (the Elixir guide's KV.Supervisor tree), and the calls into them.
 
 import { spawnStateless, start, stop, type Ref } from 'nact';
 import { emitNothing, type EmitEvent } from '../core/events';

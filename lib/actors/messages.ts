@@ -19,7 +19,7 @@ export type BucketOp =
   | { kind: 'has'; key: string }
   | { kind: 'put'; key: string; value: string }
   | { kind: 'delete'; key: string }
-  /** Fault injection: makes the actor throw, as Process.exit/2 in the seeds' tests. */
+  /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
   | { kind: 'crash'; reason: string };
 
 /** What one operation produced: a value (get/delete), a flag (has), or nothing. */

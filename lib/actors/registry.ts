@@ -1,4 +1,4 @@
-// The registry (the seeds' KV.Registry): one nact actor that creates buckets on
+// The registry (the Elixir guide's KV.Registry): one nact actor that creates buckets on
 // demand, one at a time, and keeps the name -> bucket directory that every call
 // reads directly. Buckets hang under bucket supervisors beside it, not under
 // it: nact copies an actor's child map for every message it handles.

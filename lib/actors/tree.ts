@@ -1,5 +1,5 @@
 // The supervision tree as plain data: what tree() returns and what an observer
-// page or the CLI draws (the seeds point at Erlang's Observer for this).
+// page or the CLI draws (the Elixir guide points at Erlang's Observer for this).
 
 import type { BucketStatus } from './directory';
 

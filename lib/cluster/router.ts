@@ -1,4 +1,4 @@
-// Which node owns a bucket (the seeds' KV.Router): a table of inclusive byte
+// Which node owns a bucket (the Elixir guide's KV.Router): a table of inclusive byte
 // ranges of the bucket name's first byte (`a-m=foo`), or, when no table is
 // given, rendezvous hashing over every node. Pure: no actors, no sockets.
 
@@ -82,7 +82,7 @@ export function firstByte(bucket: string): number {
   return 0xf0 | (code >> 18);
 }
 
-/** A router over a table: the first row whose range holds the first byte wins, as the seeds' Enum.find. */
+/** A router over a table: the first row whose range holds the first byte wins, as the Elixir guide's Enum.find. */
 export function rangeRouter(routes: readonly Route[]): Router {
   // 256 entries, filled once: a lookup is one array index.
   const owners: Array<string | undefined> = new Array(256).fill(undefined);
