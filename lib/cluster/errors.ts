@@ -3,16 +3,13 @@
 
 import { KvError, type ErrorData } from '../errors';
 
-/** A request or reply over the frame limit (remote-node.ts splits batches up front so that this is rare). */
-export class TooLarge extends KvError {}
-
 export const clusterErrors = {
   noRoute: (bucket: string) => new KvError('NO_ROUTE', `no route for bucket ${bucket}`),
   unavailable: (node: string) => new KvError('NODE_UNAVAILABLE', `node ${node} unavailable`),
   timeout: (node: string, ms: number) =>
     new KvError('TIMEOUT', `node ${node} did not answer within ${ms} ms (see cluster.requestTimeoutMs)`),
   tooLarge: (what: string, bytes: number | undefined, max: number) =>
-    new TooLarge('BAD_REQUEST', `${what} ${bytes === undefined ? 'too large to encode' : `of ${bytes} bytes`} is over the cluster frame limit of ${max} (see cluster.maxFrameBytes)`),
+    new KvError('BAD_REQUEST', `${what} ${bytes === undefined ? 'too large to encode' : `of ${bytes} bytes`} is over the cluster frame limit of ${max} (see cluster.maxFrameBytes)`),
 };
 
 /** One result of a batch left out of the reply because the whole would not fit the frame limit. */
