@@ -1,7 +1,17 @@
-// How the Redis backend configures and connects its ioredis client so that no
-// call hangs and nothing piles up while Redis is away.
+// How the Redis backend creates, configures and connects its ioredis client so
+// that no call hangs and nothing piles up while Redis is away.
 
 import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * A new client for `url` (not yet connected: see lazyConnect below). ioredis
+ * is required here, on first use, and only type-imported elsewhere, so that a
+ * store without Redis never loads it: it would add ~75 ms to every require.
+ */
+export function createRedisClient(url: string, commandTimeoutMs: number): Redis {
+  const ioredis = require('ioredis') as typeof import('ioredis');
+  return new ioredis.Redis(url, redisClientOptions(commandTimeoutMs));
+}
 
 /**
  * The client options, each chosen so an outage turns into a fast error:

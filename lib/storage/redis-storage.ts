@@ -3,11 +3,11 @@
 // flush) before their OK; reads are served from memory, since a bucket has one
 // writer, its owner. A restarted node loads its buckets back from Redis.
 
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { KvError } from '../errors';
 import { silentLogger, type Logger } from '../options';
 import { JournaledTable, type Change } from './journaled-table';
-import { connectRedis, redactRedisUrl, redisClientOptions } from './redis-connection';
+import { connectRedis, createRedisClient, redactRedisUrl } from './redis-connection';
 import type { Storage } from './storage';
 
 /** Options of the Redis backend. */
@@ -42,7 +42,7 @@ export class RedisStorage implements Storage {
     this.prefix = options.prefix ?? 'actor-kv:';
     this.logger = options.logger ?? silentLogger;
     this.ownsClient = !options.client;
-    this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', redisClientOptions(this.commandTimeoutMs));
+    this.client = options.client ?? createRedisClient(options.url ?? 'redis://127.0.0.1:6379', this.commandTimeoutMs);
     if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn({ reason: error.message }, 'redis error'));
   }
 
