@@ -21,7 +21,7 @@ describe('the cluster port of a running node', () => {
   let nodes: Map<string, Store>;
   const logger = new RecordingLogger();
   beforeAll(async () => {
-    nodes = await startNodes(['foo', 'bar'], { routes: ['a-m=foo', 'n-z=bar'], logger });
+    nodes = await startNodes(['foo', 'bar'], { logger, cluster: { routes: ['a-m=foo', 'n-z=bar'] } });
     await nodes.get('foo')!.create('shopping');
   });
   afterAll(() => stopAll(nodes));

@@ -1,6 +1,6 @@
 // Starting several nodes in one jest process on port 0, and waiting without sleeps.
 
-import { createStore, type ClusterOptions, type Logger, type Store } from '../../lib';
+import { createStore, type ClusterOptions, type Store, type StoreOptions } from '../../lib';
 import type { Socket } from 'node:net';
 
 export const secret = 'correct horse battery staple';
@@ -21,17 +21,21 @@ export function allUp(stores: Iterable<Store>): boolean {
 
 export const portOf = (store: Store): number => store.clusterStatus()!.address!.port;
 
+/** What startNodes gives a node: a store's options, the cluster's among them. */
+export type NodeOptions = Omit<StoreOptions, 'node' | 'cluster'> & { cluster?: Partial<ClusterOptions> };
+
 /**
- * Starts the named nodes, each listening on port 0. A node knows the address
- * of the nodes started before it and dials them; the earlier ones wait for it.
+ * Starts the named nodes, each listening on port 0, with `options` (or
+ * `options(name)`, for nodes that differ). A node knows the address of the
+ * nodes started before it and dials them; the earlier ones wait for it.
  */
-export async function startNodes(names: string[], options: Partial<ClusterOptions> & { logger?: Logger } = {}): Promise<Map<string, Store>> {
-  const { logger, ...cluster } = options;
+export async function startNodes(names: string[], options: NodeOptions | ((node: string) => NodeOptions) = {}): Promise<Map<string, Store>> {
   const stores = new Map<string, Store>();
   try {
     for (const name of names) {
+      const { cluster, ...store } = typeof options === 'function' ? options(name) : options;
       const peers = Object.fromEntries(names.filter((other) => other !== name).map((other) => [other, stores.has(other) ? `127.0.0.1:${portOf(stores.get(other)!)}` : null]));
-      stores.set(name, await createStore({ node: name, logger, cluster: { secret, listen: 0, peers, ...cluster } }));
+      stores.set(name, await createStore({ ...store, node: name, cluster: { secret, listen: 0, peers, ...cluster } }));
     }
     await waitUntil(() => allUp(stores.values()), 5000, 'every node to connect');
   } catch (error) {

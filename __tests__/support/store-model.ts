@@ -1,30 +1,32 @@
-// Model-based: random sequences of create/put/get/delete/crashBucket give the
-// same results as a plain Map of Maps (with the restart intensity modelled).
+// The model the conformance suite checks a store against: a plain Map of Maps,
+// with the restart intensity modelled, and random sequences of commands for it.
 
 import fc from 'fast-check';
-import { createStore, KvError, type Store } from '../lib';
+import type { KvError, Store } from '../../lib';
 
-const maxRestarts = 3;
-const buckets = ['a', 'b', 'c'];
+/** The restart intensity the model assumes: a store under test gets it as `supervision.maxRestarts`. */
+export const modelMaxRestarts = 3;
+/** The buckets the sequences use; in the two-node targets they land on both nodes. */
+export const modelBuckets = ['apples', 'milk', 'nuts'];
 const keys = ['x', 'y', 'z'];
 
-type Command =
+export type Command =
   | { op: 'create'; bucket: string }
   | { op: 'put'; bucket: string; key: string; value: string }
   | { op: 'get' | 'delete' | 'has'; bucket: string; key: string }
   | { op: 'crash'; bucket: string };
 
-const bucketArb = fc.constantFrom(...buckets);
+const bucketArb = fc.constantFrom(...modelBuckets);
 const keyArb = fc.constantFrom(...keys);
-const commandArb: fc.Arbitrary<Command> = fc.oneof(
+export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ op: fc.constant('create' as const), bucket: bucketArb }),
   fc.record({ op: fc.constant('put' as const), bucket: bucketArb, key: keyArb, value: fc.string({ maxLength: 4 }) }),
   fc.record({ op: fc.constantFrom('get' as const, 'delete' as const, 'has' as const), bucket: bucketArb, key: keyArb }),
   fc.record({ op: fc.constant('crash' as const), bucket: bucketArb }),
 );
 
-/** The model: what the store must answer. Crashes count toward the intensity until create revives. */
-class Model {
+/** What the store must answer. Crashes count toward the intensity until create revives. */
+export class Model {
   private readonly tables = new Map<string, Map<string, string>>();
   private readonly crashes = new Map<string, number>();
 
@@ -37,7 +39,7 @@ class Model {
     }
     const table = this.tables.get(bucket);
     if (!table) return 'NOT_FOUND';
-    if (this.crashes.get(bucket)! > maxRestarts) return 'BUCKET_FAILED';
+    if (this.crashes.get(bucket)! > modelMaxRestarts) return 'BUCKET_FAILED';
     switch (command.op) {
       case 'put':
         table.set(command.key, command.value);
@@ -58,7 +60,8 @@ class Model {
   }
 }
 
-function run(store: Store, command: Command): Promise<unknown> {
+/** Runs `command` on the store: its value, 'ok' for a create, or the error's code. */
+export function run(store: Store, command: Command): Promise<unknown> {
   const { bucket } = command;
   const call = (): Promise<unknown> => {
     switch (command.op) {
@@ -78,40 +81,3 @@ function run(store: Store, command: Command): Promise<unknown> {
   };
   return call().catch((error: KvError) => error.code);
 }
-
-const options = { supervision: { maxRestarts, withinMs: 600_000 } };
-
-test('one call at a time, the store answers as the model', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(commandArb, { maxLength: 60 }), async (commands) => {
-      const store = await createStore(options);
-      const model = new Model();
-      try {
-        for (const command of commands) expect(await run(store, command)).toEqual(model.apply(command));
-      } finally {
-        await store.stop();
-      }
-    }),
-    { numRuns: 150 },
-  );
-});
-
-test('calls issued all at once keep per-bucket order and answer as the model', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(commandArb.filter((c) => c.op !== 'create'), { maxLength: 80 }), async (commands) => {
-      const store = await createStore(options);
-      const model = new Model();
-      try {
-        for (const bucket of buckets) {
-          await store.create(bucket);
-          model.apply({ op: 'create', bucket });
-        }
-        const answers = await Promise.all(commands.map((command) => run(store, command)));
-        expect(answers).toEqual(commands.map((command) => model.apply(command)));
-      } finally {
-        await store.stop();
-      }
-    }),
-    { numRuns: 150 },
-  );
-});
