@@ -8,7 +8,8 @@ import { encodeFrame } from '../lib/cluster/frame';
 import { dialHandshake } from '../lib/cluster/handshake-session';
 import { CliProcess } from './support/server-process';
 import { LineClient } from './support/server-helpers';
-import { closeTime, waitUntil } from './support/cluster-nodes';
+import { closeTime } from './support/cluster-nodes';
+import { waitUntil } from './support/deadlines';
 
 jest.setTimeout(60_000);
 

@@ -7,7 +7,8 @@ import { createStore, KvError, type Store } from '../lib';
 import { encodeFrame, FrameDecoder } from '../lib/cluster/frame';
 import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
 import { encodeMessage } from '../lib/cluster/handshake';
-import { closeTime, portOf, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { closeTime, portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
+import { waitUntil } from './support/deadlines';
 import { RecordingLogger } from './support/recording-logger';
 
 function open(port: number): Promise<Socket> {

@@ -3,9 +3,10 @@
 // back, frame limits, authentication). What every store does, a cluster
 // included, is the conformance suite's (store-conformance-cluster.test.ts).
 
-import { createServer } from 'node:net';
 import { createStore, type Store } from '../lib';
-import { portOf, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
+import { waitUntil } from './support/deadlines';
+import { freePorts } from './support/free-ports';
 import { RecordingLogger } from './support/recording-logger';
 import { rejection } from './support/rejection';
 
@@ -119,17 +120,9 @@ describe('three nodes, rendezvous hashing', () => {
 });
 
 describe('two nodes that dial each other at the same moment', () => {
-  /** Two free loopback ports, so each node can be told the other's address before either starts. */
-  async function freePorts(): Promise<[number, number]> {
-    const servers = [createServer(), createServer()];
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
-    const ports = servers.map((server) => (server.address() as { port: number }).port) as [number, number];
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    return ports;
-  }
-
   test.each(Array.from({ length: 10 }, (_, round) => [round]))('keep exactly one connection (round %i)', async () => {
-    const [fooPort, barPort] = await freePorts();
+    // Each node is told the other's address before either starts.
+    const [fooPort, barPort] = (await freePorts(2)) as [number, number];
     const logger = new RecordingLogger();
     const start = (node: string, listen: number, peer: string, port: number) =>
       createStore({ node, logger, cluster: { secret, listen, peers: { [peer]: `127.0.0.1:${port}` }, routes: ['a-m=foo', 'n-z=bar'] } });

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { logFileName } from '../lib/storage/file-storage';
 import { PutLoad } from './support/durability-load';
-import { eventually, LineClient, seededRandom } from './support/server-helpers';
+import { waitUntil } from './support/deadlines';
+import { LineClient, seededRandom } from './support/server-helpers';
 import { Spawned } from './support/server-process';
 
 jest.setTimeout(60_000);
@@ -43,7 +44,7 @@ test('SIGKILL under a PUT load with --fsync always: lost = 0, unexpected = 0', a
   for (const bucket of buckets) expect(await request(setup, `CREATE ${bucket}`)).toEqual(['OK']);
   const load = new PutLoad(port, buckets);
   load.start();
-  await eventually(() => load.acknowledged >= killAfter, `${killAfter} acknowledged PUTs (seed ${seed})`);
+  await waitUntil(() => load.acknowledged >= killAfter, undefined, `${killAfter} acknowledged PUTs (seed ${seed})`);
   first.kill('SIGKILL');
   const unansweredAtKill = load.sent - load.acknowledged;
   await first.exited;

@@ -4,6 +4,7 @@
 import { now } from '../lib/actors/clock';
 import type { Outcome } from '../lib/actors/messages';
 import { OpenCalls } from '../lib/actors/open-calls';
+import { waitUntil } from './support/deadlines';
 
 const timedOut = (what: string) => ({ code: 'TIMEOUT' as const, message: `${what} timed out` });
 
@@ -12,21 +13,13 @@ function openCall(calls: OpenCalls, log: Array<[string, Outcome<string>]>, name:
   return calls.open<string>((outcome) => log.push([name, outcome]), now() + inMs, name);
 }
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 test('a call opened later with an earlier deadline times out at its own deadline, not the earlier call\'s', async () => {
   const calls = new OpenCalls(timedOut);
   const log: Array<[string, Outcome<string>]> = [];
   const started = now();
   const late = openCall(calls, log, 'late', 3000);
   openCall(calls, log, 'early', 20);
-  await until(() => log.length === 1);
+  await waitUntil(() => log.length === 1, undefined, 'the first call to time out');
   // Within the late call's deadline by far: the timer was re-armed for the early one.
   expect(now() - started).toBeLessThan(1500);
   expect(log).toEqual([['early', { ok: false, error: timedOut('early') }]]);
@@ -41,7 +34,7 @@ test('a call is answered once: a second answer, or one after its timeout, is ign
   calls.close(answered, { ok: true, value: 'first' });
   calls.close(answered, { ok: true, value: 'second' });
   const expired = openCall(calls, log, 'expired', 10);
-  await until(() => log.length === 2);
+  await waitUntil(() => log.length === 2, undefined, 'the second call to time out');
   calls.close(expired, { ok: true, value: 'too late' });
   expect(log).toEqual([
     ['answered', { ok: true, value: 'first' }],

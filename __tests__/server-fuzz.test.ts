@@ -4,29 +4,24 @@
 
 import fc from 'fast-check';
 import { createStore, startServer, type KvServer, type Store } from '../lib';
-import { LineClient } from './support/server-helpers';
+import { LineClients, type LineClient } from './support/server-helpers';
 
 let store: Store;
 let server: KvServer;
-const clients: LineClient[] = [];
+const clients = new LineClients();
+const connect = (): Promise<LineClient> => clients.connect(server.port);
 
 beforeAll(async () => {
   store = await createStore();
   server = await startServer(store, { port: 0, maxLineBytes: 64, idleTimeoutMs: 1000 });
 });
 afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy();
+  clients.destroyAll();
 });
 afterAll(async () => {
   await server.close();
   await store.stop();
 });
-
-async function connect(): Promise<LineClient> {
-  const client = await LineClient.connect(server.port);
-  clients.push(client);
-  return client;
-}
 
 const chunk = fc.oneof(
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),

@@ -2,24 +2,19 @@
 // reads, too many connections, a line that never ends) harms no one else.
 
 import { createStore, startServer, type KvServer, type ServerOptions, type Store } from '../lib';
-import { LineClient } from './support/server-helpers';
+import { LineClients, type LineClient } from './support/server-helpers';
 import { RecordingLogger } from './support/recording-logger';
 
 let store: Store;
 let server: KvServer;
 let logger: RecordingLogger;
-const clients: LineClient[] = [];
+const clients = new LineClients();
+const connect = (): Promise<LineClient> => clients.connect(server.port);
 
 async function start(options: ServerOptions): Promise<void> {
   logger = new RecordingLogger();
   store = await createStore();
   server = await startServer(store, { port: 0, logger, ...options });
-}
-
-async function connect(): Promise<LineClient> {
-  const client = await LineClient.connect(server.port);
-  clients.push(client);
-  return client;
 }
 
 /** A second client's round trip: the proof that others are unaffected. */
@@ -29,7 +24,7 @@ async function bystanderWorks(bystander: LineClient, n: number): Promise<void> {
 }
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
+  clients.destroyAll();
   await server.close();
   await store.stop();
 });

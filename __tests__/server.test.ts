@@ -3,17 +3,13 @@
 // keep the connection open.
 
 import { createStore, startServer, type KvServer, type Store } from '../lib';
-import { eventually, LineClient, seededRandom } from './support/server-helpers';
+import { waitUntil } from './support/deadlines';
+import { LineClients, seededRandom, type LineClient } from './support/server-helpers';
 
 let store: Store;
 let server: KvServer;
-const clients: LineClient[] = [];
-
-async function connect(): Promise<LineClient> {
-  const client = await LineClient.connect(server.port);
-  clients.push(client);
-  return client;
-}
+const clients = new LineClients();
+const connect = (): Promise<LineClient> => clients.connect(server.port);
 
 beforeEach(async () => {
   store = await createStore();
@@ -21,7 +17,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
+  clients.destroyAll();
   await server.close();
   await store.stop();
 });
@@ -106,7 +102,7 @@ test('answers 10,000 pipelined mixed commands sent in one write, in order and co
 
 test('200 concurrent clients, each on its own bucket, all get their own answers', async () => {
   const many = await Promise.all(Array.from({ length: 200 }, () => connect()));
-  await eventually(() => server.connections === 200, 'the server counts 200 connections');
+  await waitUntil(() => server.connections === 200, undefined, 'the server counts 200 connections');
   await Promise.all(
     many.map(async (client, i) => {
       client.write(`CREATE c${i}\r\n`);

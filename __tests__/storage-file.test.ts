@@ -10,6 +10,7 @@ import { RecordingLogger } from './support/recording-logger';
 import { logFileName } from '../lib/storage/file-storage';
 import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
 import { rejection } from './support/rejection';
+import { waitUntil } from './support/deadlines';
 
 let dir: string;
 beforeEach(() => {
@@ -21,15 +22,6 @@ afterEach(() => {
 });
 
 const logPath = (): string => path.join(dir, logFileName);
-
-/** Polls `condition` until it holds or `ms` pass (then fails the test). */
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Writes `count` keys, one flush each, and returns the contents after each flush's log size. */
 async function writeKeys(count: number): Promise<number[]> {
@@ -178,7 +170,7 @@ describe("fsync 'everysec'", () => {
     await store.put('b', 'k', 'v');
     expect(fsync).not.toHaveBeenCalled();
     const started = Date.now();
-    await until(() => fsync.mock.calls.length > 0, 3000);
+    await waitUntil(() => fsync.mock.calls.length > 0, 3000, 'an fsync');
     expect(Date.now() - started).toBeLessThan(1500);
     await store.stop();
   });
@@ -197,7 +189,7 @@ describe('compaction', () => {
       biggest = Math.max(biggest, fs.statSync(logPath()).size);
     }
     // Once the load stops, the rewrite running then finishes and, still above the ratio, runs once more.
-    await until(() => fs.statSync(logPath()).size <= 3 * live, 5000);
+    await waitUntil(() => fs.statSync(logPath()).size <= 3 * live, 5000, 'the log to be compacted');
     await store.stop();
     const written = 100_000 * entryBytes('key-99', 'value 999 of 99');
     expect(logger.events.filter(({ event }) => event === 'storage log compacted').length).toBeGreaterThan(10);

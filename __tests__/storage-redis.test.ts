@@ -2,12 +2,13 @@
 // rolled back and reported, resynchronisation from Redis, and an unreachable
 // Redis reported at start. The real redis-server runs in the system tests.
 
-import { createServer } from 'node:net';
 import RedisMock from 'ioredis-mock';
 import { createStore, RedisStorage, type Store } from '../lib';
 import { redactRedisUrl } from '../lib/storage/redis-connection';
 import { rejection } from './support/rejection';
 import { RecordingLogger } from './support/recording-logger';
+import { waitUntil } from './support/deadlines';
+import { freePort } from './support/free-ports';
 
 let client: InstanceType<typeof RedisMock>;
 let store: Store | undefined;
@@ -21,14 +22,6 @@ afterEach(async () => {
   jest.restoreAllMocks();
   client.disconnect();
 });
-
-async function until(condition: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** The next HSET fails as a lost connection would, after `sideEffect` (a write that ran anyway). */
 function failNextWrite(sideEffect: () => Promise<unknown> = async () => {}): void {
@@ -59,7 +52,7 @@ test('a write Redis did not take fails with STORAGE_UNAVAILABLE, is rolled back,
   expect(error.code).toBe('STORAGE_UNAVAILABLE');
   expect(error.message).toContain('Connection is closed');
   expect(await store.get('b', 'k')).toBe('old');
-  await until(() => store!.put('b', 'k', 'later').then(() => true, () => false), 2000);
+  await waitUntil(() => store!.put('b', 'k', 'later').then(() => true, () => false), 2000, 'a write to succeed again');
   expect(await client.hget('p:bucket:b', 'k')).toBe('later');
 });
 
@@ -70,18 +63,8 @@ test('after a failure the bucket is reloaded from Redis, so memory agrees with w
   // The write times out here but runs in Redis anyway.
   failNextWrite(() => client.hset('p:bucket:b', 'k', 'new'));
   expect((await rejection(store.put('b', 'k', 'new'))).code).toBe('STORAGE_UNAVAILABLE');
-  await until(async () => (await store!.get('b', 'k')) === 'new', 2000);
+  await waitUntil(async () => (await store!.get('b', 'k')) === 'new', 2000, 'the bucket to hold what Redis holds');
 });
-
-/** A port nothing listens on (it was free a moment ago). */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('an unreachable Redis fails the start with STORAGE_UNAVAILABLE, quickly', async () => {
   const port = await freePort();

@@ -1,18 +1,13 @@
-// Starting several nodes in one jest process on port 0, and waiting without sleeps.
+// Starting several nodes in one jest process on port 0.
 
 import { createStore, type ClusterOptions, type Store, type StoreOptions } from '../../lib';
 import type { Socket } from 'node:net';
+import { waitUntil } from './deadlines';
 
 export const secret = 'correct horse battery staple';
 
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+// Kept here for the tests that import it from this file; it lives in deadlines.ts.
+export { waitUntil } from './deadlines';
 
 /** Whether every peer of every store is connected. */
 export function allUp(stores: Iterable<Store>): boolean {

@@ -2,9 +2,7 @@
 // await an event instead of sleeping.
 
 import type { Logger } from '../../lib';
-
-/** How long waitFor() waits before it fails the test. */
-const deadlineMs = 5000;
+import { deadlineMs, waitFor } from './deadlines';
 
 export interface LoggedEvent {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -14,7 +12,7 @@ export interface LoggedEvent {
 
 export class RecordingLogger implements Logger {
   readonly events: LoggedEvent[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly waiters: Array<() => void> = [];
 
   debug(fields: Record<string, unknown>, event: string): void {
     this.record({ level: 'debug', event, fields });
@@ -35,18 +33,10 @@ export class RecordingLogger implements Logger {
   }
 
   /** Resolves with the `nth` (1-based) event of that name, now or when it comes. */
-  waitFor(event: string, nth = 1): Promise<LoggedEvent> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} event within ${deadlineMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`)), deadlineMs);
-      const check = () => {
-        const found = this.events.filter((e) => e.event === event)[nth - 1];
-        if (found) {
-          clearTimeout(timer);
-          resolve(found);
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+  async waitFor(event: string, nth = 1): Promise<LoggedEvent> {
+    const found = (): LoggedEvent | undefined => this.events.filter((e) => e.event === event)[nth - 1];
+    await waitFor(this.waiters, () => found() !== undefined, () => `no ${event} event within ${deadlineMs} ms; events: ${this.events.map((e) => e.event).join(', ')}`);
+    return found()!;
   }
 
   private record(entry: LoggedEvent): void {

@@ -3,31 +3,7 @@
 // instead of sleeps.
 
 import net from 'node:net';
-
-/** How long a test waits for a line or an event before it fails (no sleeps: a deadline). */
-export const deadlineMs = 5000;
-
-/**
- * Resolves once `ready()` holds, re-checked each time the caller runs its
- * `waiters`; rejects with `timedOut()` after `deadlineMs`, or with `ended()`'s
- * message as soon as it returns one (the thing waited on is gone).
- */
-export function waitFor(waiters: Array<() => void>, ready: () => boolean, timedOut: () => string, ended: () => string | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(timedOut())), deadlineMs);
-    const check = () => {
-      if (ready()) {
-        clearTimeout(timer);
-        return resolve();
-      }
-      const gone = ended();
-      if (gone === undefined) return void waiters.push(check);
-      clearTimeout(timer);
-      reject(new Error(gone));
-    };
-    check();
-  });
-}
+import { deadlineMs, waitFor, waitUntil } from './deadlines';
 
 export class LineClient {
   /** Complete lines received and not yet taken (terminators included), from `head`. */
@@ -125,12 +101,22 @@ export class LineClient {
 
 }
 
-/** Resolves once `ready()` holds, checking every few milliseconds; fails at the deadline. */
-export async function eventually(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/** waitUntil at the default deadline, under the name cli.system.test.ts knows it by. */
+export const eventually = (ready: () => boolean, what: string): Promise<void> => waitUntil(ready, deadlineMs, what);
+
+/** The clients one test file opens, so that an afterEach can close them all. */
+export class LineClients {
+  private readonly open: LineClient[] = [];
+
+  /** Connects a client to 127.0.0.1:`port`, to be closed by destroyAll(). */
+  async connect(port: number): Promise<LineClient> {
+    const client = await LineClient.connect(port);
+    this.open.push(client);
+    return client;
+  }
+
+  destroyAll(): void {
+    for (const client of this.open.splice(0)) client.destroy();
   }
 }
 

@@ -3,7 +3,8 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
-import { deadlineMs, LineClient, waitFor } from './server-helpers';
+import { deadlineMs, waitFor } from './deadlines';
+import { LineClients, type LineClient } from './server-helpers';
 
 export const cliPath = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -77,7 +78,7 @@ export class CliProcess {
  */
 export class Spawned {
   private readonly processes: CliProcess[] = [];
-  private readonly clients: LineClient[] = [];
+  private readonly clients = new LineClients();
 
   /** Starts `node dist/cli/main.js ...args`, to be killed by `cleanup()`. */
   cli(args: string[], env: Record<string, string> = {}): CliProcess {
@@ -87,14 +88,12 @@ export class Spawned {
   }
 
   /** Connects a line client, to be closed by `cleanup()`. */
-  async connect(port: number): Promise<LineClient> {
-    const client = await LineClient.connect(port);
-    this.clients.push(client);
-    return client;
+  connect(port: number): Promise<LineClient> {
+    return this.clients.connect(port);
   }
 
   async cleanup(): Promise<void> {
-    for (const client of this.clients.splice(0)) client.destroy();
+    this.clients.destroyAll();
     for (const started of this.processes.splice(0)) {
       started.kill('SIGKILL');
       await started.exited;

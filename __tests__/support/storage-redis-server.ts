@@ -3,7 +3,9 @@
 // not on PATH the tests are skipped with a printed reason, unless CI is set.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { waitUntil } from './deadlines';
+import { freePort } from './free-ports';
 
 /** Whether redis-server can be started here. */
 export const haveRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -18,16 +20,6 @@ export function describeWithRedis(name: string, body: () => void): void {
   }
   console.log(`skipping "${name}": redis-server is not on PATH (apt-get install redis-server; CI installs it)`);
   describe.skip(name, body);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export class RedisServer {
@@ -49,12 +41,12 @@ export class RedisServer {
   /** Starts it again on the same port (it comes back empty: no persistence). */
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await this.answersPing())) {
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`redis-server did not start on port ${this.port}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    this.child = child;
+    await waitUntil(() => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}) instead of starting on port ${this.port}`);
+      return this.answersPing();
+    }, 10_000, `redis-server to answer PING on port ${this.port}`);
   }
 
   /** Sends a signal (SIGSTOP pauses it, SIGCONT resumes it). */
