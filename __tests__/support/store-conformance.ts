@@ -252,7 +252,7 @@ export function behavesLikeAStore(name: string, makeStore: MakeStore, capabiliti
         expect(await store.buckets()).toEqual(['apples', 'milk', 'nuts', 'shopping']);
       });
 
-      test("tree() shows this node, its registry and each bucket it owns with its key count", async () => {
+      test('tree() shows this node, its registry and each bucket it owns with its key count', async () => {
         const store = await start();
         await store.create('shopping');
         await store.put('shopping', 'milk', '1');
