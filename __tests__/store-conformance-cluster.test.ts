@@ -13,5 +13,5 @@ for (const entry of ['foo', 'bar']) {
   behavesLikeAStore(`two nodes, entered through ${entry}`, async (options) => {
     const nodes = await startNodes(['foo', 'bar'], { ...options, cluster: { routes } });
     return { store: nodes.get(entry)!, cleanup: () => stopAll(nodes) };
-  }, { node: entry, nodes: ['bar', 'foo'], ownerOf, storage: 'memory', stoppedCodes: ['STOPPED', 'NODE_UNAVAILABLE'] });
+  }, { node: entry, nodes: ['bar', 'foo'], ownerOf, storage: 'memory' });
 }

@@ -8,7 +8,7 @@ import { now } from '../actors/clock';
 import type { Outcome } from '../actors/messages';
 import { failed, ok } from '../actors/messages';
 import { OpenCall, OpenCalls } from '../actors/open-calls';
-import { toErrorData } from '../errors';
+import { toErrorData, type ErrorData } from '../errors';
 import { clusterErrors } from './errors';
 import { headerBytes } from './frame';
 import type { Established } from './handshake-session';
@@ -98,14 +98,14 @@ export class Connection {
     this.enqueue(frameRequest(id, request));
   }
 
-  /** Closes the connection; every request still waiting rejects with NODE_UNAVAILABLE. */
-  close(reason: string): void {
+  /** Closes the connection; every request still waiting is answered `waiting` (by default NODE_UNAVAILABLE). */
+  close(reason: string, waiting: ErrorData = clusterErrors.unavailable(this.peer).toData()): void {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
     this.outbox = [];
     this.outboxBytes = 0;
-    this.open.stop(clusterErrors.unavailable(this.peer).toData());
+    this.open.stop(waiting);
     this.onClose(this, reason);
   }
 

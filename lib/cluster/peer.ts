@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { failed, type Outcome } from '../actors/messages';
 import type { EmitEvent } from '../core/events';
-import { toErrorData } from '../errors';
+import { errors, toErrorData } from '../errors';
 import type { Logger } from '../options';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { Connection, type ConnectionSettings, type Serve } from './connection';
@@ -53,7 +53,7 @@ export class Peer {
 
   /** Sends an encoded request; `answer` gets its outcome, NODE_UNAVAILABLE at once if the peer is not up. */
   request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void): void {
-    if (!this.connection) return answer(failed(clusterErrors.unavailable(this.name).toData()));
+    if (!this.connection) return answer(failed((this.stopped ? errors.stopped() : clusterErrors.unavailable(this.name)).toData()));
     this.connection.request(request, answer);
   }
 
@@ -100,7 +100,8 @@ export class Peer {
     this.dialing = undefined;
     const connection = this.connection;
     this.connection = undefined;
-    connection?.close('this node is stopping');
+    // The calls still waiting for the peer were made on a store that is stopping.
+    connection?.close('this node is stopping', errors.stopped().toData());
   }
 
   private async dial(): Promise<void> {
