@@ -6,7 +6,8 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createStore, KvError, startServer, type Store, type StoreEventMap } from '../lib';
-import { portOf, secret, startNodes, stopAll, waitUntil } from './support/cluster-nodes';
+import { portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
+import { waitUntil } from './support/deadlines';
 import { rejection } from './support/rejection';
 
 /** A pino logger whose JSON lines land in `lines`. */

@@ -6,9 +6,6 @@ import { waitUntil } from './deadlines';
 
 export const secret = 'correct horse battery staple';
 
-// Kept here for the tests that import it from this file; it lives in deadlines.ts.
-export { waitUntil } from './deadlines';
-
 /** Whether every peer of every store is connected. */
 export function allUp(stores: Iterable<Store>): boolean {
   return [...stores].every((store) => Object.values(store.clusterStatus()!.peers).every((state) => state === 'up'));
