@@ -91,17 +91,26 @@ export class LogCorruption extends Error {
  * damage with intact data after it throws LogCorruption.
  */
 export function decodeLog(bytes: Buffer): DecodedLog {
-  if (bytes.length === 0 || isPrefixOf(bytes, logMagic)) return { records: [], validBytes: 0, tornBytes: bytes.length };
-  if (!bytes.subarray(0, logMagic.length).equals(logMagic)) throw new LogCorruption(0, 'not an actor-kv log (bad magic bytes)');
   const records: LogRecord[] = [];
+  return { records, ...readLog(bytes, (record) => records.push(record)) };
+}
+
+/**
+ * decodeLog without keeping the records: hands each intact record to `visit`,
+ * with the offset where it ends, as soon as it is decoded (a replay applies
+ * them as it goes and reports its progress).
+ */
+export function readLog(bytes: Buffer, visit: (record: LogRecord, end: number) => void): Omit<DecodedLog, 'records'> {
+  if (bytes.length === 0 || isPrefixOf(bytes, logMagic)) return { validBytes: 0, tornBytes: bytes.length };
+  if (!bytes.subarray(0, logMagic.length).equals(logMagic)) throw new LogCorruption(0, 'not an actor-kv log (bad magic bytes)');
   let offset = logMagic.length;
   while (offset < bytes.length) {
     const end = recordEnd(bytes, offset);
-    if (end === 'torn') return { records, validBytes: offset, tornBytes: bytes.length - offset };
-    records.push(decodePayload(bytes, offset, end));
+    if (end === 'torn') return { validBytes: offset, tornBytes: bytes.length - offset };
+    visit(decodePayload(bytes, offset, end), end);
     offset = end;
   }
-  return { records, validBytes: offset, tornBytes: 0 };
+  return { validBytes: offset, tornBytes: 0 };
 }
 
 /** Where the record at `offset` ends, 'torn' for a damaged last record; throws for damage mid-file. */

@@ -1,13 +1,20 @@
 // Opening the log on start: read it, rebuild every bucket's table from its
 // records, cut a torn tail (with a warning), refuse a damaged middle, and leave
-// the file ready for appending where the last intact record ends.
+// the file ready for appending where the last intact record ends. Reports how
+// much it replayed and how long it took, and its progress while it takes long.
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KvError } from '../errors';
 import type { Logger } from '../options';
 import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
-import { decodeLog, LogCorruption, logMagic, type DecodedLog } from './log-format';
+import { LogCorruption, logMagic, readLog, type DecodedLog, type LogRecord } from './log-format';
+
+/** How often a replay that takes long logs its progress (none for a replay shorter than this). */
+export const replayProgressIntervalMs = 2000;
+
+/** Records decoded between two looks at the clock: reading it for every small record would cost more than the record. */
+const recordsPerClockCheck = 256;
 
 /** A replayed log, open for appending. */
 export interface ReplayedLog {
@@ -20,28 +27,66 @@ export interface ReplayedLog {
 }
 
 /** Replays `file` (a missing file is an empty log); throws STORAGE_CORRUPT for damage before its end. */
-export async function replayLog(file: string, logger: Logger): Promise<ReplayedLog> {
-  const decoded = decode(file, await fs.readFile(file).catch(emptyIfMissing));
+export async function replayLog(file: string, logger: Logger, progressEveryMs = replayProgressIntervalMs): Promise<ReplayedLog> {
+  const started = performance.now();
+  const bytes = await fs.readFile(file).catch(emptyIfMissing);
+  const tables = new Map<string, Map<string, string>>();
+  const progress = new ReplayProgress(file, bytes.length, tables, logger, started + progressEveryMs, progressEveryMs);
+  const decoded = decode(file, bytes, (record, end) => {
+    apply(tables, record);
+    progress.record(end);
+  });
   if (decoded.tornBytes > 0 && decoded.validBytes > 0) {
     logger.warn({ file, offset: decoded.validBytes, bytes: decoded.tornBytes }, 'storage log torn tail cut');
   }
-  const tables = new Map<string, Map<string, string>>();
-  for (const record of decoded.records) {
-    let table = tables.get(record.bucket);
-    if (!table) tables.set(record.bucket, (table = new Map()));
-    if (record.op !== 'changes') continue;
-    for (const { key, value } of record.changes) {
-      if (value === undefined) table.delete(key);
-      else table.set(key, value);
-    }
-  }
   const fd = await openForAppending(file, decoded.validBytes);
+  const ms = Math.round(performance.now() - started);
+  logger.info({ file, buckets: tables.size, keys: keyCount(tables), records: progress.records, bytes: decoded.validBytes, ms }, 'storage log replayed');
   return { tables, fd, bytes: Math.max(decoded.validBytes, logMagic.length) };
 }
 
-function decode(file: string, bytes: Buffer): DecodedLog {
+function apply(tables: Map<string, Map<string, string>>, record: LogRecord): void {
+  let table = tables.get(record.bucket);
+  if (!table) tables.set(record.bucket, (table = new Map()));
+  if (record.op !== 'changes') return;
+  for (const { key, value } of record.changes) {
+    if (value === undefined) table.delete(key);
+    else table.set(key, value);
+  }
+}
+
+function keyCount(tables: Map<string, Map<string, string>>): number {
+  let keys = 0;
+  for (const table of tables.values()) keys += table.size;
+  return keys;
+}
+
+/** Counts the records replayed and, every `everyMs` past the first interval, logs how far it got. */
+class ReplayProgress {
+  records = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly totalBytes: number,
+    private readonly tables: Map<string, Map<string, string>>,
+    private readonly logger: Logger,
+    private nextAt: number,
+    private readonly everyMs: number,
+  ) {}
+
+  record(end: number): void {
+    if (++this.records % recordsPerClockCheck !== 0) return;
+    const now = performance.now();
+    if (now < this.nextAt) return;
+    this.nextAt = now + this.everyMs;
+    const percent = Math.floor((100 * end) / this.totalBytes);
+    this.logger.info({ file: this.file, percent, bytes: end, of: this.totalBytes, buckets: this.tables.size, keys: keyCount(this.tables) }, 'storage log replaying');
+  }
+}
+
+function decode(file: string, bytes: Buffer, visit: (record: LogRecord, end: number) => void): Omit<DecodedLog, 'records'> {
   try {
-    return decodeLog(bytes);
+    return readLog(bytes, visit);
   } catch (thrown) {
     if (!(thrown instanceof LogCorruption)) throw thrown;
     throw new KvError(
