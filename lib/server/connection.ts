@@ -26,6 +26,8 @@ export class Connection implements LineSink, Flushable {
   private closeTimer: NodeJS.Timeout | undefined;
   /** Input read and dropped since closing began. */
   private discarded = 0;
+  /** The client's address, for logs (kept: a closed socket no longer knows it). */
+  private readonly remote: string;
   /** Settles when the socket is closed. */
   readonly closed: Promise<void>;
 
@@ -36,6 +38,8 @@ export class Connection implements LineSink, Flushable {
     options: ResolvedServerOptions,
   ) {
     this.limits = options;
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.log('debug', 'client connected', {});
     this.reader = new LineReader(options.maxLineBytes);
     this.replies = new ReplyQueue(store, turn, () => this.scheduleFlush());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -45,9 +49,10 @@ export class Connection implements LineSink, Flushable {
     // Resets are routine; 'close' follows and cleans up.
     socket.on('error', () => {});
     this.closed = new Promise((resolve) =>
-      socket.once('close', () => {
+      socket.once('close', (hadError) => {
         this.stopIdleTimer();
         clearTimeout(this.closeTimer);
+        this.log('debug', 'client closed', hadError ? { reason: 'reset or error' } : {});
         resolve();
       }),
     );
@@ -162,8 +167,8 @@ export class Connection implements LineSink, Flushable {
     this.idleTimer = undefined;
   }
 
-  private log(level: 'info' | 'warn', event: string, fields: Record<string, unknown>): void {
-    this.limits.logger[level]({ remote: `${this.socket.remoteAddress}:${this.socket.remotePort}`, ...fields }, event);
+  private log(level: 'debug' | 'info' | 'warn', event: string, fields: Record<string, unknown>): void {
+    this.limits.logger[level]({ remote: this.remote, ...fields }, event);
   }
 }
 

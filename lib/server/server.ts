@@ -88,7 +88,7 @@ class TextServer implements KvServer {
   // Node's own maxConnections drops extra clients without a word: accept,
   // say why, then close.
   private refuse(socket: net.Socket): void {
-    this.options.logger.warn({ reason: 'maxConnections reached', limit: this.options.maxConnections }, 'client refused');
+    this.options.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'maxConnections reached', limit: this.options.maxConnections }, 'client refused');
     socket.on('error', () => {});
     socket.end(refusals.maxClients);
     socket.resume();
