@@ -35,9 +35,9 @@ export class CliProcess {
     );
   }
 
-  /** Starts `node dist/cli/main.js ...args` with `env` added to this process's environment. */
-  static start(args: string[], env: Record<string, string> = {}): CliProcess {
-    return new CliProcess(spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } }));
+  /** Starts `node dist/cli/main.js ...args` (or another copy of the command, `script`) with `env` added to this process's environment. */
+  static start(args: string[], env: Record<string, string> = {}, script = cliPath): CliProcess {
+    return new CliProcess(spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env } }));
   }
 
   /** Waits for `Accepting connections on port N` and returns N. */
@@ -48,7 +48,20 @@ export class CliProcess {
 
   /** Waits until stderr holds a log line whose msg is `event`. */
   async logged(event: string): Promise<void> {
-    await this.until(() => this.stderr.includes(`"msg":"${event}"`), `the log event ${event}`);
+    await this.until(() => this.stderr.includes(`"msg":${JSON.stringify(event)}`), `the log event ${event}`);
+  }
+
+  /** The JSON log lines written so far, parsed. */
+  get logs(): Array<Record<string, unknown>> {
+    return this.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Waits until stderr holds `text`. */
+  async printed(text: string): Promise<void> {
+    await this.until(() => this.stderr.includes(text), JSON.stringify(text));
   }
 
   /** Sends `signal` unless the process is gone. */
@@ -80,9 +93,9 @@ export class Spawned {
   private readonly processes: CliProcess[] = [];
   private readonly clients = new LineClients();
 
-  /** Starts `node dist/cli/main.js ...args`, to be killed by `cleanup()`. */
-  cli(args: string[], env: Record<string, string> = {}): CliProcess {
-    const started = CliProcess.start(args, env);
+  /** Starts `node dist/cli/main.js ...args` (or `script`), to be killed by `cleanup()`. */
+  cli(args: string[], env: Record<string, string> = {}, script = cliPath): CliProcess {
+    const started = CliProcess.start(args, env, script);
     this.processes.push(started);
     return started;
   }

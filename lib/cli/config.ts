@@ -3,26 +3,33 @@
 // To add a flag, add one entry to `flags`; parsing, --help and Config follow.
 
 import { parseArgs } from 'node:util';
-import { choice, FlagError, integer, list, optionalText, text, type Flag } from './flags';
-import type { StorageOption } from '../storage/open-storage';
+import { isNodeName, maxNodeNameLength } from '../cluster/handshake';
+import { parseAddress } from '../cluster/options';
+import { parseRoute } from '../cluster/router';
+import { redactRedisUrl } from '../storage/redis-connection';
+import { choice, FlagError, integer, list, optionalChoice, optionalInteger, optionalText, text, type Flag } from './flags';
+
+/** The longest delay a Node timer honours, so the longest a `-ms` flag may ask for. */
+const maxDelayMs = 2 ** 31 - 1;
 
 export const flags = {
   port: integer({ env: 'ACTOR_KV_PORT', default: 4040, min: 0, max: 65535, help: 'TCP port of the text server; 0 picks a free one (the bound port is printed)' }, '<port>'),
   host: text({ env: 'ACTOR_KV_HOST', default: '127.0.0.1', help: 'address the text server listens on' }, '<address>'),
-  node: text({ env: 'ACTOR_KV_NODE', default: 'local', help: "this node's name" }, '<name>'),
+  node: text({ env: 'ACTOR_KV_NODE', default: 'local', help: `this node's name: 1-${maxNodeNameLength} letters, digits or _.@:-`, check: checkNodeName }, '<name>'),
   maxLineBytes: integer({ env: 'ACTOR_KV_MAX_LINE_BYTES', default: 65536, min: 1, help: 'longest request line; a longer one gets `ERROR line too long` and a close' }, '<bytes>'),
   maxConnections: integer({ env: 'ACTOR_KV_MAX_CONNECTIONS', default: 10000, min: 1, help: 'most clients at once; one more gets `ERROR max clients reached` and a close' }),
-  idleTimeoutMs: integer({ env: 'ACTOR_KV_IDLE_TIMEOUT_MS', default: 60000, min: 0, help: 'drop a client whose started line stays incomplete this long; 0 = never' }, '<ms>'),
-  clusterPort: optionalText({ env: 'ACTOR_KV_CLUSTER_PORT', help: 'TCP port where this node accepts its peers; 0 picks a free one (the bound port is printed). Default: none, dial out only' }, '<port>'),
-  clusterHost: text({ env: 'ACTOR_KV_CLUSTER_HOST', default: '127.0.0.1', help: 'address the cluster port listens on' }, '<address>'),
-  peer: list(text({ default: '', help: '' }, '<name>=<host>:<port>'), { env: 'ACTOR_KV_PEERS', help: 'another node of the cluster, as bar=127.0.0.1:5041, or a bare name for a node that dials in' }),
-  route: list(text({ default: '', help: '' }, '<bytes>=<node>'), { env: 'ACTOR_KV_ROUTES', help: "a row of the routing table on the bucket name's first byte, as a-m=foo (x=foo for one byte, 0x80-0xff=foo in hex); first match wins; with none, buckets are spread by rendezvous hashing" }),
-  secret: optionalText({ env: 'ACTOR_KV_SECRET', help: 'the secret every node of the cluster shares; required with --peer (prefer the environment variable: arguments are visible to other users)' }, '<secret>'),
-  clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, help: 'how long a request to another node may wait for its answer' }, '<ms>'),
-  logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr' }),
+  idleTimeoutMs: integer({ env: 'ACTOR_KV_IDLE_TIMEOUT_MS', default: 60000, min: 0, max: maxDelayMs, help: 'drop a client whose started line stays incomplete this long; 0 = never' }, '<ms>'),
+  clusterPort: optionalInteger({ env: 'ACTOR_KV_CLUSTER_PORT', min: 0, max: 65535, help: 'TCP port where this node accepts its peers; 0 picks a free one (the bound port is printed). Default: none, dial out only' }, '<port>'),
+  clusterHost: text({ env: 'ACTOR_KV_CLUSTER_HOST', default: '127.0.0.1', help: 'with --cluster-port: the address it listens on' }, '<address>'),
+  peer: list(text({ default: '', help: '', check: checkPeer }, '<name>=<host>:<port>'), { env: 'ACTOR_KV_PEERS', help: 'another node of the cluster, as bar=127.0.0.1:5041, or a bare name for a node that dials in' }),
+  route: list(text({ default: '', help: '', check: checkRoute }, '<bytes>=<node>'), { env: 'ACTOR_KV_ROUTES', help: "a row of the routing table on the bucket name's first byte, as a-m=foo (x=foo for one byte, 0x80-0xff=foo in hex); first match wins; with none, buckets are spread by rendezvous hashing" }),
+  secret: optionalText({ env: 'ACTOR_KV_SECRET', help: 'the secret every node of the cluster shares, at least 16 bytes; required with --peer, --route or --cluster-port (prefer the environment variable: arguments are visible to other users)' }, '<secret>'),
+  clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, max: maxDelayMs, help: 'in a cluster: how long a request to another node may wait for its answer' }, '<ms>'),
+  logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr; debug adds clients, peer dials and handshakes' }),
+  logFormat: optionalChoice(['json', 'pretty'], { env: 'ACTOR_KV_LOG_FORMAT', help: 'logs as pino JSON lines, or as readable lines (time, level, message, fields). Default: pretty when stderr is a terminal, json otherwise' }),
   dataDir: optionalText({ env: 'ACTOR_KV_DATA_DIR', help: 'keep the buckets in an append-only log in this directory (created if missing, locked while in use); default: in memory' }, '<dir>'),
   fsync: choice(['always', 'everysec', 'no'], { env: 'ACTOR_KV_FSYNC', default: 'everysec', help: 'with --data-dir: fsync the log before each OK (always), once a second (loses at most ~1 s on a machine crash), or when the OS decides' }),
-  redisUrl: optionalText({ env: 'ACTOR_KV_REDIS_URL', help: 'keep the buckets in Redis at this URL, e.g. redis://127.0.0.1:6379; default: in memory' }, '<url>'),
+  redisUrl: optionalText({ env: 'ACTOR_KV_REDIS_URL', help: 'keep the buckets in Redis at this redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; default: in memory', check: checkRedisUrl }, '<url>'),
   redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),
 } satisfies Record<string, Flag<unknown>>;
 
@@ -31,56 +38,90 @@ type Flags = typeof flags;
 /** Every setting of the command, with defaults filled in. */
 export type Config = { [K in keyof Flags]: Flags[K] extends Flag<infer T> ? T : never };
 
-/** What the command line asks for. */
-export type Loaded = { kind: 'run'; config: Config } | { kind: 'help' } | { kind: 'error'; message: string };
+/** Where a setting came from: the command line, the environment, or its default. */
+export type Origin = 'flag' | 'env' | 'default';
 
-/** The store's `storage` option for these flags, or why they conflict. Pure. */
-export function storageFor(config: Config): { storage: StorageOption } | { error: string } {
-  const { dataDir, fsync, redisUrl, redisPrefix } = config;
-  if (dataDir !== undefined && redisUrl !== undefined) return { error: '--data-dir and --redis-url exclude each other: choose one storage' };
-  if (dataDir !== undefined) return { storage: { type: 'file', dir: dataDir, fsync } };
-  if (redisUrl !== undefined) return { storage: { type: 'redis', url: redisUrl, ...(redisPrefix === undefined ? {} : { prefix: redisPrefix }) } };
-  return { storage: 'memory' };
+/** The origin of every setting. */
+export type Origins = Record<keyof Config, Origin>;
+
+/** A configuration and where each of its settings came from. */
+export interface Loaded {
+  config: Config;
+  origin: Origins;
 }
 
-/** `maxLineBytes` -> `max-line-bytes`. */
+/** What the command line asks for. */
+export type CommandLine = ({ kind: 'run' } & Loaded) | { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
+
+/** `maxLineBytes` -> `--max-line-bytes`. */
 export function flagName(key: string): string {
-  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** How messages name a setting: its flag, or its environment variable when it came from there. */
+export function sourceName(key: keyof Config, origin: Origins): string {
+  return origin[key] === 'env' ? flags[key].env! : flagName(key);
 }
 
 const entries = Object.entries(flags) as Array<[keyof Flags, Flag<unknown>]>;
+const byFlagName = new Map(entries.map(([key, flag]) => [flagName(key), [key, flag] as const]));
+const commands = { '--help': 'help', '-h': 'help', '--version': 'version', '-v': 'version' } as const;
 
 /** Reads the flags in `argv`, then the environment, then the defaults. Pure. */
-export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Loaded {
-  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
-  try {
-    values = parseArgs({ args: [...argv], options: parseArgsOptions(), strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    return { kind: 'error', message: (error as Error).message };
-  }
-  if (values.help) return { kind: 'help' };
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CommandLine {
+  const read = readTokens(argv);
+  if ('error' in read) return { kind: 'error', message: read.error };
+  if (read.command) return { kind: read.command };
   const config: Record<string, unknown> = {};
+  const origin: Record<string, Origin> = {};
   for (const [key, flag] of entries) {
-    const given = values[flagName(key)];
-    const fromEnv = flag.env === undefined ? undefined : env[flag.env];
-    const raw = given !== undefined ? [given].flat().map(String) : fromEnv !== undefined ? splitEnv(flag, fromEnv) : undefined;
-    if (raw === undefined) {
-      config[key] = flag.default;
-      continue;
-    }
+    const given = read.values.get(key);
+    // An empty variable counts as unset, as `VAR= actor-kv` means to most shells' users.
+    const fromEnv = flag.env === undefined || env[flag.env] === '' ? undefined : env[flag.env];
+    origin[key] = given !== undefined ? 'flag' : fromEnv !== undefined ? 'env' : 'default';
+    const raw = given ?? (fromEnv === undefined ? undefined : splitEnv(flag, fromEnv));
     try {
-      config[key] = flag.parse(raw);
+      config[key] = raw === undefined ? flag.default : flag.parse(raw);
     } catch (error) {
       if (!(error instanceof FlagError)) throw error;
-      return { kind: 'error', message: `${given !== undefined ? `--${flagName(key)}` : flag.env}: ${error.message}` };
+      return { kind: 'error', message: `${sourceName(key, origin as Origins)}: ${error.message}` };
     }
   }
-  return { kind: 'run', config: config as Config };
+  return { kind: 'run', config: config as Config, origin: origin as Origins };
+}
+
+/**
+ * The flags' texts by key, or the first thing wrong with the command line, or
+ * --help/--version. Node's parseArgs splits the words; the checks are ours, so
+ * every message names the flag in the words --help uses.
+ */
+function readTokens(argv: readonly string[]): { values: Map<keyof Flags, string[]>; command?: 'help' | 'version' } | { error: string } {
+  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(), strict: false, allowPositionals: true, tokens: true });
+  const values = new Map<keyof Flags, string[]>();
+  let command: 'help' | 'version' | undefined;
+  for (const token of tokens) {
+    if (token.kind !== 'option') {
+      if (token.kind === 'positional') return { error: `unexpected argument ${JSON.stringify(token.value)}: actor-kv takes only flags` };
+      continue; // `--`: what follows is positional, and refused as such
+    }
+    const name = token.rawName;
+    if (name in commands) {
+      if (token.value !== undefined) return { error: `${name} takes no value` };
+      command ??= commands[name as keyof typeof commands];
+      continue;
+    }
+    const known = byFlagName.get(name);
+    if (!known) return { error: `unknown flag ${name}` };
+    // `--port --node x` would read `--node` as the port: a value that looks like a flag must be written --port=...
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) return { error: `${name} needs a value` };
+    values.set(known[0], [...(values.get(known[0]) ?? []), token.value]);
+  }
+  return { values, command };
 }
 
 function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [key, flag] of entries) options[flagName(key)] = { type: flag.type, multiple: flag.multiple };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } };
+  for (const [key, flag] of entries) options[flagName(key).slice(2)] = { type: flag.type, multiple: flag.multiple };
   return options;
 }
 
@@ -88,10 +129,47 @@ function splitEnv(flag: Flag<unknown>, value: string): string[] {
   return flag.multiple ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : [value];
 }
 
+function checkNodeName(name: string): void {
+  if (!isNodeName(name)) throw new FlagError(`${JSON.stringify(name)} is not a node name: 1-${maxNodeNameLength} letters, digits or _.@:-`);
+}
+
+/** `bar=127.0.0.1:5041` or a bare `bar`. */
+function checkPeer(peer: string): void {
+  const at = peer.indexOf('=');
+  const name = at < 0 ? peer : peer.slice(0, at);
+  if (!isNodeName(name)) throw new FlagError(`${JSON.stringify(peer)}: ${JSON.stringify(name)} is not a node name (1-${maxNodeNameLength} letters, digits or _.@:-)`);
+  if (at < 0) return;
+  try {
+    parseAddress(peer.slice(at + 1), 'peer');
+  } catch {
+    throw new FlagError(`${JSON.stringify(peer)}: the address must be host:port with a port from 0 to 65535, as bar=127.0.0.1:5041`);
+  }
+}
+
+function checkRoute(route: string): void {
+  try {
+    parseRoute(route);
+  } catch (error) {
+    throw new FlagError((error as Error).message);
+  }
+}
+
+/** A redis:// or rediss:// URL; what is echoed back never shows its credentials. */
+function checkRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FlagError('not a URL; expected redis://host:port or rediss://host:port');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new FlagError(`${redactRedisUrl(url)} is not a redis:// or rediss:// URL`);
+  if (parsed.hostname === '') throw new FlagError(`${redactRedisUrl(url)} names no host; expected redis://host:port`);
+}
+
 /** The --help text. */
 export function usage(): string {
   const rows = entries.map(([key, flag]) => {
-    const left = `  --${flagName(key)}${flag.placeholder ? ` ${flag.placeholder}` : ''}`;
+    const left = `  ${flagName(key)}${flag.placeholder ? ` ${flag.placeholder}` : ''}`;
     const env = flag.env ? ` [env ${flag.env}]` : '';
     const fallback = flag.default === undefined || (Array.isArray(flag.default) && flag.default.length === 0) ? '' : ` (default: ${String(flag.default)})`;
     return `${left}\n      ${flag.help}${flag.multiple ? '; repeatable' : ''}.${env}${fallback}`;
@@ -102,12 +180,16 @@ export function usage(): string {
     'Starts an actor-kv node: the text protocol server (try `telnet 127.0.0.1 4040`)',
     'on a supervised store, in memory unless --data-dir or --redis-url says otherwise.',
     'Prints `Accepting connections on port <port>` on stdout once listening; logs go',
-    'to stderr. SIGINT or SIGTERM stops it cleanly.',
+    'to stderr. SIGINT or SIGTERM stops it cleanly. A flag beats its environment',
+    'variable; a flag that would do nothing (--fsync without --data-dir, say) is refused.',
+    'Exit status: 0 after a clean stop, 1 if it cannot start, 2 for a usage error.',
     '',
     'Options:',
     ...rows,
     '  -h, --help',
     '      show this help and exit.',
+    '  -v, --version',
+    '      print the version and exit.',
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@
 
 /** One flag's description and how its text becomes a value. */
 export interface Flag<T> {
-  /** How node:util parseArgs reads it. */
+  /** How the command line reads it: a switch, or a flag followed by a value. */
   readonly type: 'string' | 'boolean';
   /** Whether it may be given more than once (its value is then a list). */
   readonly multiple: boolean;
@@ -16,7 +16,7 @@ export interface Flag<T> {
   readonly help: string;
   /** The placeholder shown in --help after the flag, e.g. `<port>`. */
   readonly placeholder: string;
-  /** Turns the given texts (one, or several for a list) into the value; throws a message on bad input. */
+  /** Turns the given texts (one, or several for a list) into the value; throws a FlagError on bad input. */
   readonly parse: (raw: readonly string[]) => T;
 }
 
@@ -27,44 +27,62 @@ interface Declared<T> {
   help: string;
 }
 
-/** Bad input for a flag: the message says what was expected. */
+/** A further rule for a text value: throws a FlagError saying what is wrong. */
+type Check = (value: string) => void;
+
+/** Bad input for a flag: the message says what was expected (the caller prefixes the flag's name). */
 export class FlagError extends Error {}
 
 function single<T>(placeholder: string, spec: Declared<T>, parseOne: (raw: string) => T): Flag<T> {
   return { type: 'string', multiple: false, env: spec.env, default: spec.default, help: spec.help, placeholder, parse: (raw) => parseOne(raw[raw.length - 1]!) };
 }
 
-/** A non-empty text value. */
-export function text(spec: Declared<string>, placeholder = '<text>'): Flag<string> {
-  return single(placeholder, spec, (raw) => {
-    if (raw === '') throw new FlagError('must not be empty');
-    return raw;
-  });
+function nonEmpty(raw: string, check: Check | undefined): string {
+  if (raw === '') throw new FlagError('must not be empty');
+  check?.(raw);
+  return raw;
 }
 
-/** A text value with no default. */
-export function optionalText(spec: Omit<Declared<undefined>, 'default'>, placeholder = '<text>'): Flag<string | undefined> {
-  return single<string | undefined>(placeholder, { ...spec, default: undefined }, (raw) => raw);
+/** A non-empty text value, optionally with a further check. */
+export function text(spec: Declared<string> & { check?: Check }, placeholder = '<text>'): Flag<string> {
+  return single(placeholder, spec, (raw) => nonEmpty(raw, spec.check));
+}
+
+/** A non-empty text value with no default. */
+export function optionalText(spec: Omit<Declared<undefined>, 'default'> & { check?: Check }, placeholder = '<text>'): Flag<string | undefined> {
+  return single<string | undefined>(placeholder, { ...spec, default: undefined }, (raw) => nonEmpty(raw, spec.check));
+}
+
+/** Parses a whole number within [min, max]. */
+function wholeNumber(raw: string, min: number, max: number): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new FlagError(`${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+  return value;
 }
 
 /** A whole number within [min, max]. */
 export function integer(spec: Declared<number> & { min: number; max?: number }, placeholder = '<n>'): Flag<number> {
-  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  return single(placeholder, spec, (raw) => {
-    const value = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(value) || value < spec.min || value > max) {
-      throw new FlagError(`${JSON.stringify(raw)} is not a whole number from ${spec.min} to ${max}`);
-    }
-    return value;
-  });
+  return single(placeholder, spec, (raw) => wholeNumber(raw, spec.min, spec.max ?? Number.MAX_SAFE_INTEGER));
+}
+
+/** A whole number within [min, max], with no default. */
+export function optionalInteger(spec: Omit<Declared<undefined>, 'default'> & { min: number; max: number }, placeholder = '<n>'): Flag<number | undefined> {
+  return single<number | undefined>(placeholder, { ...spec, default: undefined }, (raw) => wholeNumber(raw, spec.min, spec.max));
+}
+
+function oneOf<W extends string>(words: readonly W[], raw: string): W {
+  if (!(words as readonly string[]).includes(raw)) throw new FlagError(`${JSON.stringify(raw)} is not one of ${words.join(', ')}`);
+  return raw as W;
 }
 
 /** One of a fixed set of words. */
 export function choice<const W extends string>(words: readonly W[], spec: Declared<W>): Flag<W> {
-  return single(`<${words.join('|')}>`, spec, (raw) => {
-    if (!(words as readonly string[]).includes(raw)) throw new FlagError(`${JSON.stringify(raw)} is not one of ${words.join(', ')}`);
-    return raw as W;
-  });
+  return single(`<${words.join('|')}>`, spec, (raw) => oneOf(words, raw));
+}
+
+/** One of a fixed set of words, with no default (the command decides; its help line says how). */
+export function optionalChoice<const W extends string>(words: readonly W[], spec: Omit<Declared<undefined>, 'default'>): Flag<W | undefined> {
+  return single<W | undefined>(`<${words.join('|')}>`, { ...spec, default: undefined }, (raw) => oneOf(words, raw));
 }
 
 /** A switch: `--flag` on the command line; 1/true/yes or 0/false/no in the environment. */

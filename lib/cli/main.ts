@@ -2,10 +2,12 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
-import { clusterOptionsFrom } from './cluster-config';
-import { loadConfig, storageFor, usage, type Config } from './config';
-import { stderrLogger } from './log';
-import type { Logger, StoreOptions } from '../options';
+import { usage } from './config';
+import { defaultLogFormat, stderrLogger } from './log';
+import { startFailureDetails, startFailureText, usageErrorText } from './messages';
+import { planFrom, type Plan } from './plan';
+import { packageVersion } from './version';
+import type { Logger } from '../options';
 import { startServer, type KvServer } from '../server/server';
 import { createStore, type Store } from '../store';
 
@@ -13,23 +15,16 @@ import { createStore, type Store } from '../store';
 const shutdownDeadlineMs = 10_000;
 
 async function main(): Promise<void> {
-  const loaded = loadConfig(process.argv.slice(2), process.env);
-  if (loaded.kind === 'help') return void process.stdout.write(usage());
-  if (loaded.kind === 'error') {
-    process.stderr.write(`actor-kv: ${loaded.message}\n\n${usage()}`);
+  const plan = planFrom(process.argv.slice(2), process.env);
+  if (plan.kind === 'help') return void process.stdout.write(usage());
+  if (plan.kind === 'version') return void process.stdout.write(`${packageVersion()}\n`);
+  if (plan.kind === 'usage-error') {
+    process.stderr.write(usageErrorText(plan.message));
     process.exitCode = 2;
     return;
   }
-  const { config } = loaded;
-  const clustering = clusterOptionsFrom(config);
-  const storage = storageFor(config);
-  if ('error' in clustering || 'error' in storage) {
-    const message = 'error' in clustering ? clustering.error : 'error' in storage ? storage.error : '';
-    process.stderr.write(`actor-kv: ${message}\n\n${usage()}`);
-    process.exitCode = 2;
-    return;
-  }
-  const logger = stderrLogger(config.logLevel, { node: config.node });
+  const { config } = plan;
+  const logger = stderrLogger(config.logLevel, config.logFormat ?? defaultLogFormat(process.stderr.isTTY === true), { node: config.node });
   // Handlers first: a signal during startup (a long log replay, dialing the
   // cluster) must stop what has started, release the data directory and exit 0.
   const running: Running = {};
@@ -38,8 +33,8 @@ async function main(): Promise<void> {
     await startup;
     await stopRunning(running);
   });
-  const storeOptions = { node: config.node, logger, cluster: clustering.cluster, storage: storage.storage };
-  startup = start(config, storeOptions, logger, running, signals);
+  logger.info({}, plan.storage);
+  startup = start(plan, logger, running, signals);
   await startup;
 }
 
@@ -49,27 +44,18 @@ interface Running {
   server?: KvServer;
 }
 
-/** Starts the store, then the server, unless a signal came first; failures set exit code 1. Never rejects. */
-async function start(config: Config, storeOptions: StoreOptions, logger: Logger, running: Running, signals: { stopping: boolean }): Promise<void> {
+type RunPlan = Extract<Plan, { kind: 'run' }>;
+
+/** Starts the store, then the server, unless a signal came first; a failure ends the process (exit 1). */
+async function start(plan: RunPlan, logger: Logger, running: Running, signals: { stopping: boolean }): Promise<void> {
   try {
-    running.store = await createStore(storeOptions);
+    running.store = await createStore({ ...plan.store, logger });
+    if (signals.stopping) return;
+    const clusterAddress = running.store.clusterStatus()?.address;
+    if (clusterAddress) process.stdout.write(`Cluster node ${running.store.node} accepting peers on port ${clusterAddress.port}\n`);
+    running.server = await startServer(running.store, { ...plan.server, logger });
   } catch (error) {
-    // A damaged log or a data directory in use: say so plainly, without a stack.
-    logger.error({ error: (error as Error).message }, 'cannot start');
-    process.stderr.write(`actor-kv: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  if (signals.stopping) return;
-  const clusterAddress = running.store.clusterStatus()?.address;
-  if (clusterAddress) process.stdout.write(`Cluster node ${running.store.node} accepting peers on port ${clusterAddress.port}\n`);
-  try {
-    running.server = await startServer(running.store, serverOptions(config, logger));
-  } catch (error) {
-    logger.error({ error: (error as Error).message }, 'cannot start');
-    await stopRunning(running);
-    process.exitCode = 1;
-    return;
+    return cannotStart(error, logger, running);
   }
   if (signals.stopping) return;
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
@@ -77,9 +63,16 @@ async function start(config: Config, storeOptions: StoreOptions, logger: Logger,
   logger.info({ host: running.server.host, port: running.server.port }, 'accepting connections');
 }
 
-function serverOptions(config: Config, logger: Logger) {
-  const { port, host, maxLineBytes, maxConnections, idleTimeoutMs } = config;
-  return { port, host, maxLineBytes, maxConnections, idleTimeoutMs, logger };
+/**
+ * A port in use, a locked or damaged data directory, Redis out of reach: one
+ * plain line whatever the log level, and no log line that repeats it (at
+ * debug, one with the code and the system error behind it); then exit 1.
+ */
+async function cannotStart(error: unknown, logger: Logger, running: Running): Promise<void> {
+  process.stderr.write(startFailureText(error));
+  logger.debug(startFailureDetails(error), 'startup failed');
+  await stopRunning(running).catch(() => {});
+  process.exit(1);
 }
 
 /** Stops what has started, server first, and forgets it. */
@@ -92,8 +85,8 @@ async function stopRunning(running: Running): Promise<void> {
 }
 
 /**
- * The first SIGINT/SIGTERM stops cleanly (exit 0, or the startup failure's 1);
- * a second one, or the deadline, forces exit 1. `stopping` tells startup to go no further.
+ * The first SIGINT/SIGTERM stops cleanly (exit 0); a second one, or the
+ * deadline, forces exit 1. `stopping` tells startup to go no further.
  */
 function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): { stopping: boolean } {
   const state = { stopping: false };

@@ -1,0 +1,63 @@
+// What `actor-kv ...` does, decided before anything starts: usage errors name
+// the flag (or its variable), flags that would do nothing are refused, and a
+// valid command line becomes the store's and the server's options.
+
+import { planFrom, type Plan } from '../lib/cli/plan';
+
+const secret = 's'.repeat(16);
+const usageError = (message: string): Plan => ({ kind: 'usage-error', message });
+
+describe('flags that would do nothing are refused', () => {
+  test.each<[string, string[], Record<string, string>, Plan]>([
+    ['--fsync without --data-dir', ['--fsync', 'always'], {}, usageError('--fsync does nothing without --data-dir')],
+    ['--fsync with Redis', ['--fsync', 'always', '--redis-url', 'redis://h:1'], {}, usageError('--fsync does nothing without --data-dir')],
+    ['--redis-prefix without --redis-url', ['--redis-prefix', 'kv:'], {}, usageError('--redis-prefix does nothing without --redis-url')],
+    ['--redis-prefix with a data directory', ['--data-dir', '/d', '--redis-prefix', 'kv:'], {}, usageError('--redis-prefix does nothing without --redis-url')],
+    ['--cluster-host without --cluster-port', ['--cluster-host', '0.0.0.0', '--peer', 'bar=127.0.0.1:1', '--secret', secret], {}, usageError('--cluster-host does nothing without --cluster-port')],
+    ['--cluster-timeout-ms on a single node', ['--cluster-timeout-ms', '500'], {}, usageError('--cluster-timeout-ms does nothing without --peer, --route or --cluster-port')],
+    ['--secret on a single node', ['--secret', secret], {}, usageError('--secret does nothing without --peer, --route or --cluster-port')],
+  ])('%s', (_name, argv, env, expected) => {
+    expect(planFrom(argv, env)).toEqual(expected);
+  });
+
+  test.each<[string, string[], Record<string, string>]>([
+    ['the variables of unused settings are ignored (a secret or an fsync policy left in the environment)', [], { ACTOR_KV_SECRET: 'short', ACTOR_KV_FSYNC: 'always', ACTOR_KV_REDIS_PREFIX: 'p:', ACTOR_KV_CLUSTER_HOST: '0.0.0.0', ACTOR_KV_CLUSTER_TIMEOUT_MS: '1' }],
+    ['--fsync with the data directory from the environment', ['--fsync', 'no'], { ACTOR_KV_DATA_DIR: '/d' }],
+    ['--secret with peers from the environment', ['--secret', secret], { ACTOR_KV_PEERS: 'bar' }],
+    ['--cluster-host with the cluster port from the environment', ['--cluster-host', '0.0.0.0', '--secret', secret], { ACTOR_KV_CLUSTER_PORT: '0' }],
+    ['--cluster-timeout-ms with routes', ['--cluster-timeout-ms', '10', '--route', 'a-z=local', '--secret', secret], {}],
+  ])('allowed: %s', (_name, argv, env) => {
+    expect(planFrom(argv, env).kind).toBe('run');
+  });
+});
+
+test.each<[string, string[], Record<string, string>, Plan]>([
+  ['an unknown flag', ['--bogus'], {}, usageError('unknown flag --bogus')],
+  ['a Redis URL that is not one', ['--redis-url', 'http://u:pw@h:1'], {}, usageError('--redis-url: http://h:1 is not a redis:// or rediss:// URL')],
+  ['both storages', ['--data-dir', '/d', '--redis-url', 'redis://h:1'], {}, usageError('--data-dir and --redis-url exclude each other: choose one storage')],
+  ['a cluster without a secret', ['--cluster-port', '0'], {}, usageError('--secret (or ACTOR_KV_SECRET) is required with --peer, --route or --cluster-port')],
+  ['help', ['-h'], {}, { kind: 'help' }],
+  ['version', ['-v'], {}, { kind: 'version' }],
+])('%s', (_name, argv, env, expected) => {
+  expect(planFrom(argv, env)).toEqual(expected);
+});
+
+test('a valid command line becomes the store and server options and the storage line', () => {
+  const argv = ['--node', 'foo', '--port', '0', '--max-line-bytes', '10', '--data-dir', '/var/kv', '--fsync', 'always', '--cluster-port', '5040', '--peer', 'bar=127.0.0.1:5041'];
+  expect(planFrom(argv, { ACTOR_KV_SECRET: secret })).toEqual({
+    kind: 'run',
+    config: expect.objectContaining({ node: 'foo', logLevel: 'info' }),
+    store: {
+      node: 'foo',
+      storage: { type: 'file', dir: '/var/kv', fsync: 'always' },
+      cluster: { secret, listen: { host: '127.0.0.1', port: 5040 }, peers: { bar: '127.0.0.1:5041' }, routes: [], requestTimeoutMs: 2000 },
+    },
+    server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000 },
+    storage: 'storage: file at /var/kv, fsync always',
+  });
+});
+
+test('a single node has no cluster option', () => {
+  const plan = planFrom([], {});
+  expect(plan.kind === 'run' && plan.store).toEqual({ node: 'local', storage: 'memory' });
+});
