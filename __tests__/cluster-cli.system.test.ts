@@ -91,7 +91,7 @@ describe('foo a-m and bar n-z as CLI processes, clients on foo', () => {
       expect(await closed).toBeLessThan(1500);
     }
     const wrong = connect({ host: '127.0.0.1', port: fooClusterPort });
-    await expect(dialHandshake(wrong, { self: 'bar', secret: 'not the secret', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('the connection closed during the handshake');
+    await expect(dialHandshake(wrong, { self: 'bar', secret: 'not the secret', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('node foo refused the handshake: wrong cluster secret');
     const telnet = await client();
     expect(await ask(telnet, 'PUT shopping milk 3')).toEqual(['OK']);
     expect(await ask(telnet, 'GET shopping milk', 2)).toEqual(['3', 'OK']);

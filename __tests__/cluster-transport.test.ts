@@ -77,10 +77,10 @@ describe('the cluster port of a running node', () => {
     await stillServes();
   });
 
-  test('a dialer with the wrong secret is refused: closed without a proof from the node', async () => {
+  test('a dialer with the wrong secret is refused: told why, closed without a proof from the node', async () => {
     const socket = connect({ host: '127.0.0.1', port: portOf(nodes.get('foo')!) });
     const closed = closeTime(socket);
-    await expect(dialHandshake(socket, { self: 'bar', secret: 'guess', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('the connection closed during the handshake');
+    await expect(dialHandshake(socket, { self: 'bar', secret: 'guess', timeoutMs: 2000, maxFrameBytes: 1024 }, 'foo')).rejects.toThrow('node foo refused the handshake: wrong cluster secret');
     await closed;
     await stillServes();
   });
@@ -109,13 +109,14 @@ describe('the cluster port of a running node', () => {
     const received: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => received.push(chunk));
     socket.write(encodeFrame(encodeMessage({ name: 'bar', nonce: Buffer.alloc(32, 5) })));
-    // A wrong proof next: the acceptor must close without a word more (no verdict, no proof).
+    // A wrong proof next: the acceptor must close with no more than its refusal (no verdict, no proof).
     await waitUntil(() => Buffer.concat(received).length > 4, 1000, 'the challenge');
     const [challenge] = new FrameDecoder(512).pushAll(Buffer.concat(received));
     expect(Object.keys(JSON.parse(String(challenge))).sort()).toEqual(['name', 'nonce']);
     socket.write(encodeFrame(encodeMessage({ proof: Buffer.alloc(32) })));
     expect(await closed).toBeLessThan(1000);
-    expect(Buffer.concat(received)).toHaveLength(4 + challenge!.length);
+    const [, refusal, ...more] = new FrameDecoder(512).pushAll(Buffer.concat(received));
+    expect([JSON.parse(String(refusal)), more]).toEqual([{ refused: 'wrong-secret' }, []]);
     await stillServes();
   });
 

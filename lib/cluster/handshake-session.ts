@@ -7,13 +7,37 @@ import type { Socket } from 'node:net';
 import { encodeFrame, FrameDecoder } from './frame';
 import * as hs from './handshake';
 
-/** Why a handshake did not complete; `duplicate` is no fault (two nodes dialed each other at once). */
+/** What a HandshakeFailed says beyond its message. */
+interface FailureDetails {
+  /** No fault: two nodes dialed each other at once, and the other connection is kept. */
+  duplicate?: boolean;
+  /** Acceptor side: the refusal to tell the dialer before closing. */
+  refusal?: hs.Refusal;
+  /** Dialer side: the peer refused this node, for this reason (in words). */
+  refused?: string;
+  /** The node on the other side, once known (the dialer's, from its hello). */
+  peer?: string;
+}
+
+/** Why a handshake did not complete. */
 export class HandshakeFailed extends Error {
-  constructor(
-    message: string,
-    readonly duplicate = false,
-  ) {
+  readonly duplicate: boolean;
+  readonly refusal: hs.Refusal | undefined;
+  readonly refused: string | undefined;
+  readonly peer: string | undefined;
+
+  constructor(message: string, details: FailureDetails = {}) {
     super(message);
+    this.duplicate = details.duplicate ?? false;
+    this.refusal = details.refusal;
+    this.refused = details.refused;
+    this.peer = details.peer;
+  }
+
+  /** This failure, naming `peer` if it did not name one yet. */
+  naming(peer: string): HandshakeFailed {
+    if (this.peer !== undefined || peer === '') return this;
+    return new HandshakeFailed(this.message, { duplicate: this.duplicate, refusal: this.refusal, refused: this.refused, peer });
   }
 }
 
@@ -39,6 +63,9 @@ export interface HandshakeSettings {
 
 /** Time an acceptor allows for the dialer's first message: a real peer sends it at once, a squatter is let go early. */
 export const firstMessageMs = 500;
+
+/** How long a socket that was told why (a refusal, a duplicate) may stay open for the other side to close it. */
+const lingerMs = 1000;
 
 /** One handshake step: consumes a frame; true once the handshake is complete. Throws HandshakeFailed. */
 type Step = (body: Buffer) => boolean;
@@ -104,9 +131,10 @@ class HandshakeRun {
 
   private fail(error: unknown): void {
     this.cleanup();
-    const failure = error instanceof HandshakeFailed ? error : new HandshakeFailed(String(error));
-    // A duplicate was told so in a verdict: let that reach the peer before the close.
-    if (failure.duplicate) this.socket.end();
+    const failure = (error instanceof HandshakeFailed ? error : new HandshakeFailed(String(error))).naming(this.peer());
+    if (failure.refusal) send(this.socket, { refused: failure.refusal });
+    // A duplicate was told so in a verdict, a refused dialer why: let that reach the peer before the close.
+    if (failure.duplicate || failure.refusal) closeAfterWrites(this.socket);
     else this.socket.destroy();
     this.reject(failure);
   }
@@ -124,10 +152,25 @@ function send(socket: Socket, message: Record<string, string | Buffer>): void {
   socket.write(encodeFrame(hs.encodeMessage(message)));
 }
 
-function checkProof(settings: HandshakeSettings, role: hs.Role, transcript: hs.HandshakeTranscript, received: Buffer, who: string): void {
-  if (!hs.proofMatches(hs.proof(settings.secret, role, transcript), received)) {
-    throw new HandshakeFailed(`${who} does not hold the cluster secret`);
-  }
+/** Ends the socket once written; destroys it if the other side has not closed within lingerMs. */
+function closeAfterWrites(socket: Socket): void {
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function proofHolds(settings: HandshakeSettings, role: hs.Role, transcript: hs.HandshakeTranscript, received: Buffer): boolean {
+  return hs.proofMatches(hs.proof(settings.secret, role, transcript), received);
+}
+
+const lacksSecret = (who: string, details: FailureDetails = {}): HandshakeFailed => new HandshakeFailed(`${who} does not hold the cluster secret`, details);
+
+/** Throws if `body` is the acceptor's refusal: the dialer learns why it was turned away. */
+function checkNotRefused(body: Buffer, peer: string): void {
+  const refusal = hs.parseRefusal(body);
+  if (refusal === null) return;
+  const reason = refusal === 'other' ? 'for a reason this version does not know' : hs.refusalText[refusal];
+  throw new HandshakeFailed(`node ${peer} refused the handshake: ${reason}`, { refused: reason });
 }
 
 /** Dials: proves itself to `expectedPeer` first, then checks the peer's proof that comes with its verdict. */
@@ -136,6 +179,7 @@ export function dialHandshake(socket: Socket, settings: HandshakeSettings, expec
   let transcript: hs.HandshakeTranscript | undefined;
   const steps: Step[] = [
     (body) => {
+      checkNotRefused(body, expectedPeer);
       const challenge = hs.parseChallenge(body);
       if (!challenge) throw new HandshakeFailed('malformed challenge');
       if (challenge.name !== expectedPeer) throw new HandshakeFailed(`expected node ${expectedPeer}, reached node ${challenge.name}`);
@@ -144,10 +188,11 @@ export function dialHandshake(socket: Socket, settings: HandshakeSettings, expec
       return false;
     },
     (body) => {
+      checkNotRefused(body, expectedPeer);
       const verdict = hs.parseVerdict(body);
       if (!verdict) throw new HandshakeFailed('malformed verdict');
-      checkProof(settings, 'acceptor', transcript!, verdict.proof, `node ${expectedPeer}`);
-      if (verdict.verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, true);
+      if (!proofHolds(settings, 'acceptor', transcript!, verdict.proof)) throw lacksSecret(`node ${expectedPeer}`);
+      if (verdict.verdict === 'duplicate') throw new HandshakeFailed(`node ${expectedPeer} keeps the connection it dialed`, { duplicate: true });
       return true;
     },
   ];
@@ -172,7 +217,9 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
     (body) => {
       const hello = hs.parseHello(body);
       if (!hello) throw new HandshakeFailed('malformed hello');
-      if (!policy.isPeer(hello.name) || hello.name === settings.self) throw new HandshakeFailed(`node ${hello.name} is not a configured peer`);
+      if (!policy.isPeer(hello.name) || hello.name === settings.self) {
+        throw new HandshakeFailed(`node ${hello.name} is not a configured peer`, { refusal: 'unknown-node', peer: hello.name });
+      }
       transcript = { dialer: hello.name, acceptor: settings.self, dialerNonce: hello.nonce, acceptorNonce };
       // No proof yet: a MAC sent to a party that has not proven itself would let it guess the secret offline.
       send(socket, { name: settings.self, nonce: acceptorNonce });
@@ -181,10 +228,11 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
     (body) => {
       const response = hs.parseResponse(body);
       if (!response) throw new HandshakeFailed('malformed response');
-      checkProof(settings, 'dialer', transcript!, response.proof, `node ${transcript!.dialer}`);
-      const verdict = policy.verdict(transcript!.dialer);
+      const dialer = transcript!.dialer;
+      if (!proofHolds(settings, 'dialer', transcript!, response.proof)) throw lacksSecret(`node ${dialer}`, { refusal: 'wrong-secret', peer: dialer });
+      const verdict = policy.verdict(dialer);
       send(socket, { verdict, proof: hs.proof(settings.secret, 'acceptor', transcript!) });
-      if (verdict === 'duplicate') throw new HandshakeFailed(`kept the connection to node ${transcript!.dialer} this node dialed`, true);
+      if (verdict === 'duplicate') throw new HandshakeFailed(`kept the connection to node ${dialer} this node dialed`, { duplicate: true, peer: dialer });
       return true;
     },
   ];

@@ -11,6 +11,15 @@
 // The dialer proves first: the listening side never emits a MAC to a party that
 // has not proven itself, so anyone who can reach the cluster port cannot collect
 // proofs over nonces of their choosing to guess the secret offline.
+//
+// Instead of the challenge or the verdict, the acceptor may refuse, then close:
+//
+//   acceptor -> dialer    refusal   { refused: 'unknown-node' | 'wrong-secret' }
+//
+// so that the dialing node's operator reads why ("wrong cluster secret") and
+// not only that the connection closed. It tells the dialer nothing it could not
+// tell already (an unknown name gets no challenge; a wrong proof, no verdict)
+// and nothing about the secret.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -70,6 +79,26 @@ export type Verdict = 'ok' | 'duplicate';
 /** The acceptor's last message: its verdict and its own proof. */
 export interface VerdictMessage extends Response {
   verdict: Verdict;
+}
+
+/** Why an acceptor turns a dialer away. */
+export type Refusal = 'unknown-node' | 'wrong-secret';
+
+/** What the dialer's operator reads for each refusal. */
+export const refusalText: Readonly<Record<Refusal, string>> = {
+  'unknown-node': 'this node is not one of its configured peers',
+  'wrong-secret': 'wrong cluster secret',
+};
+
+/**
+ * The refusal in a message, 'other' for one this version does not know (only
+ * known words are shown: the text comes from a party not yet authenticated),
+ * or null if the message is not a refusal.
+ */
+export function parseRefusal(body: Buffer): Refusal | 'other' | null {
+  const refused = parseFields(body)?.refused;
+  if (refused === undefined) return null;
+  return typeof refused === 'string' && Object.hasOwn(refusalText, refused) ? (refused as Refusal) : 'other';
 }
 
 /** Encodes a handshake message: JSON with buffers in hex. */

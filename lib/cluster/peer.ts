@@ -1,7 +1,8 @@
 // One peer node as this node sees it: down, dialing or up. Dials when it knows
 // the peer's address, redials with backoff after a loss, and makes requests
 // fail fast while the peer is not up: a caller never waits for a reconnect
-// that may not come.
+// that may not come. Failed dials are logged as an outage (outage-log.ts):
+// the first, then summaries, then one line when the peer is back.
 
 import { connect, type Socket } from 'node:net';
 import { failed, type Outcome } from '../actors/messages';
@@ -13,6 +14,7 @@ import { Connection, type ConnectionSettings, type Serve } from './connection';
 import { clusterErrors } from './errors';
 import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
 import type { Verdict } from './handshake';
+import { OutageLog } from './outage-log';
 import type { EncodedRequest } from './protocol';
 
 /** Where a peer listens. */
@@ -39,6 +41,7 @@ export class Peer {
   private dialing: Socket | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedDials = 0;
+  private readonly outage = new OutageLog();
   private stopped = false;
 
   constructor(
@@ -89,7 +92,10 @@ export class Peer {
     old?.close('replaced by a new connection');
     this.failedDials = 0;
     this.connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
-    this.context.logger.info({ peer: this.name }, 'cluster peer connected');
+    // After failed dials, this line is also the one that says the outage is over.
+    const outage = this.outage.recovered();
+    const after = outage ? { failedDials: outage.attempts, failingSince: new Date(outage.since).toISOString() } : {};
+    this.context.logger.info({ peer: this.name, ...after }, 'cluster peer connected');
     this.context.emit('peerUp', { peer: this.name });
   }
 
@@ -106,6 +112,7 @@ export class Peer {
 
   private async dial(): Promise<void> {
     const { host, port } = this.address!;
+    this.context.logger.debug({ peer: this.name, address: `${host}:${port}`, attempt: this.failedDials + 1 }, 'cluster peer dialing');
     const socket = connect({ host, port });
     this.dialing = socket;
     try {
@@ -122,13 +129,24 @@ export class Peer {
   }
 
   private dialFailed(error: unknown): void {
-    const duplicate = error instanceof HandshakeFailed && error.duplicate;
-    // Log the first failure of an outage, not every retry.
-    if (!duplicate && this.failedDials === 0) {
-      this.context.logger.warn({ peer: this.name, address: `${this.address!.host}:${this.address!.port}`, reason: toErrorData(error).message }, 'cluster peer unreachable');
-    }
     this.failedDials += 1;
+    if (!(error instanceof HandshakeFailed && error.duplicate)) this.logFailure(error);
     this.scheduleRetry();
+  }
+
+  /** The first failure of an outage in full, then a summary now and then; every one at debug level. */
+  private logFailure(error: unknown): void {
+    const { logger } = this.context;
+    const address = `${this.address!.host}:${this.address!.port}`;
+    const refused = error instanceof HandshakeFailed ? error.refused : undefined;
+    const reason = refused ?? toErrorData(error).message;
+    const report = this.outage.failed();
+    if (!report) return logger.debug({ peer: this.name, address, reason }, 'cluster peer dial failed');
+    if (report.kind === 'summary') {
+      const since = new Date(report.since).toISOString();
+      return logger.warn({ peer: this.name, address, attempts: report.attempts, since, reason }, 'cluster peer still failing');
+    }
+    logger.warn({ peer: this.name, address, reason }, refused ? 'cluster peer refused the handshake' : 'cluster peer unreachable');
   }
 
   private lost(connection: Connection, reason: string): void {

@@ -2,10 +2,13 @@
 // Peer for every other node. At most one connection per pair of nodes: an
 // authenticated connection from a peer replaces the old one, and when two
 // nodes dial each other at once, the connection dialed by the smaller name wins.
+// Refused handshakes are logged per source as outages (outage-log.ts), so a
+// node with the wrong secret that retries every few seconds costs a few lines.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { errors, toErrorData } from '../errors';
 import { acceptHandshake, HandshakeFailed } from './handshake-session';
+import { OutageLog } from './outage-log';
 import { Peer, type PeerAddress, type PeerContext } from './peer';
 
 /**
@@ -14,6 +17,9 @@ import { Peer, type PeerAddress, type PeerContext } from './peer';
  * silent (a squatter renewing them) are what gets dropped, not a reconnecting peer.
  */
 const maxPendingHandshakes = 64;
+
+/** Sources (a host, and the node it claimed to be) whose refusals are followed; past it, the least recent is forgotten. */
+const maxRefusedSources = 256;
 
 export interface TransportOptions {
   /** This node's name. */
@@ -27,6 +33,8 @@ export interface TransportOptions {
 export class Transport {
   private readonly peers = new Map<string, Peer>();
   private readonly handshaking = new Set<Socket>();
+  /** The outage of each source whose handshakes keep failing, least recent first. */
+  private readonly refused = new Map<string, OutageLog>();
   private server: Server | undefined;
 
   private constructor(
@@ -78,7 +86,9 @@ export class Transport {
   }
 
   private accept(socket: Socket): void {
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const host = String(socket.remoteAddress);
+    const remote = `${host}:${socket.remotePort}`;
+    this.context.logger.debug({ remote }, 'cluster connection accepted');
     if (this.handshaking.size >= maxPendingHandshakes) {
       const oldest = this.handshaking.values().next().value!;
       this.handshaking.delete(oldest);
@@ -92,13 +102,35 @@ export class Transport {
     acceptHandshake(socket, this.context.handshake, policy).then(
       (established) => {
         this.handshaking.delete(socket);
+        this.refused.delete(sourceKey(host, established.peer));
         this.peer(established.peer).attach(established);
       },
       (error: unknown) => {
         this.handshaking.delete(socket);
         if (error instanceof HandshakeFailed && error.duplicate) return;
-        this.context.logger.warn({ remote, reason: toErrorData(error).message }, 'cluster connection refused');
+        this.logRefusal(host, remote, error);
       },
     );
   }
+
+  /** The first refusal from a source in full, then a summary now and then; every one at debug level. */
+  private logRefusal(host: string, remote: string, error: unknown): void {
+    const peer = error instanceof HandshakeFailed ? error.peer : undefined;
+    const key = sourceKey(host, peer);
+    const outage = this.refused.get(key) ?? new OutageLog();
+    this.refused.delete(key); // re-inserted last: the map's order is from least to most recent
+    this.refused.set(key, outage);
+    if (this.refused.size > maxRefusedSources) this.refused.delete(this.refused.keys().next().value!);
+    const fields = { remote, ...(peer === undefined ? {} : { peer }), reason: toErrorData(error).message };
+    const report = outage.failed();
+    const { logger } = this.context;
+    if (!report) return logger.debug(fields, 'cluster connection refused');
+    if (report.kind === 'first') return logger.warn(fields, 'cluster connection refused');
+    logger.warn({ ...fields, attempts: report.attempts, since: new Date(report.since).toISOString() }, 'cluster connection still refused');
+  }
+}
+
+/** Who keeps failing: the host, and the node it said it was (several nodes may share a host). */
+function sourceKey(host: string, peer: string | undefined): string {
+  return `${peer ?? ''}@${host}`;
 }
