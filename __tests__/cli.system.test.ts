@@ -1,5 +1,6 @@
 // The actor-kv command as users run it: a child process (node dist/cli/main.js).
 
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -141,6 +142,19 @@ describe('logs', () => {
     expect(lines[0]).toMatch(new RegExp(`^${time} INFO  storage: memory node=local$`));
     expect(lines[1]).toMatch(new RegExp(`^${time} INFO  accepting connections node=local host=127.0.0.1 port=${port}$`));
     expect(lines.at(-1)).toMatch(new RegExp(`^${time} INFO  stopped node=local$`));
+  });
+
+  // util-linux's `script` gives the command a terminal; where it is missing, this one test is skipped.
+  const withTerminal = fs.existsSync('/usr/bin/script') ? test : test.skip;
+  withTerminal('on a terminal, readable lines by default', async () => {
+    const first = cli(['--port', '0']);
+    const port = await first.port(); // taken: the command under test stops after its first lines
+    const command = `'${process.execPath}' '${cliPath}' --port ${port}`;
+    const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const child = execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { timeout: 10_000 }, (_error, stdout) => resolve({ code: child.exitCode, text: stdout }));
+    });
+    expect(output.code).toBe(1);
+    expect(output.text.replace(/\r/g, '')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  storage: memory node=local\nactor-kv: the text server 127\.0\.0\.1:\d+ is already in use \(--host, --port\)\n$/);
   });
 
   test('ACTOR_KV_LOG_FORMAT=pretty, and --log-format json beats it', async () => {
