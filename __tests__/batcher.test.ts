@@ -2,8 +2,9 @@
 // message in flight per bucket, and calls that time out only on their own
 // deadline. Jest's fake timers drive the clock (they fake performance.now).
 
-import { Batcher, BucketQueue, type BatchAnswer, type Settle } from '../lib/actors/batcher';
-import type { BucketOp, Outcome } from '../lib/actors/messages';
+import { Batcher, BucketQueue, type BatchAnswer } from '../lib/actors/batcher';
+import type { BucketOp, Outcome } from '../lib/core/operations';
+import type { Settle } from '../lib/core/settle';
 
 const timeoutMs = 100;
 const get = (key: string): BucketOp => ({ kind: 'get', key });

@@ -8,7 +8,7 @@ import { parseAddress, resolveClusterOptions } from '../lib/cluster/options';
 import { encodeEnvelope, encodeRequest, frameRequest, parseEnvelope, requestProblem, splitBatch } from '../lib/cluster/protocol';
 import { encodeReply } from '../lib/cluster/reply';
 import { serveRequest } from '../lib/cluster/serve';
-import type { Outcome } from '../lib/actors/messages';
+import type { Outcome } from '../lib/core/operations';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 

@@ -1,9 +1,9 @@
 // The open-call list behind the actors' calls and the cluster's requests:
 // every call is answered exactly once, by its answer, its timeout or stop.
 
-import { now } from '../lib/actors/clock';
-import type { Outcome } from '../lib/actors/messages';
-import { OpenCalls } from '../lib/actors/open-calls';
+import { now } from '../lib/core/clock';
+import { OpenCalls } from '../lib/core/open-calls';
+import type { Outcome } from '../lib/core/operations';
 import { waitUntil } from './support/deadlines';
 
 const timedOut = (what: string) => ({ code: 'TIMEOUT' as const, message: `${what} timed out` });

@@ -1,7 +1,7 @@
 // OutageLog: a repeated failure is logged first in full, then in summaries at
 // growing intervals, then once when it is over. A table over a fake clock.
 
-import { firstSummaryMs, maxSummaryMs, OutageLog, type FailureReport } from '../lib/cluster/outage-log';
+import { firstSummaryMs, maxSummaryMs, OutageLog, type FailureReport } from '../lib/core/outage-log';
 
 /** Fails at each of `times` (ms); returns what to log at each. */
 function failuresAt(times: number[]): Array<FailureReport | undefined> {

@@ -1,27 +1,11 @@
 // Every option of createStore() in one typed object, with its default in one place.
 
+import type { SupervisionOptions } from './actors/restart-intensity';
 import type { ClusterOptions } from './cluster/options';
+import { silentLogger, type Logger } from './core/logger';
+import { rejectUnknownKeys, requireDuration, requirePositiveInteger, stripUndefined } from './core/validate';
 import { KvError } from './errors';
 import type { StorageOption } from './storage/open-storage';
-
-/**
- * Structured log sink, shaped as pino's methods (fields first, then the message),
- * so `createStore({ logger: pino() })` works as it is. The library is silent unless given one.
- */
-export interface Logger {
-  debug(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
-
-/** Restart intensity, as OTP's MaxR/MaxT: more crashes than this in the window stop the bucket. */
-export interface SupervisionOptions {
-  /** Restarts allowed within `withinMs` before the bucket is stopped as failed. Default 3. */
-  maxRestarts: number;
-  /** The sliding window for `maxRestarts`, in milliseconds. Default 5000. */
-  withinMs: number;
-}
 
 /** Options of `createStore()`; every field is optional. */
 export interface StoreOptions {
@@ -56,11 +40,6 @@ export interface ResolvedStoreOptions {
   logger: Logger;
   cluster?: ClusterOptions;
 }
-
-const silent = (): void => {};
-
-/** The logger used when none is given: says nothing. */
-export const silentLogger: Logger = { debug: silent, info: silent, warn: silent, error: silent };
 
 export const defaultStoreOptions: ResolvedStoreOptions = {
   node: 'local',
@@ -101,37 +80,4 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
     throw new KvError('BAD_REQUEST', 'option `node` must be a non-empty string');
   }
   return resolved;
-}
-
-/**
- * Throws BAD_REQUEST naming the first key of `options` that `known` lacks: a
- * misspelt option would otherwise be ignored and its default used in silence.
- */
-export function rejectUnknownKeys(prefix: string, options: unknown, known: Readonly<Record<string, true>>): void {
-  const what = prefix === '' ? 'options' : `option \`${prefix.slice(0, -1)}\``;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new KvError('BAD_REQUEST', `${what} must be an object`);
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(known, key)) throw new KvError('BAD_REQUEST', `unknown option \`${prefix}${key}\` (known: ${Object.keys(known).join(', ')})`);
-  }
-}
-
-/** Throws a BAD_REQUEST KvError naming the option unless `value` is a positive (or, if allowed, zero) integer. */
-export function requirePositiveInteger(name: string, value: number, zeroAllowed = false): void {
-  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
-    throw new KvError('BAD_REQUEST', `option \`${name}\` must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
-  }
-}
-
-/** The longest delay Node's timers honour: a longer one fires after 1 ms. */
-const maxTimerDelayMs = 2 ** 31 - 1;
-
-/** A duration in milliseconds that a timer waits for: a (non-negative) integer a timer can honour. */
-export function requireDuration(name: string, value: number, zeroAllowed = false): void {
-  requirePositiveInteger(name, value, zeroAllowed);
-  if (value > maxTimerDelayMs) throw new KvError('BAD_REQUEST', `option \`${name}\` must be at most ${maxTimerDelayMs} ms (about 24.8 days), got ${value}`);
-}
-
-/** A copy without the fields set to undefined, so they do not override defaults. */
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

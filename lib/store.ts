@@ -3,20 +3,20 @@
 
 import { EventEmitter } from 'node:events';
 import { LocalNode } from './actors/local-node';
-import type { EmitEvent, StoreEventMap } from './core/events';
-import { settleSafely, type Settle } from './actors/batcher';
-import { failed, type BucketOp, type OpValue, type Outcome } from './actors/messages';
-
-export type { BucketOp, OpValue, Outcome } from './actors/messages';
-import type { NodeTree } from './actors/tree';
 import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import type { PeerAddress, PeerState } from './cluster/peer';
-import { checkBucket, checkOp } from './arguments';
+import { checkBucket, checkOp } from './core/arguments';
+import type { EmitEvent, StoreEventMap } from './core/events';
+import type { NodeHandle } from './core/node-handle';
+import { failed, type BucketOp, type OpValue, type Outcome } from './core/operations';
+import { settleSafely, type Settle } from './core/settle';
+import type { NodeTree } from './core/tree';
 import { errors, KvError, toErrorData } from './errors';
-import type { NodeHandle } from './node-handle';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
+
+export type { BucketOp, OpValue, Outcome } from './core/operations';
 
 /**
  * A running store. Every method rejects with a KvError for a known condition.

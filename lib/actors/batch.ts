@@ -1,9 +1,10 @@
 // Applying a batch of operations to a table and answering it: shared by the
 // bucket's handler and by its crash handler, which answers a half-done batch.
 
+import { failed, ok, okEmpty, type BucketOp, type Outcome } from '../core/operations';
 import type { ErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
-import { failed, ok, okEmpty, type BatchMsg, type BucketOp, type Outcome } from './messages';
+import type { BatchMsg } from './messages';
 
 /** Applies one operation; a `crash` operation throws, as a bug would. */
 export function applyOp(table: BucketTable, op: BucketOp): Outcome {

@@ -5,9 +5,10 @@
 // Order per bucket is kept: batches are sent one after the other, in the
 // order they were begun.
 
+import { now } from '../core/clock';
+import type { BucketOp, Outcome } from '../core/operations';
+import { rejectAll, settleEach, type Settle } from '../core/settle';
 import type { ErrorData } from '../errors';
-import { now } from './clock';
-import { failed, type BucketOp, type Outcome } from './messages';
 
 /** Called once with a batch's answer: one outcome per operation, or why none was applied. */
 export type BatchAnswer = (answer: Outcome<Outcome[]>) => void;
@@ -17,9 +18,6 @@ export type BatchAnswer = (answer: Outcome<Outcome[]>) => void;
  * before it returns. `deadline` (a clock.ts time) is when the batch's calls time out.
  */
 export type SendBatch = (bucket: string, ops: BucketOp[], deadline: number, answer: BatchAnswer) => void;
-
-/** Called once with an operation's outcome. */
-export type Settle = (outcome: Outcome) => void;
 
 interface Batch {
   ops: BucketOp[];
@@ -143,34 +141,4 @@ function takeFirst(queue: BucketQueue): Batch | undefined {
   if (!queue.first) queue.last = undefined;
   batch.next = undefined;
   return batch;
-}
-
-/** Settles each call of a batch with its outcome. */
-export function settleEach(batch: { settlers: Settle[] }, outcomes: Outcome[]): void {
-  const { settlers } = batch;
-  for (let index = 0; index < settlers.length; index++) {
-    settleSafely(settlers[index]!, outcomes[index] ?? failed({ code: 'INTERNAL', message: 'a batch answer was short' }));
-  }
-}
-
-/** Settles every call of a batch with the same error. */
-export function rejectAll(batch: { settlers: Settle[] }, error: ErrorData): void {
-  const outcome = failed(error);
-  for (const settle of batch.settlers) settleSafely(settle, outcome);
-}
-
-/**
- * Settles run inside the answering actor's message handler: one that throws
- * (a caller's bug) must neither leave the rest of the batch unsettled nor
- * crash the bucket. Its error is rethrown on its own, as an uncaught
- * exception, the way Node reports a throwing callback.
- */
-export function settleSafely(settle: Settle, outcome: Outcome): void {
-  try {
-    settle(outcome);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
 }

@@ -5,12 +5,14 @@
 
 import type { Ref, SupervisionContext } from 'nact';
 import type { EmitEvent } from '../core/events';
+import type { Logger } from '../core/logger';
+import { failed, ok } from '../core/operations';
 import { errors, toErrorData } from '../errors';
-import type { Logger, SupervisionOptions } from '../options';
 import type { Storage } from '../storage/storage';
-import type { BucketRecord } from './directory';
 import { failUnstored, replyBatch } from './batch';
-import { failed, ok, type BucketMsg } from './messages';
+import type { BucketRecord } from './directory';
+import type { BucketMsg } from './messages';
+import type { SupervisionOptions } from './restart-intensity';
 import { decideRestart } from './restart-intensity';
 
 /** What one incarnation of a bucket's actor knows of its own end. */

@@ -9,11 +9,12 @@
 // large share of that message's cost.
 
 import type { Ref } from 'nact';
+import { now } from '../core/clock';
+import { OpenCalls } from '../core/open-calls';
+import type { Outcome } from '../core/operations';
 import { errors, KvError, type ErrorData } from '../errors';
-import { now } from './clock';
+import type { ReplyTo } from './messages';
 import { dispatchMessage } from './nact';
-import type { Outcome, ReplyTo } from './messages';
-import { OpenCalls } from './open-calls';
 
 export class Calls {
   private readonly open: OpenCalls;

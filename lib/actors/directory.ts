@@ -3,10 +3,9 @@
 // not queue behind the registry's mailbox).
 
 import type { Ref } from 'nact';
+import type { BucketStatus } from '../core/tree';
 import { BucketQueue } from './batcher';
 import type { BucketMsg } from './messages';
-
-export type BucketStatus = 'running' | 'failed';
 
 /** What the node knows of one bucket; outlives the bucket's actor incarnations. */
 export interface BucketRecord {

@@ -2,17 +2,29 @@
 // their buckets (the Elixir guide's KV.Supervisor tree), and the calls into them.
 
 import { spawnStateless, start, stop, type Ref } from 'nact';
+import { now } from '../core/clock';
 import { emitNothing, type EmitEvent } from '../core/events';
+import type { Logger } from '../core/logger';
+import { failed, type BucketOp, type Outcome } from '../core/operations';
+import { settleSafely, type Settle } from '../core/settle';
+import type { NodeTree } from '../core/tree';
 import { errors, KvError } from '../errors';
-import type { ResolvedStoreOptions } from '../options';
 import type { Storage } from '../storage/storage';
-import { Batcher, settleSafely, type BatchAnswer, type Settle } from './batcher';
+import { Batcher, type BatchAnswer } from './batcher';
 import { Calls } from './calls';
-import { now } from './clock';
 import type { BucketRecord, Directory } from './directory';
-import { failed, type BatchMsg, type BucketOp, type Outcome, type RegistryMsg } from './messages';
+import type { BatchMsg, RegistryMsg } from './messages';
 import { ensureBucket, spawnRegistry, type BucketSupervisor, type RegistryEnv } from './registry';
-import type { NodeTree } from './tree';
+import type { SupervisionOptions } from './restart-intensity';
+
+/** What a node's actors need of the store's options (all filled in). */
+export interface LocalNodeOptions {
+  node: string;
+  supervision: SupervisionOptions;
+  callTimeoutMs: number;
+  bucketSupervisors: number;
+  logger: Logger;
+}
 
 export class LocalNode {
   private readonly directory: Directory = new Map();
@@ -26,7 +38,7 @@ export class LocalNode {
   private stopping: Promise<void> | undefined;
 
   private constructor(
-    private readonly options: ResolvedStoreOptions,
+    private readonly options: LocalNodeOptions,
     private readonly storage: Storage,
     emit: EmitEvent,
   ) {
@@ -54,7 +66,7 @@ export class LocalNode {
   }
 
   /** Starts the actors and brings back the buckets the storage already holds. */
-  static async start(options: ResolvedStoreOptions, storage: Storage, emit: EmitEvent = emitNothing): Promise<LocalNode> {
+  static async start(options: LocalNodeOptions, storage: Storage, emit: EmitEvent = emitNothing): Promise<LocalNode> {
     const names = await storage.open();
     // Replayed buckets are not news: events start once the node is up.
     const node = new LocalNode(options, storage, emitNothing);

@@ -1,10 +1,9 @@
 // Every message the actors exchange, as discriminated unions in one place. Each
 // message that wants an answer carries its `replyTo` (nact's typings omit
-// ctx.sender). Operations and outcomes are plain JSON, so they cross the
-// cluster transport; the messages themselves never leave their node (the
-// owner re-creates them locally), so `replyTo` is a local function.
+// ctx.sender). The messages never leave their node (the owner re-creates them
+// from the operations a peer sends), so `replyTo` is a local function.
 
-import type { ErrorData } from '../errors';
+import type { BucketOp, Outcome } from '../core/operations';
 
 /**
  * Where an actor sends its answer. A plain function rather than a nact
@@ -12,21 +11,6 @@ import type { ErrorData } from '../errors';
  * reference table entry per message, about a third of a bucket's round trip.
  */
 export type ReplyTo<T> = (answer: T) => void;
-
-/** One operation on a bucket's table. */
-export type BucketOp =
-  | { kind: 'get'; key: string }
-  | { kind: 'has'; key: string }
-  | { kind: 'put'; key: string; value: string }
-  | { kind: 'delete'; key: string }
-  /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
-  | { kind: 'crash'; reason: string };
-
-/** What one operation produced: a value (get/delete), a flag (has), or nothing. */
-export type OpValue = string | boolean | undefined;
-
-/** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */
-export type Outcome<T = OpValue> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorData };
 
 /**
  * Operations for one bucket, applied in order as one actor message (a
@@ -51,8 +35,3 @@ export interface CreateMsg {
 }
 
 export type RegistryMsg = CreateMsg;
-
-export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
-/** The outcome of every write that returns nothing, shared: one fewer object per PUT. Frozen, as callers may keep it. */
-export const okEmpty: Outcome<undefined> = Object.freeze({ ok: true, value: undefined }) as Outcome<undefined>;
-export const failed = (error: ErrorData): Outcome<never> => ({ ok: false, error });

@@ -4,12 +4,13 @@
 // it: nact copies an actor's child map for every message it handles.
 
 import { spawn, type Ref } from 'nact';
+import { failed, ok } from '../core/operations';
 import { toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
 import { spawnBucket } from './bucket';
 import type { SupervisionEnv } from './bucket-supervision';
 import { newRecord, type Directory } from './directory';
-import { failed, ok, type RegistryMsg } from './messages';
+import type { RegistryMsg } from './messages';
 
 /** A bucket supervisor: a nact parent that buckets hang under. */
 export interface BucketSupervisor {

@@ -1,7 +1,13 @@
 // Restart intensity, which OTP supervisors have (MaxR restarts in MaxT seconds)
 // and nact lacks: a pure decision over the times of a bucket's recent crashes.
 
-import type { SupervisionOptions } from '../options';
+/** Restart intensity, as OTP's MaxR/MaxT: more crashes than this in the window stop the bucket. */
+export interface SupervisionOptions {
+  /** Restarts allowed within `withinMs` before the bucket is stopped as failed. Default 3. */
+  maxRestarts: number;
+  /** The sliding window for `maxRestarts`, in milliseconds. Default 5000. */
+  withinMs: number;
+}
 
 export type RestartDecision = 'restart' | 'give-up';
 

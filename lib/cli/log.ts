@@ -2,7 +2,7 @@
 // itself logs nothing unless given a Logger), as JSON or as readable lines.
 
 import pino from 'pino';
-import type { Logger } from '../options';
+import type { Logger } from '../core/logger';
 import { prettyLine } from './pretty-log';
 
 /** Log levels pino knows, from most to least severe, plus 'silent'. */

@@ -2,14 +2,14 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
+import type { Logger } from '../core/logger';
+import { startServer, type KvServer } from '../server/server';
+import { createStore, type Store } from '../store';
 import { usage } from './config';
 import { defaultLogFormat, stderrLogger } from './log';
 import { startFailureDetails, startFailureText, usageErrorText } from './messages';
 import { planFrom, type Plan } from './plan';
 import { packageVersion } from './version';
-import type { Logger } from '../options';
-import { startServer, type KvServer } from '../server/server';
-import { createStore, type Store } from '../store';
 
 /** How long a clean shutdown may take before the process exits anyway. */
 const shutdownDeadlineMs = 10_000;

@@ -2,11 +2,11 @@
 // node (its own LocalNode, a RemoteNode for each peer). The store asks it which
 // node owns a bucket; cluster-wide buckets() and tree() ask every node.
 
-import type { NodeTree } from '../actors/tree';
 import type { EmitEvent } from '../core/events';
+import type { Logger } from '../core/logger';
+import type { NodeHandle } from '../core/node-handle';
+import type { NodeTree } from '../core/tree';
 import { toErrorData } from '../errors';
-import type { NodeHandle } from '../node-handle';
-import type { Logger } from '../options';
 import type { ResolvedClusterOptions } from './options';
 import type { PeerAddress, PeerState } from './peer';
 import { RemoteNode } from './remote-node';

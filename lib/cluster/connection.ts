@@ -4,10 +4,10 @@
 // an oversized length closes this connection and nothing else.
 
 import type { Socket } from 'node:net';
-import { now } from '../actors/clock';
-import type { Outcome } from '../actors/messages';
-import { failed, ok } from '../actors/messages';
-import { OpenCall, OpenCalls } from '../actors/open-calls';
+import { now } from '../core/clock';
+import { OpenCall, OpenCalls } from '../core/open-calls';
+import type { Outcome } from '../core/operations';
+import { failed, ok } from '../core/operations';
 import { toErrorData, type ErrorData } from '../errors';
 import { clusterErrors } from './errors';
 import { headerBytes } from './frame';

@@ -1,7 +1,7 @@
 // The `cluster` option of createStore(), its defaults, and its validation (pure).
 
+import { rejectUnknownKeys, requireDuration } from '../core/validate';
 import { KvError } from '../errors';
-import { rejectUnknownKeys, requireDuration } from '../options';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';

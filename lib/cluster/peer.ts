@@ -5,16 +5,16 @@
 // the first, then summaries, then one line when the peer is back.
 
 import { connect, type Socket } from 'node:net';
-import { failed, type Outcome } from '../actors/messages';
 import type { EmitEvent } from '../core/events';
+import type { Logger } from '../core/logger';
+import { failed, type Outcome } from '../core/operations';
+import { OutageLog } from '../core/outage-log';
 import { errors, toErrorData } from '../errors';
-import type { Logger } from '../options';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { Connection, type ConnectionSettings, type Serve } from './connection';
 import { clusterErrors } from './errors';
-import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
 import type { Verdict } from './handshake';
-import { OutageLog } from './outage-log';
+import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
 import type { EncodedRequest } from './protocol';
 
 /** Where a peer listens. */

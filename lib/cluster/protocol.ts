@@ -2,7 +2,7 @@
 // owner's registry and bucket actors, and replies matched to them by id. Plain
 // JSON (nact references stay home: nact has no remoting).
 
-import type { BucketOp, Outcome } from '../actors/messages';
+import type { BucketOp, Outcome } from '../core/operations';
 
 /** A request for another node's actors. */
 export type NodeRequest =

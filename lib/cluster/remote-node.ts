@@ -3,11 +3,11 @@
 // Operations issued in one turn for one bucket travel as one batch frame, and
 // come back as outcomes: a failure settles each call, it is never thrown.
 
-import type { Settle } from '../actors/batcher';
-import type { BucketOp, Outcome } from '../actors/messages';
-import type { NodeTree } from '../actors/tree';
+import type { NodeHandle } from '../core/node-handle';
+import type { BucketOp, Outcome } from '../core/operations';
+import type { Settle } from '../core/settle';
+import type { NodeTree } from '../core/tree';
 import { KvError } from '../errors';
-import type { NodeHandle } from '../node-handle';
 import { isReplyTooLarge } from './errors';
 import type { Peer } from './peer';
 import { encodeRequest, splitBatch, type NodeRequest } from './protocol';

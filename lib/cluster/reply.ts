@@ -4,8 +4,8 @@
 // so) and marks the largest results as too large, which the requester may ask
 // for again on their own (remote-node.ts).
 
-import type { Outcome } from '../actors/messages';
-import { failed } from '../actors/messages';
+import type { Outcome } from '../core/operations';
+import { failed } from '../core/operations';
 import { clusterErrors, replyTooLarge } from './errors';
 import { encodeEnvelope } from './protocol';
 

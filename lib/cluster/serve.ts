@@ -1,10 +1,10 @@
 // The receiving side of the transport: a request from a peer, run against this
 // node's own registry and buckets, and its outcome for the reply frame.
 
-import { failed, ok, type BucketOp, type Outcome } from '../actors/messages';
+import { checkBucket } from '../core/arguments';
+import type { NodeHandle } from '../core/node-handle';
+import { failed, ok, type BucketOp, type Outcome } from '../core/operations';
 import { KvError, toErrorData } from '../errors';
-import type { NodeHandle } from '../node-handle';
-import { checkBucket } from '../arguments';
 import type { NodeRequest } from './protocol';
 import type { Router } from './router';
 

@@ -6,9 +6,9 @@
 // node with the wrong secret that retries every few seconds costs a few lines.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { OutageLog } from '../core/outage-log';
 import { errors, toErrorData } from '../errors';
 import { acceptHandshake, HandshakeFailed } from './handshake-session';
-import { OutageLog } from './outage-log';
 import { Peer, type PeerAddress, type PeerContext } from './peer';
 
 /**

@@ -4,8 +4,8 @@
 // unanswered one: the single connection keeps their order, so each call's
 // timeout starts when it is made, and a hung peer cannot make a queue grow here.
 
-import { settleEach, type Settle } from '../actors/batcher';
-import type { BucketOp, Outcome } from '../actors/messages';
+import type { BucketOp, Outcome } from '../core/operations';
+import { settleEach, type Settle } from '../core/settle';
 
 /** Sends one batch to the owner; `answer` gets one outcome per operation. */
 export type SendRemoteBatch = (bucket: string, ops: BucketOp[], answer: (outcomes: Outcome[]) => void) => void;

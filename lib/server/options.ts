@@ -1,7 +1,8 @@
 // Options of the text server, with every default in one object.
 
+import { silentLogger, type Logger } from '../core/logger';
+import { rejectUnknownKeys, requireDuration, requirePositiveInteger, stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
-import { rejectUnknownKeys, requireDuration, requirePositiveInteger, silentLogger, stripUndefined, type Logger } from '../options';
 
 /** Options of `startServer()`; every field is optional. */
 export interface ServerOptions {

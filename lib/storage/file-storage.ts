@@ -4,8 +4,8 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { silentLogger, type Logger } from '../core/logger';
 import { KvError } from '../errors';
-import { silentLogger, type Logger } from '../options';
 import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';

@@ -5,8 +5,8 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Logger } from '../core/logger';
 import { KvError } from '../errors';
-import type { Logger } from '../options';
 import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
 import { LogCorruption, logMagic, readLog, type DecodedLog, type LogRecord } from './log-format';
 

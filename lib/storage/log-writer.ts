@@ -4,8 +4,8 @@
 // 'everysec' fsyncs once a second; 'no' leaves it to the operating system.
 
 import * as fs from 'node:fs';
+import type { Logger } from '../core/logger';
 import { KvError } from '../errors';
-import type { Logger } from '../options';
 import { closeFd, syncData, writeChunksSync } from './fs-util';
 
 /** When the log is fsynced: before each OK, once a second, or when the OS decides. */

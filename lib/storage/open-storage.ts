@@ -1,13 +1,14 @@
 // The `storage` option and the factory that turns it into a backend, checking
 // every field first so a bad option is named before anything is opened.
 
+import type { Logger } from '../core/logger';
+import { requireDuration } from '../core/validate';
 import { KvError } from '../errors';
-import { requireDuration, type Logger } from '../options';
 import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
+import { redactRedisUrl } from './redis-connection';
 import { RedisStorage, type RedisStorageOptions } from './redis-storage';
 import type { Storage } from './storage';
-import { redactRedisUrl } from './redis-connection';
 
 /**
  * Where bucket tables live: 'memory' (lost when the process exits), an

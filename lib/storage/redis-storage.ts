@@ -4,8 +4,8 @@
 // writer, its owner. A restarted node loads its buckets back from Redis.
 
 import type { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../core/logger';
 import { KvError } from '../errors';
-import { silentLogger, type Logger } from '../options';
 import { JournaledTable, type Change } from './journaled-table';
 import { connectRedis, createRedisClient, redactRedisUrl } from './redis-connection';
 import type { Storage } from './storage';

@@ -1,9 +1,9 @@
 // What the store needs of a node, local or remote: LocalNode (actors/) and
 // RemoteNode (cluster/) both satisfy it, so the store routes a call by picking one.
 
-import type { Settle } from './actors/batcher';
-import type { BucketOp, Outcome } from './actors/messages';
-import type { NodeTree } from './actors/tree';
+import type { BucketOp, Outcome } from './operations';
+import type { Settle } from './settle';
+import type { NodeTree } from './tree';
 
 /** One node's buckets, as the store calls them. */
 export interface NodeHandle {

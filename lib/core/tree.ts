@@ -1,7 +1,8 @@
 // The supervision tree as plain data: what tree() returns and what an observer
 // page or the CLI draws (the Elixir guide points at Erlang's Observer for this).
 
-import type { BucketStatus } from './directory';
+/** A bucket's state in its supervision tree. */
+export type BucketStatus = 'running' | 'failed';
 
 /** One bucket in the tree. */
 export interface BucketInfo {

@@ -13,7 +13,7 @@
 
 import type { ErrorData } from '../errors';
 import { now } from './clock';
-import { failed, type Outcome } from './messages';
+import { failed, type Outcome } from './operations';
 
 /** An open call: where its answer goes, when it times out, what it waits for. */
 export class OpenCall<T = unknown> {

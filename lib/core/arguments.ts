@@ -1,8 +1,8 @@
 // Argument checks shared by the store's API and the cluster's serving side:
 // a bad argument is a BAD_REQUEST KvError naming it, never a crash.
 
-import type { BucketOp } from './actors/messages';
-import { KvError } from './errors';
+import { KvError } from '../errors';
+import type { BucketOp } from './operations';
 
 /**
  * Bucket names are non-empty and hold no whitespace or control characters, so
