@@ -1,7 +1,7 @@
 // loadConfig: flags, then environment variables, then defaults, as a table.
 
 import { flagName, flags, loadConfig, sourceName, usage, type CommandLine, type Config } from '../lib/cli/config';
-import { boolean, FlagError, list, optionalChoice, optionalInteger, optionalText, text, type Flag } from '../lib/cli/flags';
+import { FlagError, list, optionalChoice, optionalInteger, optionalText, text, type Flag } from '../lib/cli/flags';
 
 const defaults: Config = {
   port: 4040,
@@ -109,14 +109,11 @@ describe('usage', () => {
 
 describe('flag builders (for the flags other layers add)', () => {
   const peer = list(text({ help: 'a peer', default: '' }), { env: 'PEERS', help: 'peers' });
-  const fsync = boolean({ env: 'FSYNC', default: false, help: 'fsync' });
   const secret = optionalText({ env: 'SECRET', help: 'secret' });
   const format = optionalChoice(['json', 'pretty'], { help: 'format' });
   const port = optionalInteger({ help: 'port', min: 0, max: 9 });
   const cases: Array<[string, Flag<unknown>, string[], unknown]> = [
     ['a list keeps every item in order', peer, ['a:1', 'b:2'], ['a:1', 'b:2']],
-    ['a boolean reads yes/no words', fsync, ['Yes'], true],
-    ['a boolean reads 0', fsync, ['0'], false],
     ['an optional text', secret, ['s3cret'], 's3cret'],
     ['an optional choice', format, ['pretty'], 'pretty'],
     ['an optional integer', port, ['7'], 7],
@@ -126,14 +123,13 @@ describe('flag builders (for the flags other layers add)', () => {
   });
 
   test('bad input throws a FlagError that says what was expected', () => {
-    expect(() => fsync.parse(['maybe'])).toThrow(new FlagError('"maybe" is not one of 1, true, yes, 0, false, no'));
     expect(() => peer.parse(['a', ''])).toThrow(new FlagError('must not be empty'));
     expect(() => secret.parse([''])).toThrow(new FlagError('must not be empty'));
     expect(() => port.parse(['10'])).toThrow(new FlagError('"10" is not a whole number from 0 to 9'));
   });
 
-  test('defaults: an empty list, false, undefined', () => {
-    expect([peer.default, fsync.default, secret.default, format.default, port.default]).toEqual([[], false, undefined, undefined, undefined]);
-    expect([peer.multiple, fsync.type]).toEqual([true, 'boolean']);
+  test('defaults: an empty list, undefined', () => {
+    expect([peer.default, secret.default, format.default, port.default]).toEqual([[], undefined, undefined, undefined]);
+    expect([peer.multiple, secret.type]).toEqual([true, 'string']);
   });
 });

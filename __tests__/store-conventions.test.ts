@@ -47,6 +47,8 @@ describe('unknown option keys are refused with BAD_REQUEST naming the key', () =
     ['a supervision key', { supervision: { maxRestart: 1 } }, '`supervision.maxRestart`'],
     ['a cluster key', { cluster: { secret: 'sixteen bytes or more', peer: {} } }, '`cluster.peer`'],
     ['a reconnect key', { cluster: { secret: 'sixteen bytes or more', reconnect: { initial: 1 } } }, '`cluster.reconnect.initial`'],
+    ['a file storage key', { storage: { type: 'file', dir: '/nonexistent', fsyncPolicy: 'always' } }, '`storage.fsyncPolicy`'],
+    ['a redis storage key', { storage: { type: 'redis', url: 'redis://127.0.0.1:1', host: 'x' } }, '`storage.host`'],
   ])('%s', async (_what, options, named) => {
     const error = await rejection(createStore(options as never));
     expect(error).toBeInstanceOf(KvError);

@@ -9,24 +9,43 @@ import type { StorageOption } from './storage/open-storage';
 
 /** Options of `createStore()`; every field is optional. */
 export interface StoreOptions {
-  /** This node's name, shown in `tree()` and used by the cluster. Default 'local'. */
+  /**
+   * This node's name, shown in `tree()` and used by the cluster.
+   * @default 'local'
+   */
   node?: string;
   /**
-   * Where bucket tables live. Default 'memory' (lost when the process exits);
-   * `{ type: 'file', dir, fsync }` for an append-only log in `dir` ('always',
-   * 'everysec' (default) or 'no'); `{ type: 'redis', url | client, prefix }`
-   * for Redis hashes. See README "Durability" for what each can lose.
+   * Where bucket tables live: 'memory' (lost when the process exits);
+   * `{ type: 'file', dir, fsync }` for an append-only log in `dir` (see
+   * FileStorageOptions); `{ type: 'redis', url | client, prefix }` for Redis
+   * hashes (see RedisStorageOptions). docs/durability.md says what each can lose.
+   * @default 'memory'
    */
   storage?: StorageOption;
-  /** Restart intensity per bucket. Default: 3 restarts in 5 s. */
+  /**
+   * Restart intensity per bucket.
+   * @default 3 restarts in 5 s
+   */
   supervision?: Partial<SupervisionOptions>;
-  /** How long a call may wait for its bucket before it rejects with TIMEOUT. Default 5000 ms. */
+  /**
+   * How long a call may wait for its bucket before it rejects with TIMEOUT.
+   * @default 5000 ms
+   */
   callTimeoutMs?: number;
-  /** Bucket supervisors the buckets are spread over (keeps nact's per-child costs flat). Default 16. */
+  /**
+   * Bucket supervisors the buckets are spread over (keeps nact's per-child costs flat).
+   * @default 16
+   */
   bucketSupervisors?: number;
-  /** Where the store reports crashes, restarts and give-ups. Default: nowhere. */
+  /**
+   * Where the store reports crashes, restarts and give-ups.
+   * @default nowhere
+   */
   logger?: Logger;
-  /** Join a cluster: peers, routes, secret (see ClusterOptions). Default: a single node, no network. */
+  /**
+   * Join a cluster: peers, routes, secret (see ClusterOptions).
+   * @default a single node, no network
+   */
   cluster?: ClusterOptions;
 }
 

@@ -3,9 +3,15 @@
 
 /** Restart intensity, as OTP's MaxR/MaxT: more crashes than this in the window stop the bucket. */
 export interface SupervisionOptions {
-  /** Restarts allowed within `withinMs` before the bucket is stopped as failed. Default 3. */
+  /**
+   * Restarts allowed within `withinMs` before the bucket is stopped as failed.
+   * @default 3
+   */
   maxRestarts: number;
-  /** The sliding window for `maxRestarts`, in milliseconds. Default 5000. */
+  /**
+   * The sliding window for `maxRestarts`, in milliseconds.
+   * @default 5000
+   */
   withinMs: number;
 }
 

@@ -85,19 +85,6 @@ export function optionalChoice<const W extends string>(words: readonly W[], spec
   return single<W | undefined>(`<${words.join('|')}>`, { ...spec, default: undefined }, (raw) => oneOf(words, raw));
 }
 
-/** A switch: `--flag` on the command line; 1/true/yes or 0/false/no in the environment. */
-export function boolean(spec: Declared<boolean>): Flag<boolean> {
-  const words: Record<string, boolean> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
-  return {
-    ...single('', spec, (raw) => {
-      const value = words[raw.toLowerCase()];
-      if (value === undefined) throw new FlagError(`${JSON.stringify(raw)} is not one of 1, true, yes, 0, false, no`);
-      return value;
-    }),
-    type: 'boolean',
-  };
-}
-
 /** A repeatable flag; in the environment, the items are separated by commas. */
 export function list<T>(item: Flag<T>, spec: Omit<Declared<T[]>, 'default'> & { default?: T[] }): Flag<T[]> {
   const parseItem = (raw: string) => item.parse([raw]);

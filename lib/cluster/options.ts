@@ -1,6 +1,6 @@
 // The `cluster` option of createStore(), its defaults, and its validation (pure).
 
-import { rejectUnknownKeys, requireDuration } from '../core/validate';
+import { rejectUnknownKeys, requireDuration, requirePort } from '../core/validate';
 import { KvError } from '../errors';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
@@ -14,21 +14,42 @@ export type PeerAddressOption = string | { host?: string; port: number } | null;
 export interface ClusterOptions {
   /** The shared secret every node of the cluster holds; it never crosses the wire. Required. */
   secret: string;
-  /** Where this node accepts its peers: a port, or `{ host, port }` (host default 127.0.0.1; port 0 picks one). Default: no listener, dial out only. */
+  /**
+   * Where this node accepts its peers: a port, or `{ host, port }` (host default 127.0.0.1; port 0 picks one).
+   * @default no listener, dial out only
+   */
   listen?: number | { host?: string; port: number };
   /** The other nodes by name, each with its address (see PeerAddressOption). */
   peers?: Record<string, PeerAddressOption>;
-  /** The routing table, rows as 'a-m=foo' or Route objects; first match wins. Default: rendezvous hashing over all nodes. */
+  /**
+   * The routing table, rows as 'a-m=foo' or Route objects; first match wins.
+   * @default rendezvous hashing over all nodes
+   */
   routes?: Array<string | Route>;
-  /** How long a request to another node may wait for its reply. Default 2000 ms. */
+  /**
+   * How long a request to another node may wait for its reply.
+   * @default 2000 ms
+   */
   requestTimeoutMs?: number;
-  /** How long a connection may take to connect and authenticate. Default 2000 ms. */
+  /**
+   * How long a connection may take to connect and authenticate.
+   * @default 2000 ms
+   */
   handshakeTimeoutMs?: number;
-  /** The longest frame sent or accepted between nodes. Default 64 MiB. */
+  /**
+   * The longest frame sent or accepted between nodes.
+   * @default 64 MiB
+   */
   maxFrameBytes?: number;
-  /** Bytes queued for a peer that does not read, past which its requests fail fast. Default 64 MiB. */
+  /**
+   * Bytes queued for a peer that does not read, past which its requests fail fast.
+   * @default 64 MiB
+   */
   maxBufferedBytes?: number;
-  /** Reconnect backoff. Default: from 100 ms, doubling, at most 2000 ms, with jitter. */
+  /**
+   * Reconnect backoff.
+   * @default from 100 ms, doubling, at most 2000 ms, with jitter
+   */
   reconnect?: Partial<BackoffOptions>;
 }
 
@@ -118,9 +139,7 @@ export function parseAddress(value: PeerAddressOption | number, option: string):
 }
 
 function checkPort(address: PeerAddress, option: string): PeerAddress {
-  if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
-    throw bad(`option \`${option}\` needs a port from 0 to 65535, got ${String(address.port)}`);
-  }
+  requirePort(option, address.port);
   return address;
 }
 

@@ -35,3 +35,13 @@ export function requireDuration(name: string, value: number, zeroAllowed = false
 export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The highest TCP port. */
+export const maxPort = 65535;
+
+/** A TCP port to listen on or dial: 0 (any free one, for a listener) to 65535. */
+export function requirePort(name: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > maxPort) {
+    throw new KvError('BAD_REQUEST', `option \`${name}\` needs a port from 0 to ${maxPort}, got ${String(value)}`);
+  }
+}

@@ -1,28 +1,55 @@
 // Options of the text server, with every default in one object.
 
 import { silentLogger, type Logger } from '../core/logger';
-import { rejectUnknownKeys, requireDuration, requirePositiveInteger, stripUndefined } from '../core/validate';
+import { rejectUnknownKeys, requireDuration, requirePort, requirePositiveInteger, stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
 
 /** Options of `startServer()`; every field is optional. */
 export interface ServerOptions {
-  /** TCP port to listen on; 0 picks a free one (read it back from `server.port`). Default 4040. */
+  /**
+   * TCP port to listen on; 0 picks a free one (read it back from `server.port`).
+   * @default 4040
+   */
   port?: number;
-  /** Address to listen on. Default '127.0.0.1' (loopback only). */
+  /**
+   * Address to listen on.
+   * @default '127.0.0.1' (loopback only)
+   */
   host?: string;
-  /** Longest request line in bytes, terminator excluded; a longer one gets `ERROR line too long` and a close. Default 65536. */
+  /**
+   * Longest request line in bytes, terminator excluded; a longer one gets `ERROR line too long` and a close.
+   * @default 65536
+   */
   maxLineBytes?: number;
-  /** Most clients at once; one more gets `ERROR max clients reached` and a close. Default 10000. */
+  /**
+   * Most clients at once; one more gets `ERROR max clients reached` and a close.
+   * @default 10000
+   */
   maxConnections?: number;
-  /** Unsent reply bytes past which the server stops reading from that client until it drains. Default 1 MiB. */
+  /**
+   * Unsent reply bytes past which the server stops reading from that client until it drains.
+   * @default 1 MiB
+   */
   outputSoftLimitBytes?: number;
-  /** Unsent reply bytes past which the client is disconnected. Default 32 MiB. */
+  /**
+   * Unsent reply bytes past which the client is disconnected.
+   * @default 32 MiB
+   */
   outputHardLimitBytes?: number;
-  /** How long a started line may stay incomplete before the client is dropped; 0 = never. Default 60000 ms. */
+  /**
+   * How long a started line may stay incomplete before the client is dropped; 0 = never.
+   * @default 60000 ms
+   */
   idleTimeoutMs?: number;
-  /** After the server ends a connection, how long it waits for the client to close before destroying it. Default 2000 ms. */
+  /**
+   * After the server ends a connection, how long it waits for the client to close before destroying it.
+   * @default 2000 ms
+   */
   closeTimeoutMs?: number;
-  /** Where the server reports refused, paused and dropped clients. Default: nowhere. */
+  /**
+   * Where the server reports refused, paused and dropped clients.
+   * @default nowhere
+   */
   logger?: Logger;
 }
 
@@ -44,8 +71,7 @@ export const defaultServerOptions: ResolvedServerOptions = {
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   rejectUnknownKeys('', options, Object.fromEntries(Object.keys(defaultServerOptions).map((key) => [key, true])));
   const resolved = { ...defaultServerOptions, ...stripUndefined(options) };
-  requirePositiveInteger('port', resolved.port, true);
-  if (resolved.port > 65535) throw new KvError('BAD_REQUEST', `option \`port\` must be at most 65535, got ${resolved.port}`);
+  requirePort('port', resolved.port);
   requirePositiveInteger('maxLineBytes', resolved.maxLineBytes);
   requirePositiveInteger('maxConnections', resolved.maxConnections);
   requirePositiveInteger('outputSoftLimitBytes', resolved.outputSoftLimitBytes);

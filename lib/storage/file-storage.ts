@@ -5,6 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { silentLogger, type Logger } from '../core/logger';
+import { stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
 import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
@@ -16,17 +17,37 @@ import type { Storage } from './storage';
 
 /** Options of the file backend. */
 export interface FileStorageOptions {
-  /** The data directory; created if missing, locked while in use. */
+  /** The data directory; created if missing, locked while in use. Required. */
   dir: string;
-  /** When the log is fsynced: 'always' (before each OK), 'everysec' (default), 'no' (by the OS). */
+  /**
+   * When the log is fsynced: 'always' (before each OK), 'everysec', 'no' (by the OS).
+   * @default 'everysec'
+   */
   fsync?: FsyncPolicy;
-  /** Compaction starts when the log is this many times the live data... Default 2. */
+  /**
+   * Compaction starts when the log is this many times the live data...
+   * @default 2
+   */
   compactionRatio?: number;
-  /** ...and larger than this many bytes. Default 4 MiB. */
+  /**
+   * ...and larger than this many bytes.
+   * @default 4 MiB
+   */
   compactionMinBytes?: number;
-  /** Where torn tails and compactions are reported. Default: nowhere. */
+  /**
+   * Where torn tails, replays and compactions are reported.
+   * @default the store's logger (nowhere, for a FileStorage made by hand)
+   */
   logger?: Logger;
 }
+
+/** The file backend's defaults, in one place. */
+export const defaultFileStorageOptions = {
+  fsync: 'everysec',
+  compactionRatio: 2,
+  compactionMinBytes: 4 * 1024 * 1024,
+  logger: silentLogger,
+} as const satisfies Omit<Required<FileStorageOptions>, 'dir'>;
 
 /** The log's file name inside the data directory. */
 export const logFileName = 'actor-kv.aof';
@@ -43,9 +64,12 @@ export class FileStorage implements Storage {
   private retryCompactionAt = 0;
   private closed = false;
 
-  constructor(private readonly options: FileStorageOptions) {
-    this.logger = options.logger ?? silentLogger;
-    this.policy = options.fsync ?? 'everysec';
+  private readonly options: Required<FileStorageOptions>;
+
+  constructor(options: FileStorageOptions) {
+    this.options = { ...defaultFileStorageOptions, ...stripUndefined(options), dir: options.dir };
+    this.logger = this.options.logger;
+    this.policy = this.options.fsync;
   }
 
   /** The log file's path. */
@@ -112,7 +136,7 @@ export class FileStorage implements Storage {
   }
 
   private maybeCompact(): void {
-    const { compactionRatio = 2, compactionMinBytes = 4 * 1024 * 1024 } = this.options;
+    const { compactionRatio, compactionMinBytes } = this.options;
     const size = this.writer!.size;
     if (this.compacting || this.closed || Date.now() < this.retryCompactionAt) return;
     if (size >= compactionMinBytes && size >= compactionRatio * this.liveBytes) void this.compact();

@@ -2,12 +2,12 @@
 // every field first so a bad option is named before anything is opened.
 
 import type { Logger } from '../core/logger';
-import { requireDuration } from '../core/validate';
+import { rejectUnknownKeys, requireDuration } from '../core/validate';
 import { KvError } from '../errors';
 import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
 import { redactRedisUrl } from './redis-connection';
-import { RedisStorage, type RedisStorageOptions } from './redis-storage';
+import { defaultRedisStorageOptions, RedisStorage, type RedisStorageOptions } from './redis-storage';
 import type { Storage } from './storage';
 
 /**
@@ -48,7 +48,11 @@ export function createStorage(option: StorageOption, context: StorageContext): S
   }
 }
 
+const fileOptionKeys: Record<keyof FileStorageOptions | 'type', true> = { type: true, dir: true, fsync: true, compactionRatio: true, compactionMinBytes: true, logger: true };
+const redisOptionKeys: Record<keyof RedisStorageOptions | 'type', true> = { type: true, url: true, client: true, prefix: true, commandTimeoutMs: true, recoveryIntervalMs: true, logger: true };
+
 function checkFile(option: FileStorageOptions, context: StorageContext): FileStorageOptions {
+  rejectUnknownKeys('storage.', option, fileOptionKeys);
   if (typeof option.dir !== 'string' || option.dir.length === 0) throw bad('storage.dir', 'must be a directory path', option.dir);
   if (option.fsync !== undefined && !['always', 'everysec', 'no'].includes(option.fsync)) {
     throw bad('storage.fsync', "must be 'always', 'everysec' or 'no'", option.fsync);
@@ -61,12 +65,13 @@ function checkFile(option: FileStorageOptions, context: StorageContext): FileSto
 }
 
 function checkRedis(option: RedisStorageOptions, context: StorageContext): RedisStorageOptions {
+  rejectUnknownKeys('storage.', option, redisOptionKeys);
   if (option.client === undefined && option.url !== undefined && !/^rediss?:\/\//.test(String(option.url))) {
     // Redacted: a URL that is not redis:// may still carry a password.
     throw bad('storage.url', 'must be a redis:// or rediss:// URL', redactRedisUrl(String(option.url)));
   }
   if (option.prefix !== undefined && typeof option.prefix !== 'string') throw bad('storage.prefix', 'must be a string', option.prefix);
-  const commandTimeoutMs = option.commandTimeoutMs ?? Math.min(1000, Math.floor(context.callTimeoutMs / 2));
+  const commandTimeoutMs = option.commandTimeoutMs ?? Math.min(defaultRedisStorageOptions.commandTimeoutMs, Math.floor(context.callTimeoutMs / 2));
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs >= context.callTimeoutMs) {
     throw bad('storage.commandTimeoutMs', `must be a positive integer below callTimeoutMs (${context.callTimeoutMs})`, commandTimeoutMs);
   }

@@ -12,19 +12,43 @@ import type { Storage } from './storage';
 
 /** Options of the Redis backend. */
 export interface RedisStorageOptions {
-  /** Where Redis listens, e.g. 'redis://127.0.0.1:6379'. Ignored when `client` is given. */
+  /**
+   * Where Redis listens. Ignored when `client` is given.
+   * @default 'redis://127.0.0.1:6379'
+   */
   url?: string;
   /** An ioredis client to use instead (the store neither configures nor closes it). */
   client?: Redis;
-  /** Prefix of every Redis key the store uses. Default 'actor-kv:<node>:'. */
+  /**
+   * Prefix of every Redis key the store uses.
+   * @default 'actor-kv:<node>:' through createStore ('actor-kv:' for a RedisStorage made by hand)
+   */
   prefix?: string;
-  /** How long one Redis command may take before the write fails. Default 1000 ms. */
+  /**
+   * How long one Redis command may take before the write fails; below the store's callTimeoutMs.
+   * @default 1000 ms, or half of callTimeoutMs when that is shorter
+   */
   commandTimeoutMs?: number;
-  /** How often to probe Redis after a failure, to resynchronise. Default 250 ms. */
+  /**
+   * How often to probe Redis after a failure, to resynchronise.
+   * @default 250 ms
+   */
   recoveryIntervalMs?: number;
-  /** Where outages and recoveries are reported. Default: nowhere. */
+  /**
+   * Where outages and recoveries are reported.
+   * @default the store's logger (nowhere, for a RedisStorage made by hand)
+   */
   logger?: Logger;
 }
+
+/** The Redis backend's defaults, in one place. */
+export const defaultRedisStorageOptions = {
+  url: 'redis://127.0.0.1:6379',
+  prefix: 'actor-kv:',
+  commandTimeoutMs: 1000,
+  recoveryIntervalMs: 250,
+  logger: silentLogger,
+} as const satisfies Omit<Required<RedisStorageOptions>, 'client'>;
 
 export class RedisStorage implements Storage {
   readonly kind = 'redis';
@@ -39,15 +63,15 @@ export class RedisStorage implements Storage {
   private closed = false;
 
   constructor(private readonly options: RedisStorageOptions) {
-    this.prefix = options.prefix ?? 'actor-kv:';
-    this.logger = options.logger ?? silentLogger;
+    this.prefix = options.prefix ?? defaultRedisStorageOptions.prefix;
+    this.logger = options.logger ?? defaultRedisStorageOptions.logger;
     this.ownsClient = !options.client;
-    this.client = options.client ?? createRedisClient(options.url ?? 'redis://127.0.0.1:6379', this.commandTimeoutMs);
+    this.client = options.client ?? createRedisClient(options.url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs);
     if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn({ reason: error.message }, 'redis error'));
   }
 
   private get commandTimeoutMs(): number {
-    return this.options.commandTimeoutMs ?? 1000;
+    return this.options.commandTimeoutMs ?? defaultRedisStorageOptions.commandTimeoutMs;
   }
 
   private hashKey(bucket: string): string {
@@ -169,7 +193,7 @@ export class RedisStorage implements Storage {
           return;
         }
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, this.options.recoveryIntervalMs ?? 250).unref());
+        await new Promise((resolve) => setTimeout(resolve, this.options.recoveryIntervalMs ?? defaultRedisStorageOptions.recoveryIntervalMs).unref());
       }
     }
   }
