@@ -5,8 +5,8 @@
 // leaving them to time out (and their timers to keep the process alive).
 //
 // A call costs no promise and no timer of its own (open-calls.ts): the bucket
-// path sends one message per batch, and a promise plus a timer each were a
-// large share of that message's cost.
+// path sends one message per batch, and a promise plus a timer each would be
+// a large share of that message's cost.
 
 import type { Ref } from 'nact';
 import { now } from '../core/clock';

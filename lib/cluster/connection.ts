@@ -34,9 +34,9 @@ export class Connection {
   /** Requests sent and not yet answered, with their timeouts (one timer for all). */
   private readonly open: OpenCalls;
   /**
-   * The same requests by id, to match replies. A Map churned per request, as
-   * open-calls.ts warns against; but one entry per frame (a turn's batch for one
-   * bucket), not per operation, and we have not seen it matter in bench:cluster.
+   * The same requests by id, to match replies. A Map churned per request, which
+   * open-calls.ts avoids; here it is one entry per frame (a turn's batch for one
+   * bucket), not per operation.
    */
   private readonly waiting = new Map<number, OpenCall<Outcome<unknown>>>();
   private nextId = 1;

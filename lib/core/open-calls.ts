@@ -5,11 +5,10 @@
 //
 // The calls form a linked list rather than a Set or Map: a Set with an entry
 // added and deleted per message rehashes into new tables, and an obsolete
-// table that reached V8's old generation keeps pointing at the entries it
-// held. The young generation's collector treats those pointers as roots, so
-// every call (and the requests behind it) survived into the old generation: a
-// third of all allocation, and most of the GC time under pipelined load. An
-// unlinked call keeps no neighbour, so it holds nothing up.
+// table in V8's old generation keeps pointing at the entries it held, which
+// the young generation's collector treats as roots: every call, and the
+// request behind it, would be promoted. An unlinked call keeps no neighbour,
+// so it holds nothing up.
 
 import type { ErrorData } from '../errors';
 import { now } from './clock';
