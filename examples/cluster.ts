@@ -15,7 +15,7 @@ process.on('exit', () => children.forEach((child) => child.kill())); // never le
 
 /** Starts a node (ports 0: free ones) and reads the ports it prints. */
 async function start(name: string, peer: string): Promise<{ child: ChildProcess; port: number; clusterPort: number }> {
-  const args = ['--node', name, '--port', '0', '--cluster-port', '0', '--peer', peer, '--log-level', 'warn', ...routes];
+  const args = ['--node', name, '--port', '0', '--cluster-port', '0', '--peer', peer, '--log-level', 'error', ...routes];
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ACTOR_KV_SECRET: 'change me: at least 16 bytes' }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let clusterPort = 0;
