@@ -250,3 +250,29 @@ describe('the data directory', () => {
     }
   });
 });
+
+describe('a log written by the previous version (AKVLOG2)', () => {
+  const fixture = path.join(__dirname, 'fixtures', 'log-v2', logFileName);
+
+  test('opens with its buckets and keys, and is marked as this version once opened for appending', async () => {
+    fs.copyFileSync(fixture, logPath());
+    expect(fs.readFileSync(logPath()).subarray(0, 8).toString('latin1')).toBe('AKVLOG2\n');
+    const store = await createStore({ storage: { type: 'file', dir, fsync: 'always' } });
+    try {
+      expect(await store.buckets()).toEqual(['empty', 'shopping', 'ünïcode']);
+      expect(await store.getMany('shopping', ['milk', 'eggs', 'gone'])).toEqual(['1', '6', undefined]);
+      expect(await store.get('ünïcode', 'clé')).toBe('valeur ✓');
+      expect(fs.readFileSync(logPath()).subarray(0, 8)).toEqual(logMagic);
+      await store.clear('shopping');
+    } finally {
+      await store.stop();
+    }
+    const again = await createStore({ storage: { type: 'file', dir } });
+    try {
+      expect(await again.size('shopping')).toBe(0);
+      expect(await again.get('ünïcode', 'clé')).toBe('valeur ✓');
+    } finally {
+      await again.stop();
+    }
+  });
+});

@@ -69,6 +69,15 @@ function stubStore(): Store {
     delete: () => Promise.resolve(undefined),
     has: () => Promise.resolve(true),
     buckets: () => Promise.resolve([]),
+    drop: unused,
+    clear: unused,
+    size: unused,
+    keys: unused,
+    entries: () => {
+      throw new Error('not used by the benchmark');
+    },
+    getMany: unused,
+    putMany: unused,
     submit: (_bucket, op, settle) => settle({ ok: true, value: op.kind === 'get' ? 'v0' : undefined }),
     crashBucket: unused,
     tree: unused,

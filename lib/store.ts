@@ -9,14 +9,14 @@ import type { PeerAddress, PeerState } from './cluster/peer';
 import { checkBucket, checkOp } from './core/arguments';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
-import { failed, type BucketOp, type OpValue, type Outcome } from './core/operations';
+import { failed, type BucketOp, type KeyPage, type OpValue, type Outcome } from './core/operations';
 import { settleSafely, type Settle } from './core/settle';
 import type { NodeTree } from './core/tree';
 import { errors, KvError, toErrorData } from './errors';
 import { resolveStoreOptions, type StoreOptions } from './options';
 import { createStorage } from './storage/open-storage';
 
-export type { BucketOp, OpValue, Outcome } from './core/operations';
+export type { BucketOp, KeyPage, OpValue, Outcome } from './core/operations';
 
 /**
  * A running store. Every method rejects with a KvError for a known condition.
@@ -37,6 +37,25 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   has(bucket: string, key?: string): Promise<boolean>;
   /** The names of the buckets, sorted. */
   buckets(): Promise<string[]>;
+  /** Removes the bucket with all its keys, durably, on its owner; NOT_FOUND if it does not exist. */
+  drop(bucket: string): Promise<void>;
+  /** Removes every key of the bucket (it stays); resolves with how many there were. */
+  clear(bucket: string): Promise<number>;
+  /** How many keys the bucket holds. */
+  size(bucket: string): Promise<number>;
+  /**
+   * One page of a cursor scan of the bucket's keys, as Redis's SCAN: start
+   * with cursor 0, pass each page's cursor to get the next, stop when it is 0.
+   * Safe while the bucket is written: a key present for the whole scan is
+   * returned at least once (a page may hold fewer keys than `count`, even none).
+   */
+  keys(bucket: string, options?: KeyScanOptions): Promise<KeyPage>;
+  /** Every [key, value] pair of the bucket, a page at a time (keys() and getMany() underneath). */
+  entries(bucket: string, options?: Omit<KeyScanOptions, 'cursor'>): AsyncIterableIterator<[string, string]>;
+  /** The values of `keys`, in order (undefined for a missing key), read in one step. */
+  getMany(bucket: string, keys: readonly string[]): Promise<Array<string | undefined>>;
+  /** Sets every entry in one step: stored all together, as one record, or not at all. */
+  putMany(bucket: string, entries: Iterable<readonly [string, string]> | Record<string, string>): Promise<void>;
   /**
    * The callback form of put/get/delete/has/crashBucket, for callers that issue
    * many operations at once (the text server): no promise per call. `settle` is
@@ -59,6 +78,22 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   stop(): Promise<void>;
   /** The same as stop(), for `await using store = await createStore()`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Where a key scan starts, how many keys a page may hold, and which keys it wants. */
+export interface KeyScanOptions {
+  /**
+   * The cursor a previous page returned.
+   * @default 0 (a new scan)
+   */
+  cursor?: number;
+  /**
+   * The most keys one page holds (1 to 10,000).
+   * @default 100
+   */
+  count?: number;
+  /** A glob pattern, as Redis's MATCH (`*`, `?`, `[a-z]`, `\\x`); only the keys it matches are returned. */
+  match?: string;
 }
 
 /** A cluster member's view of its links. */
@@ -154,6 +189,50 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     });
   }
 
+  drop(bucket: string): Promise<void> {
+    return attempt(() => {
+      this.checkRunning();
+      checkBucket(bucket);
+      return this.owner(bucket).drop(bucket);
+    });
+  }
+
+  clear(bucket: string): Promise<number> {
+    return this.promise(bucket, { kind: 'clear' }) as Promise<number>;
+  }
+
+  size(bucket: string): Promise<number> {
+    return this.promise(bucket, { kind: 'size' }) as Promise<number>;
+  }
+
+  keys(bucket: string, options: KeyScanOptions = {}): Promise<KeyPage> {
+    const { cursor = 0, count = defaultScanCount, match } = options;
+    return this.promise(bucket, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match }) }) as Promise<KeyPage>;
+  }
+
+  async *entries(bucket: string, options: Omit<KeyScanOptions, 'cursor'> = {}): AsyncIterableIterator<[string, string]> {
+    let cursor = 0;
+    do {
+      const page = await this.keys(bucket, { ...options, cursor });
+      const values = await this.getMany(bucket, page.keys);
+      for (let index = 0; index < page.keys.length; index++) {
+        // A key deleted between the two reads is skipped.
+        if (values[index] !== undefined) yield [page.keys[index]!, values[index]!];
+      }
+      cursor = page.cursor;
+    } while (cursor !== 0);
+  }
+
+  async getMany(bucket: string, keys: readonly string[]): Promise<Array<string | undefined>> {
+    const values = (await this.promise(bucket, { kind: 'getMany', keys: [...keys] })) as Array<string | null>;
+    return values.map((value) => value ?? undefined);
+  }
+
+  putMany(bucket: string, entries: Iterable<readonly [string, string]> | Record<string, string>): Promise<void> {
+    const pairs = Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, string]>)] : Object.entries(entries);
+    return this.promise(bucket, { kind: 'putMany', entries: pairs.map(([key, value]) => [key, value]) }) as Promise<void>;
+  }
+
   async buckets(): Promise<string[]> {
     this.checkRunning();
     return this.cluster ? this.cluster.buckets() : this.local.buckets();
@@ -210,6 +289,9 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     );
   }
 }
+
+/** Keys per page of a scan when the caller does not say. */
+const defaultScanCount = 100;
 
 /** Runs `body`, turning a synchronous throw (a failed argument check) into a rejection. */
 function attempt<T>(body: () => Promise<T>): Promise<T> {

@@ -120,6 +120,72 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       expect(second.table('empty').size).toBe(0);
     });
 
+    test('a clear and a drop are there after a restart; writes after a clear in the same flush too', async () => {
+      const place = newPlace();
+      const first = await fresh(place);
+      for (const bucket of ['cleared', 'dropped', 'kept']) {
+        await first.createBucket(bucket);
+        first.table(bucket).put('milk', '1');
+        first.table(bucket).put('eggs', '6');
+        await flush(first, bucket);
+      }
+      const cleared = first.table('cleared');
+      expect(cleared.clear()).toBe(2);
+      cleared.put('tea', '2');
+      await flush(first, 'cleared');
+      await first.dropBucket('dropped');
+      await first.dropBucket('dropped'); // idempotent
+      expect(first.table('dropped').size).toBe(0); // a dropped name starts a new, empty table
+      await first.close();
+      open = [];
+
+      const second = await factory().make(place);
+      open.push(second);
+      const names = (await second.open()).sort();
+      expect(names).toEqual(factory().durable ? ['cleared', 'kept'] : []);
+      if (!factory().durable) return;
+      expect(await stored(second, 'cleared')).toEqual([['tea', '2']]);
+      expect(await stored(second, 'kept')).toEqual([['eggs', '6'], ['milk', '1']]);
+    });
+
+    test('a failed flush of a clear rolls the table back to what it held', async () => {
+      const storage = await fresh();
+      await storage.createBucket('shopping');
+      const table = storage.table('shopping');
+      table.put('milk', '1');
+      await flush(storage, 'shopping');
+      await storage.close();
+      open = [];
+      table.clear();
+      table.put('tea', '2');
+      const flushing = table.flush();
+      if (!flushing) return; // memory: nothing can fail
+      await expect(flushing).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect([...table.entries()]).toEqual([['milk', '1']]);
+    });
+
+    test('a scan returns every key present throughout, while others are deleted and added again', async () => {
+      const storage = await fresh();
+      await storage.createBucket('notes');
+      const table = storage.table('notes');
+      for (let i = 0; i < 100; i++) table.put(`stay-${i}`, 'v');
+      for (let i = 0; i < 100; i++) table.put(`churn-${i}`, 'v');
+      const seen = new Set<string>();
+      let cursor = 0;
+      let round = 0;
+      do {
+        const page = table.scan(cursor, 7);
+        page.keys.forEach((key) => seen.add(key));
+        cursor = page.cursor;
+        round++;
+        table.delete(`churn-${round}`);
+        table.put(`churn-${round}`, 'again'); // moves to the end
+        table.put(`new-${round}`, 'v');
+      } while (cursor !== 0 && round < 10_000);
+      expect(Array.from({ length: 100 }, (_, i) => `stay-${i}`).filter((key) => !seen.has(key))).toEqual([]);
+      await flush(storage, 'notes');
+    });
+
     test('a restarted store serves every acknowledged write', async () => {
       const place = newPlace();
       const first = await createStore({ storage: factory().make(place) });

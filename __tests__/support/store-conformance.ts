@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { KvError, type BucketInfo, type BucketOp, type Outcome, type Store, type StoreOptions } from '../../lib';
 import { rejection } from './rejection';
+import { dataModelCases } from './store-conformance-data';
 import { commandArb, Model, modelBuckets, modelMaxRestarts, run } from './store-model';
 
 /** A store made for one test, and how to undo everything made for it. */
@@ -83,6 +84,8 @@ export function behavesLikeAStore(name: string, makeStore: MakeStore, capabiliti
     afterEach(async () => {
       for (const target of made.splice(0)) await target.cleanup();
     });
+
+    dataModelCases(() => start());
 
     describe("a bucket (the guide's KV.Bucket)", () => {
       test('stores values by key', async () => {

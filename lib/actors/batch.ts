@@ -1,7 +1,8 @@
 // Applying a batch of operations to a table and answering it: shared by the
 // bucket's handler and by its crash handler, which answers a half-done batch.
 
-import { failed, ok, okEmpty, type BucketOp, type Outcome } from '../core/operations';
+import { globMatcher } from '../core/glob';
+import { failed, isWrite, ok, okEmpty, type BucketOp, type Outcome } from '../core/operations';
 import type { ErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import type { BatchMsg } from './messages';
@@ -18,6 +19,17 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       return okEmpty;
     case 'delete':
       return ok(table.delete(op.key));
+    case 'keys':
+      return ok(table.scan(op.cursor, op.count, op.match === undefined ? undefined : globMatcher(op.match)));
+    case 'size':
+      return ok(table.size);
+    case 'clear':
+      return ok(table.clear());
+    case 'getMany':
+      return ok(op.keys.map((key) => table.get(key) ?? null));
+    case 'putMany':
+      for (const [key, value] of op.entries) table.put(key, value);
+      return okEmpty;
     case 'crash':
       throw new Error(op.reason);
   }
@@ -34,9 +46,6 @@ export function failUnstored(msg: BatchMsg, error: ErrorData): void {
   msg.results = msg.results.map((result, index) => (index >= firstWrite ? failed(error) : result));
 }
 
-function isWrite(op: BucketOp): boolean {
-  return op.kind === 'put' || op.kind === 'delete';
-}
 
 /** Sends the batch's results to its caller. */
 export function replyBatch(msg: BatchMsg): void {

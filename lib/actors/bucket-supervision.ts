@@ -11,7 +11,7 @@ import { errors, toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
 import { failUnstored, replyBatch } from './batch';
 import type { BucketRecord } from './directory';
-import type { BucketMsg } from './messages';
+import type { BatchMsg, BucketMsg } from './messages';
 import type { SupervisionOptions } from './restart-intensity';
 import { decideRestart } from './restart-intensity';
 
@@ -56,7 +56,7 @@ export async function superviseBucketCrash(
       env.logger.error({ bucket: record.name, reason, limit: env.limits }, 'bucket failed');
       env.emit('bucketFailed', { bucket: record.name, reason });
     }
-    if (msg) await answerCrashedMessage(record, msg, reason, env.storage);
+    if (msg?.type === 'batch') await answerCrashedMessage(record, msg, reason, env.storage);
     return decision === 'restart' ? ctx.reset : ctx.stop;
   } catch (unexpected) {
     giveUp(record, incarnation);
@@ -79,7 +79,7 @@ function giveUp(record: BucketRecord, incarnation: Incarnation): void {
  * the one that threw and any after it answer BUCKET_CRASHED, except a
  * `crash` operation, whose purpose was to crash: it succeeds.
  */
-async function answerCrashedMessage(record: BucketRecord, msg: BucketMsg, reason: string, storage: Storage): Promise<void> {
+async function answerCrashedMessage(record: BucketRecord, msg: BatchMsg, reason: string, storage: Storage): Promise<void> {
   const applied = msg.results.length;
   try {
     await storage.table(record.name).flush();

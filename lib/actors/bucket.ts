@@ -2,7 +2,7 @@
 // access to it (the Elixir guide's KV.Bucket Agent). Its table lives in the storage
 // layer, so a restarted incarnation re-attaches to every acknowledged write.
 
-import { spawn, type Ref } from 'nact';
+import { spawn, stop, type ActorContext, type Ref } from 'nact';
 import { errors, toErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import { actorNameFor } from './actor-name';
@@ -27,13 +27,19 @@ export function spawnBucket(supervisor: Ref<unknown>, record: BucketRecord, env:
     // contract (Storage.table never throws), as nact spins if it throws.
     initialStateFunc: () => ({ table: env.storage.table(record.name) }),
     onCrash: (msg, error, ctx) => superviseBucketCrash(record, incarnation, msg, error, ctx, env),
-    afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record.name, incarnation),
+    afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record, incarnation),
   });
   record.generation += 1;
   return ref;
 }
 
-function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Promise<BucketState> {
+function handleBucketMsg(state: BucketState, msg: BucketMsg, ctx: ActorContext<BucketMsg, Ref<unknown>>): BucketState | Promise<BucketState> {
+  if (msg.type === 'retire') {
+    // The messages behind it are answered by afterStop (NOT_FOUND: the record is marked dropped).
+    stop(ctx.self);
+    msg.replyTo(null);
+    return state;
+  }
   for (const op of msg.ops) msg.results.push(applyOp(state.table, op));
   const flushing = state.table.flush();
   if (!flushing) {
@@ -54,7 +60,11 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg): BucketState | Prom
 }
 
 /** A stopped actor drops its mailbox: answer each message so no caller waits for a timeout. */
-function answerLeftovers(mailbox: unknown[], bucket: string, incarnation: Incarnation): void {
-  const error = incarnation.gaveUp ? errors.bucketFailed(bucket) : errors.stopped();
-  replyError(mailboxMessages<BucketMsg>(mailbox), error.toData());
+function answerLeftovers(mailbox: unknown[], record: BucketRecord, incarnation: Incarnation): void {
+  const bucket = record.name;
+  const error = record.dropped ? errors.notFound(bucket) : incarnation.gaveUp ? errors.bucketFailed(bucket) : errors.stopped();
+  for (const msg of mailboxMessages<BucketMsg>(mailbox)) {
+    if (msg.type === 'retire') msg.replyTo(null);
+    else replyError([msg], error.toData());
+  }
 }

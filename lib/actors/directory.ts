@@ -25,10 +25,13 @@ export interface BucketRecord {
   lastCrash: string | null;
   /** Its calls waiting for an answer, across incarnations. */
   readonly queue: BucketQueue;
+  /** Set once the bucket is dropped: calls still in its mailbox answer NOT_FOUND. */
+  dropped: boolean;
 }
 
 export type Directory = Map<string, BucketRecord>;
 
-export function newRecord(name: string, supervisor: string): BucketRecord {
-  return { name, supervisor, ref: undefined, generation: 0, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null, queue: new BucketQueue(name) };
+/** A new bucket's record; `generation` continues a dropped namesake's, so their actor names never collide. */
+export function newRecord(name: string, supervisor: string, generation = 0): BucketRecord {
+  return { name, supervisor, ref: undefined, generation, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null, queue: new BucketQueue(name), dropped: false };
 }

@@ -55,6 +55,7 @@ export class LocalNode {
     });
     this.env = {
       directory: this.directory,
+      retired: new Map(),
       supervisors: this.supervisors,
       storage,
       limits: options.supervision,
@@ -93,6 +94,12 @@ export class LocalNode {
   create(bucket: string): Promise<void> {
     if (this.stopped) return Promise.reject(errors.stopped());
     return this.calls.ask<RegistryMsg, null>(this.registry, (replyTo) => ({ type: 'create', bucket, replyTo }), 'the registry').then(() => undefined);
+  }
+
+  /** Removes the bucket with its keys; NOT_FOUND if there is none. */
+  drop(bucket: string): Promise<void> {
+    if (this.stopped) return Promise.reject(errors.stopped());
+    return this.calls.ask<RegistryMsg, null>(this.registry, (replyTo) => ({ type: 'drop', bucket, replyTo }), 'the registry').then(() => undefined);
   }
 
   exists(bucket: string): boolean {

@@ -25,7 +25,16 @@ export interface BatchMsg {
   replyTo: ReplyTo<Outcome<Outcome[]>>;
 }
 
-export type BucketMsg = BatchMsg;
+/**
+ * Asks a bucket's actor to answer and stop, after every message sent to it
+ * before: the registry's drop waits for it, so no batch is lost in between.
+ */
+export interface RetireMsg {
+  type: 'retire';
+  replyTo: ReplyTo<null>;
+}
+
+export type BucketMsg = BatchMsg | RetireMsg;
 
 /** Asks the registry to make sure a bucket exists and runs (idempotent). */
 export interface CreateMsg {
@@ -34,4 +43,11 @@ export interface CreateMsg {
   replyTo: ReplyTo<Outcome<null>>;
 }
 
-export type RegistryMsg = CreateMsg;
+/** Asks the registry to remove a bucket with its keys (NOT_FOUND if it does not exist). */
+export interface DropMsg {
+  type: 'drop';
+  bucket: string;
+  replyTo: ReplyTo<Outcome<null>>;
+}
+
+export type RegistryMsg = CreateMsg | DropMsg;

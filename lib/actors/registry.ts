@@ -5,11 +5,12 @@
 
 import { spawn, type Ref } from 'nact';
 import { failed, ok } from '../core/operations';
-import { toErrorData } from '../errors';
+import { errors, toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
 import { spawnBucket } from './bucket';
 import type { SupervisionEnv } from './bucket-supervision';
 import { newRecord, type Directory } from './directory';
+import { dispatchMessage } from './nact';
 import type { RegistryMsg } from './messages';
 
 /** A bucket supervisor: a nact parent that buckets hang under. */
@@ -20,6 +21,8 @@ export interface BucketSupervisor {
 
 export interface RegistryEnv extends SupervisionEnv {
   directory: Directory;
+  /** The next generation of each dropped bucket's actor name, for a bucket created again under it. */
+  retired: Map<string, number>;
   supervisors: readonly BucketSupervisor[];
   storage: Storage;
 }
@@ -38,7 +41,8 @@ export function spawnRegistry(parent: Ref<unknown>, env: RegistryEnv): Ref<Regis
 
 async function handleRegistryMsg(state: null, msg: RegistryMsg, env: RegistryEnv): Promise<null> {
   try {
-    await ensureBucket(msg.bucket, env);
+    if (msg.type === 'create') await ensureBucket(msg.bucket, env);
+    else await dropBucket(msg.bucket, env);
     msg.replyTo(ok(null));
   } catch (thrown) {
     msg.replyTo(failed(toErrorData(thrown)));
@@ -53,7 +57,8 @@ export async function ensureBucket(name: string, env: RegistryEnv): Promise<void
   if (!record) {
     await env.storage.createBucket(name);
     const supervisor = env.supervisors[env.directory.size % env.supervisors.length]!.name;
-    record = newRecord(name, supervisor);
+    record = newRecord(name, supervisor, env.retired.get(name));
+    env.retired.delete(name);
     env.directory.set(name, record);
     env.emit('bucketCreated', { bucket: name });
   }
@@ -61,6 +66,26 @@ export async function ensureBucket(name: string, env: RegistryEnv): Promise<void
   record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
   record.status = 'running';
   record.recentCrashes = [];
+}
+
+/**
+ * Removes a bucket: new calls find no bucket at once, calls still in its
+ * mailbox answer NOT_FOUND, and the storage forgets it durably. Run by the
+ * registry, so a create of the same name waits until it is done. A call
+ * answered before the drop was a call made before it.
+ */
+async function dropBucket(name: string, env: RegistryEnv): Promise<void> {
+  const record = env.directory.get(name);
+  if (!record) throw errors.notFound(name);
+  env.directory.delete(name);
+  env.retired.set(name, record.generation);
+  record.dropped = true;
+  const ref = record.ref;
+  record.ref = undefined;
+  // Through its mailbox, not nact's stop: a stop loses a message the actor has
+  // been sent but not yet begun.
+  if (ref) await new Promise<null>((replyTo) => dispatchMessage(ref, { type: 'retire', replyTo }));
+  await env.storage.dropBucket(name);
 }
 
 function supervisorRef(name: string, env: RegistryEnv): Ref<unknown> {

@@ -2,6 +2,7 @@
 // owner's registry and bucket actors, and replies matched to them by id. Plain
 // JSON (nact references stay home: nact has no remoting).
 
+import { checkOp } from '../core/arguments';
 import type { BucketOp, Outcome } from '../core/operations';
 
 /** A request for another node's actors. */
@@ -12,6 +13,8 @@ export type NodeRequest =
   | { kind: 'batch'; bucket: string; ops: BucketOp[] }
   /** Whether the owner has the bucket. */
   | { kind: 'exists'; bucket: string }
+  /** Remove the bucket and its keys from its owner. */
+  | { kind: 'drop'; bucket: string }
   /** The owner's bucket names. */
   | { kind: 'buckets' }
   /** The owner's supervision tree. */
@@ -91,14 +94,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const opFields: Record<BucketOp['kind'], readonly string[]> = {
-  get: ['key'],
-  has: ['key'],
-  delete: ['key'],
-  put: ['key', 'value'],
-  crash: ['reason'],
-};
-
 /** Checks a request's shape (a well-formed envelope may still carry nonsense); a reason if it is bad. */
 export function requestProblem(request: Record<string, unknown>): string | null {
   switch (request.kind) {
@@ -107,16 +102,22 @@ export function requestProblem(request: Record<string, unknown>): string | null 
       return null;
     case 'create':
     case 'exists':
+    case 'drop':
       return typeof request.bucket === 'string' ? null : 'bucket must be a string';
     case 'batch':
       if (typeof request.bucket !== 'string') return 'bucket must be a string';
-      return Array.isArray(request.ops) && request.ops.every(isOp) ? null : 'ops must be bucket operations';
+      return Array.isArray(request.ops) && request.ops.every((op) => isOp(request.bucket as string, op)) ? null : 'ops must be bucket operations';
     default:
       return `unknown request kind ${JSON.stringify(request.kind)}`;
   }
 }
 
-function isOp(op: unknown): op is BucketOp {
-  if (!isObject(op) || typeof op.kind !== 'string' || !Object.hasOwn(opFields, op.kind)) return false;
-  return opFields[op.kind as BucketOp['kind']].every((field) => typeof op[field] === 'string');
+/** The same check as a local call's (checkOp), so a peer cannot send what a caller could not. */
+function isOp(bucket: string, op: unknown): op is BucketOp {
+  try {
+    checkOp(bucket, op as BucketOp);
+    return true;
+  } catch {
+    return false;
+  }
 }

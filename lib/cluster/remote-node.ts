@@ -22,6 +22,10 @@ export class RemoteNode implements NodeHandle {
     await this.ask({ kind: 'create', bucket });
   }
 
+  async drop(bucket: string): Promise<void> {
+    await this.ask({ kind: 'drop', bucket });
+  }
+
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     this.batcher.submit(bucket, op, settle);
   }

@@ -16,6 +16,9 @@ export async function serveRequest(self: string, router: Router, local: NodeHand
       case 'create':
         await local.create(request.bucket);
         return ok(null);
+      case 'drop':
+        await local.drop(request.bucket);
+        return ok(null);
       case 'batch':
         return await runBatch(local, request.bucket, request.ops);
       case 'exists':

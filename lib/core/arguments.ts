@@ -36,6 +36,9 @@ export function checkString(what: string, value: unknown): asserts value is stri
   }
 }
 
+/** The most keys one page of a scan may ask for. */
+export const maxScanCount = 10_000;
+
 /** Checks an operation's arguments; throws BAD_REQUEST naming the one at fault. */
 export function checkOp(bucket: string, op: BucketOp): void {
   checkBucket(bucket);
@@ -48,9 +51,34 @@ export function checkOp(bucket: string, op: BucketOp): void {
     case 'has':
     case 'delete':
       return checkString('key', op.key);
+    case 'keys':
+      return checkScan(op);
+    case 'size':
+    case 'clear':
+      return;
+    case 'getMany':
+      if (!Array.isArray(op.keys)) throw new KvError('BAD_REQUEST', `keys must be an array, got ${typeof op.keys}`);
+      for (const key of op.keys) checkString('key', key);
+      return;
+    case 'putMany':
+      if (!Array.isArray(op.entries)) throw new KvError('BAD_REQUEST', `entries must be an array of [key, value] pairs, got ${typeof op.entries}`);
+      for (const entry of op.entries) {
+        if (!Array.isArray(entry) || entry.length !== 2) throw new KvError('BAD_REQUEST', 'each entry must be a [key, value] pair');
+        checkString('key', entry[0]);
+        checkString('value', entry[1]);
+      }
+      return;
     case 'crash':
       return checkString('reason', op.reason);
     default:
       throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }
+}
+
+function checkScan(op: { cursor: unknown; count: unknown; match?: unknown }): void {
+  if (!Number.isSafeInteger(op.cursor) || (op.cursor as number) < 0) throw new KvError('BAD_REQUEST', `cursor must be a non-negative integer, got ${String(op.cursor)}`);
+  if (!Number.isInteger(op.count) || (op.count as number) < 1 || (op.count as number) > maxScanCount) {
+    throw new KvError('BAD_REQUEST', `count must be an integer from 1 to ${maxScanCount}, got ${String(op.count)}`);
+  }
+  if (op.match !== undefined) checkString('match', op.match);
 }

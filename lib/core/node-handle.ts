@@ -9,6 +9,8 @@ import type { NodeTree } from './tree';
 export interface NodeHandle {
   /** Creates the bucket on this node; idempotent. */
   create(bucket: string): Promise<void>;
+  /** Removes the bucket with its keys from this node; NOT_FOUND if there is none. */
+  drop(bucket: string): Promise<void>;
   /** Runs one operation on one of this node's buckets; `settle` is called once with its outcome. */
   submit(bucket: string, op: BucketOp, settle: Settle): void;
   /** Runs operations on one bucket, in order; `answer` is called once with one outcome each. */

@@ -9,11 +9,32 @@ export type BucketOp =
   | { kind: 'has'; key: string }
   | { kind: 'put'; key: string; value: string }
   | { kind: 'delete'; key: string }
+  /** A page of keys after `cursor` (0 starts), at most `count`, those matching the glob `match` if given. */
+  | { kind: 'keys'; cursor: number; count: number; match?: string }
+  /** How many keys the bucket holds. */
+  | { kind: 'size' }
+  /** Removes every key; answers how many there were. */
+  | { kind: 'clear' }
+  /** The values of `keys`, in order (null for a missing key: undefined does not cross JSON). */
+  | { kind: 'getMany'; keys: string[] }
+  /** Sets every entry, as one write: stored all together or not at all. */
+  | { kind: 'putMany'; entries: Array<[string, string]> }
   /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
   | { kind: 'crash'; reason: string };
 
-/** What one operation produced: a value (get/delete), a flag (has), or nothing. */
-export type OpValue = string | boolean | undefined;
+/** One page of a key scan: some keys, and the cursor for the next page (0 when the scan is done). */
+export interface KeyPage {
+  cursor: number;
+  keys: string[];
+}
+
+/** What one operation produced: a value (get/delete), a flag (has), a count, a page, values, or nothing. */
+export type OpValue = string | boolean | number | undefined | KeyPage | Array<string | null>;
+
+/** The operations that change the table (and so wait for its flush). */
+export function isWrite(op: BucketOp): boolean {
+  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany';
+}
 
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */
 export type Outcome<T = OpValue> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorData };

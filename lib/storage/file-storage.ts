@@ -10,7 +10,7 @@ import { KvError } from '../errors';
 import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
-import { bucketBytes, encodeRecord, entryBytes, logMagic, type LogRecord } from './log-format';
+import { bucketBytes, encodeRecord, entryBytes, logMagic, type KeyChange, type LogRecord } from './log-format';
 import { replayLog } from './log-replay';
 import { LogWriter, type FsyncPolicy } from './log-writer';
 import type { Storage } from './storage';
@@ -108,22 +108,30 @@ export class FileStorage implements Storage {
     }
   }
 
+  async dropBucket(name: string): Promise<void> {
+    const table = this.tables.get(name);
+    if (!table) return;
+    await this.append({ op: 'drop', bucket: name });
+    this.tables.delete(name);
+    this.liveBytes -= bucketBytes(name) + tableBytes(table.entries());
+  }
+
   table(name: string): JournaledTable {
     let table = this.tables.get(name);
     if (!table) {
-      table = this.newTable(name, new Map());
+      table = this.newTable(name, []);
       this.tables.set(name, table);
       this.liveBytes += bucketBytes(name);
     }
     return table;
   }
 
-  private newTable(name: string, map: Map<string, string>): JournaledTable {
-    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
+  private newTable(name: string, entries: Iterable<[string, string]>): JournaledTable {
+    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), entries);
   }
 
   private commit(bucket: string, changes: Change[]): void | Promise<void> {
-    const stored = this.append({ op: 'changes', bucket, changes });
+    const stored = this.append({ op: 'changes', bucket, changes: changes.map(toKeyChange) });
     this.liveBytes += liveDelta(changes);
     return stored;
   }
@@ -181,9 +189,24 @@ export class FileStorage implements Storage {
 /** How much a compacted log grows (or shrinks) by these changes. */
 function liveDelta(changes: Change[]): number {
   let delta = 0;
-  for (const { key, value, previous } of changes) {
+  for (const change of changes) {
+    if (change.kind === 'clear') {
+      delta -= tableBytes(change.previous.entries());
+      continue;
+    }
+    const { key, value, previous } = change;
     if (value !== undefined) delta += entryBytes(key, value);
     if (previous !== undefined) delta -= entryBytes(key, previous);
   }
   return delta;
+}
+
+function tableBytes(entries: Iterable<[string, string]>): number {
+  let bytes = 0;
+  for (const [key, value] of entries) bytes += entryBytes(key, value);
+  return bytes;
+}
+
+function toKeyChange(change: Change): KeyChange {
+  return change.kind === 'clear' ? { clear: true } : { key: change.key, value: change.value };
 }

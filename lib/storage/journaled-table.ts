@@ -4,14 +4,17 @@
 // was never acknowledged can be read.
 
 import { KvError } from '../errors';
+import { KeyTable, type ScanPage } from './key-table';
 import type { BucketTable } from './storage';
 
-/** One change to a key: its new value (undefined: deleted) and the value it replaced. */
-export interface Change {
-  key: string;
-  value: string | undefined;
-  previous: string | undefined;
-}
+/**
+ * One change since the last flush: a key set (its new value, undefined when
+ * deleted, and the value it replaced), or every key cleared (with the table
+ * as it was, to roll back to).
+ */
+export type Change =
+  | { kind: 'key'; key: string; value: string | undefined; previous: string | undefined }
+  | { kind: 'clear'; previous: KeyTable };
 
 /**
  * Stores a bucket's changes: undefined when they are already stored, a
@@ -26,37 +29,49 @@ export type CommitChanges = (bucket: string, changes: Change[]) => void | Promis
  */
 export class JournaledTable implements BucketTable {
   private journal: Change[] = [];
+  private keys = new KeyTable();
 
   constructor(
     /** The bucket this table holds. */
     readonly bucket: string,
     private readonly commit: CommitChanges,
-    private readonly map = new Map<string, string>(),
-  ) {}
+    entries: Iterable<[string, string]> = [],
+  ) {
+    for (const [key, value] of entries) this.keys.set(key, value);
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.keys.size;
   }
 
   get(key: string): string | undefined {
-    return this.map.get(key);
+    return this.keys.get(key);
   }
 
   put(key: string, value: string): void {
-    this.journal.push({ key, value, previous: this.map.get(key) });
-    this.map.set(key, value);
+    this.journal.push({ kind: 'key', key, value, previous: this.keys.set(key, value) });
   }
 
   delete(key: string): string | undefined {
-    const previous = this.map.get(key);
+    const previous = this.keys.delete(key);
     if (previous === undefined) return undefined; // nothing changes, nothing to store
-    this.journal.push({ key, value: undefined, previous });
-    this.map.delete(key);
+    this.journal.push({ kind: 'key', key, value: undefined, previous });
     return previous;
   }
 
+  clear(): number {
+    const previous = this.keys;
+    this.keys = new KeyTable();
+    this.journal.push({ kind: 'clear', previous });
+    return previous.size;
+  }
+
+  scan(cursor: number, count: number, match?: (key: string) => boolean): ScanPage {
+    return this.keys.scan(cursor, count, match);
+  }
+
   entries(): IterableIterator<[string, string]> {
-    return this.map.entries();
+    return this.keys.entries();
   }
 
   flush(): void | Promise<void> {
@@ -79,15 +94,16 @@ export class JournaledTable implements BucketTable {
 
   /** Replaces the contents with what the backend holds (after a lost connection). */
   reload(entries: Iterable<[string, string]>): void {
-    this.map.clear();
-    for (const [key, value] of entries) this.map.set(key, value);
+    this.keys = new KeyTable();
+    for (const [key, value] of entries) this.keys.set(key, value);
   }
 
   private rollBack(changes: Change[]): void {
     for (let i = changes.length - 1; i >= 0; i--) {
-      const { key, previous } = changes[i]!;
-      if (previous === undefined) this.map.delete(key);
-      else this.map.set(key, previous);
+      const change = changes[i]!;
+      if (change.kind === 'clear') this.keys = change.previous;
+      else if (change.previous === undefined) this.keys.delete(change.key);
+      else this.keys.set(change.key, change.previous);
     }
   }
 }

@@ -2,42 +2,52 @@
 // decode, no I/O. A record is
 //   length:u32 | length ^ lengthMask:u32 | crc32(payload):u32 | payload
 // and its payload is an op byte, the bucket name, and for a `changes` record
-// the batch of puts and deletes one flush stored: replayed all or nothing,
-// as it was acknowledged. Strings are u32 byte length + UTF-8. The length has
-// its own check so a damaged length mid-file is reported as corruption, never
-// mistaken for a torn tail.
+// the batch of puts, deletes and clears one flush stored: replayed all or
+// nothing, as it was acknowledged. Strings are u32 byte length + UTF-8. The
+// length has its own check so a damaged length mid-file is reported as
+// corruption, never mistaken for a torn tail. Version 3 adds the clear change
+// and the drop record; a version 2 log reads the same and is marked version 3
+// when it is opened for appending (logs.ts).
 
 import { crc32 } from 'node:zlib';
 
-/** The first bytes of every log file. */
-export const logMagic = Buffer.from('AKVLOG2\n', 'latin1');
+/** The first bytes of every log file this version writes. */
+export const logMagic = Buffer.from('AKVLOG3\n', 'latin1');
+
+/** The first bytes of a log of the previous version, which this one reads. */
+export const previousLogMagic = Buffer.from('AKVLOG2\n', 'latin1');
 
 /** Bytes before a record's payload. */
 export const recordHeaderBytes = 12;
 
 const lengthMask = 0xa5a5a5a5;
-const ops = { create: 1, changes: 2 } as const;
-const changeTags = { put: 1, delete: 2 } as const;
+const ops = { create: 1, changes: 2, drop: 3 } as const;
+const changeTags = { put: 1, delete: 2, clear: 3 } as const;
 
-/** One key's new value; undefined means deleted. */
-export interface KeyChange {
-  key: string;
-  value: string | undefined;
-}
+/** One key's new value (undefined means deleted), or every key removed. */
+export type KeyChange = { key: string; value: string | undefined } | { clear: true };
 
 /** One stored step. */
-export type LogRecord = { op: 'create'; bucket: string } | { op: 'changes'; bucket: string; changes: readonly KeyChange[] };
+export type LogRecord =
+  | { op: 'create'; bucket: string }
+  | { op: 'changes'; bucket: string; changes: readonly KeyChange[] }
+  | { op: 'drop'; bucket: string };
 
 /** Encodes one record, ready to append. */
 export function encodeRecord(record: LogRecord): Buffer {
   const changes = record.op === 'changes' ? record.changes : [];
   let bound = recordHeaderBytes + 1 + 4 + 3 * record.bucket.length;
-  for (const { key, value } of changes) bound += 9 + 3 * (key.length + (value?.length ?? 0));
+  for (const change of changes) bound += 'clear' in change ? 1 : 9 + 3 * (change.key.length + (change.value?.length ?? 0));
   const buffer = Buffer.allocUnsafe(bound);
   let offset = recordHeaderBytes;
   buffer[offset++] = ops[record.op];
   offset = writeString(buffer, offset, record.bucket);
-  for (const { key, value } of changes) {
+  for (const change of changes) {
+    if ('clear' in change) {
+      buffer[offset++] = changeTags.clear;
+      continue;
+    }
+    const { key, value } = change;
     buffer[offset++] = value === undefined ? changeTags.delete : changeTags.put;
     offset = writeString(buffer, offset, key);
     if (value !== undefined) offset = writeString(buffer, offset, value);
@@ -101,8 +111,8 @@ export function decodeLog(bytes: Buffer): DecodedLog {
  * them as it goes and reports its progress).
  */
 export function readLog(bytes: Buffer, visit: (record: LogRecord, end: number) => void): Omit<DecodedLog, 'records'> {
-  if (bytes.length === 0 || isPrefixOf(bytes, logMagic)) return { validBytes: 0, tornBytes: bytes.length };
-  if (!bytes.subarray(0, logMagic.length).equals(logMagic)) throw new LogCorruption(0, 'not an actor-kv log (bad magic bytes)');
+  if (bytes.length === 0 || isPrefixOf(bytes, logMagic) || isPrefixOf(bytes, previousLogMagic)) return { validBytes: 0, tornBytes: bytes.length };
+  if (!isLogMagic(bytes)) throw new LogCorruption(0, 'not an actor-kv log (bad magic bytes)');
   let offset = logMagic.length;
   while (offset < bytes.length) {
     const end = recordEnd(bytes, offset);
@@ -135,10 +145,15 @@ function decodePayload(bytes: Buffer, start: number, end: number): LogRecord {
   const op = reader.byte();
   const bucket = reader.string();
   if (op === ops.create && reader.done()) return { op: 'create', bucket };
+  if (op === ops.drop && reader.done()) return { op: 'drop', bucket };
   if (op !== ops.changes) throw new LogCorruption(start, `unknown record (op ${op})`);
   const changes: KeyChange[] = [];
   while (!reader.done()) {
     const tag = reader.byte();
+    if (tag === changeTags.clear) {
+      changes.push({ clear: true });
+      continue;
+    }
     if (tag !== changeTags.put && tag !== changeTags.delete) throw new LogCorruption(start, 'malformed record');
     const key = reader.string();
     changes.push({ key, value: tag === changeTags.put ? reader.string() : undefined });
@@ -176,6 +191,12 @@ class Reader {
   private need(count: number): void {
     if (this.offset + count > this.end) throw new LogCorruption(this.recordStart, 'malformed record');
   }
+}
+
+/** Whether the log starts with this version's magic bytes or the previous version's. */
+export function isLogMagic(bytes: Buffer): boolean {
+  const magic = bytes.subarray(0, logMagic.length);
+  return magic.equals(logMagic) || magic.equals(previousLogMagic);
 }
 
 function isPrefixOf(bytes: Buffer, whole: Buffer): boolean {

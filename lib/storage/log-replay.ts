@@ -46,12 +46,14 @@ export async function replayLog(file: string, logger: Logger, progressEveryMs = 
 }
 
 function apply(tables: Map<string, Map<string, string>>, record: LogRecord): void {
+  if (record.op === 'drop') return void tables.delete(record.bucket);
   let table = tables.get(record.bucket);
   if (!table) tables.set(record.bucket, (table = new Map()));
   if (record.op !== 'changes') return;
-  for (const { key, value } of record.changes) {
-    if (value === undefined) table.delete(key);
-    else table.set(key, value);
+  for (const change of record.changes) {
+    if ('clear' in change) table.clear();
+    else if (change.value === undefined) table.delete(change.key);
+    else table.set(change.key, change.value);
   }
 }
 
@@ -102,7 +104,9 @@ async function openForAppending(file: string, validBytes: number): Promise<numbe
   const fd = await openFd(file, validBytes === 0 ? 'w+' : 'r+');
   try {
     await truncateFd(fd, validBytes);
-    if (validBytes === 0) await writeAll(fd, logMagic, 0);
+    // A new log gets this version's magic; so does a previous version's, which
+    // may now receive records it cannot read (an older actor-kv then refuses it plainly).
+    await writeAll(fd, logMagic, 0);
     await syncData(fd);
     if (validBytes === 0) await syncDirectory(path.dirname(file));
   } catch (thrown) {

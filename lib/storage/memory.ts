@@ -1,32 +1,13 @@
-// The embedded default: tables in plain Maps. They outlive bucket actors (a
+// The embedded default: tables in memory. They outlive bucket actors (a
 // restart loses nothing) but not the process.
 
+import { KeyTable } from './key-table';
 import type { BucketTable, Storage } from './storage';
 
 /** A table that is durable as soon as it is written: flush has nothing to wait for. */
-export class MemoryTable implements BucketTable {
-  private readonly map = new Map<string, string>();
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: string): string | undefined {
-    return this.map.get(key);
-  }
-
+export class MemoryTable extends KeyTable implements BucketTable {
   put(key: string, value: string): void {
-    this.map.set(key, value);
-  }
-
-  delete(key: string): string | undefined {
-    const value = this.map.get(key);
-    this.map.delete(key);
-    return value;
-  }
-
-  entries(): IterableIterator<[string, string]> {
-    return this.map.entries();
+    this.set(key, value);
   }
 
   flush(): void {}
@@ -42,6 +23,10 @@ export class MemoryStorage implements Storage {
 
   async createBucket(name: string): Promise<void> {
     this.table(name);
+  }
+
+  async dropBucket(name: string): Promise<void> {
+    this.tables.delete(name);
   }
 
   table(name: string): MemoryTable {

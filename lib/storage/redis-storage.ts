@@ -3,7 +3,7 @@
 // flush) before their OK; reads are served from memory, since a bucket has one
 // writer, its owner. A restarted node loads its buckets back from Redis.
 
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../core/logger';
 import { KvError } from '../errors';
 import { JournaledTable, type Change } from './journaled-table';
@@ -105,7 +105,7 @@ export class RedisStorage implements Storage {
     names.forEach((name, index) => {
       const [error, entries] = replies[index] ?? [new Error('no reply')];
       if (error) throw error;
-      this.tables.set(name, this.newTable(name, new Map(Object.entries(entries as Record<string, string>))));
+      this.tables.set(name, this.newTable(name, Object.entries(entries as Record<string, string>)));
     });
   }
 
@@ -128,30 +128,41 @@ export class RedisStorage implements Storage {
   table(name: string): JournaledTable {
     let table = this.tables.get(name);
     if (!table) {
-      table = this.newTable(name, new Map());
+      table = this.newTable(name, []);
       this.tables.set(name, table);
     }
     return table;
   }
 
-  private newTable(name: string, map: Map<string, string>): JournaledTable {
-    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), map);
+  private newTable(name: string, entries: Iterable<[string, string]>): JournaledTable {
+    return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), entries);
   }
 
-  /** One write per flush: an HSET with the last value of each set key, an HDEL of the deleted ones. */
+  /**
+   * One write per flush: a DEL if the flush cleared the bucket, an HSET with
+   * the last value of each key set after that, an HDEL of the deleted ones,
+   * in one MULTI when there is more than one.
+   */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
+    let cleared = false;
     const last = new Map<string, string | undefined>();
-    for (const { key, value } of changes) last.set(key, value);
+    for (const change of changes) {
+      if (change.kind === 'key') last.set(change.key, change.value);
+      else {
+        cleared = true;
+        last.clear();
+      }
+    }
     const sets: string[] = [];
     const deletes: string[] = [];
     for (const [key, value] of last) {
-      if (value === undefined) deletes.push(key);
-      else sets.push(key, value);
+      if (value !== undefined) sets.push(key, value);
+      else if (!cleared) deletes.push(key);
     }
     try {
-      await this.send(this.hashKey(bucket), sets, deletes);
+      await this.send(this.hashKey(bucket), cleared, sets, deletes);
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
@@ -159,13 +170,32 @@ export class RedisStorage implements Storage {
     }
   }
 
-  /** One HSET or one HDEL (each atomic), or both in a MULTI. */
-  private async send(hash: string, sets: string[], deletes: string[]): Promise<void> {
-    if (deletes.length === 0) return void (await this.client.hset(hash, ...sets));
-    if (sets.length === 0) return void (await this.client.hdel(hash, ...deletes));
-    const replies = await this.client.multi().hset(hash, ...sets).hdel(hash, ...deletes).exec();
-    const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
-    if (failed) throw failed[0];
+  /** The commands of one flush: a single one as it is (each is atomic), several in a MULTI. */
+  private async send(hash: string, cleared: boolean, sets: string[], deletes: string[]): Promise<void> {
+    const commands = Number(cleared) + Number(sets.length > 0) + Number(deletes.length > 0);
+    if (commands === 0) return;
+    if (commands === 1 && !cleared) {
+      if (sets.length > 0) await this.client.hset(hash, ...sets);
+      else await this.client.hdel(hash, ...deletes);
+      return;
+    }
+    let multi = this.client.multi();
+    if (cleared) multi = multi.del(hash);
+    if (sets.length > 0) multi = multi.hset(hash, ...sets);
+    if (deletes.length > 0) multi = multi.hdel(hash, ...deletes);
+    await execAll(multi);
+  }
+
+  async dropBucket(name: string): Promise<void> {
+    if (!this.tables.has(name)) return;
+    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not drop the bucket');
+    try {
+      await execAll(this.client.multi().del(this.hashKey(name)).srem(this.setKey, name));
+    } catch (thrown) {
+      throw this.unavailable(thrown, 'did not drop the bucket');
+    }
+    this.tables.delete(name);
+    this.suspects.delete(name);
   }
 
   /**
@@ -213,4 +243,11 @@ export class RedisStorage implements Storage {
     if (!this.ownsClient) return;
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** Runs a MULTI; throws the first command's error, or if the transaction was discarded. */
+async function execAll(multi: ChainableCommander): Promise<void> {
+  const replies = await multi.exec();
+  const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
+  if (failed) throw failed[0];
 }

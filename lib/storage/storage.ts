@@ -2,6 +2,8 @@
 // restarted actor re-attaches to every acknowledged write. Storage knows nothing
 // of actors, routing or the network: tables in, tables out.
 
+import type { ScanPage } from './key-table';
+
 /** One bucket's key/value table, served from memory by every backend. */
 export interface BucketTable {
   /** Number of keys. */
@@ -12,6 +14,10 @@ export interface BucketTable {
   put(key: string, value: string): void;
   /** Removes `key` and returns the value it had; durable once the next `flush()` settles. */
   delete(key: string): string | undefined;
+  /** Removes every key and returns how many there were; durable once the next `flush()` settles. */
+  clear(): number;
+  /** A page of keys after `cursor` (0 starts; a returned 0 ends): see KeyTable.scan. */
+  scan(cursor: number, count: number, match?: (key: string) => boolean): ScanPage;
   /** Every entry (for introspection and compaction). */
   entries(): IterableIterator<[string, string]>;
   /**
@@ -31,6 +37,8 @@ export interface Storage {
   open(): Promise<string[]>;
   /** Records a new bucket durably; resolves once it is. Idempotent. */
   createBucket(name: string): Promise<void>;
+  /** Forgets a bucket and its keys durably; resolves once it is. Idempotent. */
+  dropBucket(name: string): Promise<void>;
   /**
    * The table of a bucket that `open` returned or `createBucket` created.
    * Synchronous and total: a restarting actor calls it from nact's
