@@ -138,7 +138,12 @@ describe('envelopes', () => {
     [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'put', key: 'k' }] }, 'ops must be bucket operations'],
     [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'eval', key: 'k' }] }, 'ops must be bucket operations'],
     [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'toString' }] }, 'ops must be bucket operations'],
-    [{ kind: 'drop' }, 'unknown request kind "drop"'],
+    [{ kind: 'drop', bucket: 'b' }, null],
+    [{ kind: 'drop' }, 'bucket must be a string'],
+    [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'keys', cursor: 0, count: 10, match: 'a*' }, { kind: 'putMany', entries: [['k', 'v']] }] }, null],
+    [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'keys', cursor: -1, count: 10 }] }, 'ops must be bucket operations'],
+    [{ kind: 'batch', bucket: 'b', ops: [{ kind: 'putMany', entries: [['k']] }] }, 'ops must be bucket operations'],
+    [{ kind: 'flush' }, 'unknown request kind "flush"'],
   ])('request %j: %s', (request, problem) => {
     expect(requestProblem(request)).toBe(problem);
   });
