@@ -7,6 +7,7 @@ import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import type { PeerAddress, PeerState } from './cluster/peer';
 import { checkBucket, checkOp } from './core/arguments';
+import { wallNow } from './core/clock';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
 import { failed, type BucketOp, type KeyPage, type OpValue, type Outcome } from './core/operations';
@@ -27,8 +28,14 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   readonly node: string;
   /** Creates a bucket; idempotent. Revives a bucket that failed, with its data. */
   create(bucket: string): Promise<void>;
-  /** Sets `key` to `value` in `bucket`. */
-  put(bucket: string, key: string, value: string): Promise<void>;
+  /** Sets `key` to `value` in `bucket`; with `ttlMs`, the key expires that long from now (a put without it keeps no old deadline). */
+  put(bucket: string, key: string, value: string, options?: PutOptions): Promise<void>;
+  /** Makes `key` expire `ms` from now (0 or less: at once); resolves with whether the key exists. */
+  expire(bucket: string, key: string, ms: number): Promise<boolean>;
+  /** Removes the key's expiry; resolves with whether the key exists. */
+  persist(bucket: string, key: string): Promise<boolean>;
+  /** Milliseconds until `key` expires: -1 if it never does, -2 if there is no such key (Redis's PTTL). */
+  ttl(bucket: string, key: string): Promise<number>;
   /** The value under `key`, or undefined. */
   get(bucket: string, key: string): Promise<string | undefined>;
   /** Removes `key`; resolves with the value it removed, or undefined. */
@@ -78,6 +85,12 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   stop(): Promise<void>;
   /** The same as stop(), for `await using store = await createStore()`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** How a put stores its key. */
+export interface PutOptions {
+  /** The key expires this many milliseconds from now (a positive integer). Deadlines are stored: they survive restarts. */
+  ttlMs?: number;
 }
 
 /** Where a key scan starts, how many keys a page may hold, and which keys it wants. */
@@ -168,8 +181,21 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     });
   }
 
-  put(bucket: string, key: string, value: string): Promise<void> {
-    return this.promise(bucket, { kind: 'put', key, value }) as Promise<void>;
+  put(bucket: string, key: string, value: string, options?: PutOptions): Promise<void> {
+    if (options?.ttlMs === undefined) return this.promise(bucket, { kind: 'put', key, value }) as Promise<void>;
+    return attempt(() => this.promise(bucket, { kind: 'put', key, value, expiresAt: deadlineIn(options.ttlMs!, 'ttlMs') }) as Promise<void>);
+  }
+
+  expire(bucket: string, key: string, ms: number): Promise<boolean> {
+    return attempt(() => this.promise(bucket, { kind: 'expire', key, expiresAt: ms <= 0 ? 1 : deadlineIn(ms, 'ms') }) as Promise<boolean>);
+  }
+
+  persist(bucket: string, key: string): Promise<boolean> {
+    return this.promise(bucket, { kind: 'expire', key, expiresAt: 0 }) as Promise<boolean>;
+  }
+
+  ttl(bucket: string, key: string): Promise<number> {
+    return this.promise(bucket, { kind: 'ttl', key }) as Promise<number>;
   }
 
   get(bucket: string, key: string): Promise<string | undefined> {
@@ -288,6 +314,12 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
       this.submit(bucket, op, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(KvError.fromData(outcome.error)))),
     );
   }
+}
+
+/** The absolute deadline `ms` from now (the entry node's clock); throws BAD_REQUEST unless `ms` is a positive integer. */
+function deadlineIn(ms: number, what: string): number {
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new KvError('BAD_REQUEST', `${what} must be a positive integer of milliseconds, got ${String(ms)}`);
+  return wallNow() + ms;
 }
 
 /** Keys per page of a scan when the caller does not say. */

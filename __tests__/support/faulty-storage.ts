@@ -13,9 +13,9 @@ export class FaultyTable extends MemoryTable {
   /** When set, flush() waits for this promise (a slow disk the test controls). */
   held: Promise<void> | undefined;
 
-  override put(key: string, value: string): void {
+  override put(key: string, value: string, expiresAt?: number): void {
     if (this.poisonedKeys.has(key)) throw new TypeError(`poisoned key ${key}`);
-    super.put(key, value);
+    super.put(key, value, expiresAt);
   }
 
   override flush(): void | Promise<void> {

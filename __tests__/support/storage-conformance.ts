@@ -3,6 +3,7 @@
 // over the backing named `place`; the same place after a close is a restart.
 
 import { createStore, type Storage } from '../../lib';
+import { waitUntil } from './deadlines';
 
 export interface StorageFactory {
   /** A new, unopened backend over the backing called `place`. */
@@ -20,7 +21,7 @@ async function opened(storage: Storage): Promise<Storage> {
 }
 
 async function stored(storage: Storage, bucket: string): Promise<[string, string][]> {
-  return [...storage.table(bucket).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [...storage.table(bucket).entries()].map(([key, value]): [string, string] => [key, value]).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** Awaits a flush whether or not it returns a promise. */
@@ -161,7 +162,7 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       const flushing = table.flush();
       if (!flushing) return; // memory: nothing can fail
       await expect(flushing).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
-      expect([...table.entries()]).toEqual([['milk', '1']]);
+      expect([...table.entries()]).toEqual([['milk', '1', 0]]);
     });
 
     test('a scan returns every key present throughout, while others are deleted and added again', async () => {
@@ -184,6 +185,28 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       } while (cursor !== 0 && round < 10_000);
       expect(Array.from({ length: 100 }, (_, i) => `stay-${i}`).filter((key) => !seen.has(key))).toEqual([]);
       await flush(storage, 'notes');
+    });
+
+    test('deadlines are stored: a key whose deadline passed while the backend was closed does not come back', async () => {
+      const place = newPlace();
+      const first = await fresh(place);
+      await first.createBucket('shopping');
+      const table = first.table('shopping');
+      const soon = Date.now() + 50;
+      const later = Date.now() + 3_600_000;
+      table.put('soon', '1', soon);
+      table.put('later', '2', later);
+      table.put('never', '3');
+      await flush(first, 'shopping');
+      await first.close();
+      open = [];
+      await waitUntil(() => Date.now() > soon, 5000, 'the deadline to pass');
+
+      const second = await factory().make(place);
+      open.push(second);
+      await second.open();
+      if (!factory().durable) return;
+      expect([...second.table('shopping').entries()].sort()).toEqual([['later', '2', later], ['never', '3', 0]]);
     });
 
     test('a restarted store serves every acknowledged write', async () => {

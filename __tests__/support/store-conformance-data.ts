@@ -4,6 +4,7 @@
 // every target runs them.
 
 import type { KvError, Store } from '../../lib';
+import { waitUntil } from './deadlines';
 import { rejection } from './rejection';
 
 /** Every key of a bucket, by scanning it page by page with `count`. */
@@ -67,6 +68,44 @@ export function dataModelCases(start: () => Promise<Store>): void {
       const store = await start();
       const calls = [() => store.size('nope'), () => store.clear('nope'), () => store.drop('nope'), () => store.keys('nope'), () => store.getMany('nope', ['a']), () => store.putMany('nope', [['a', '1']])];
       for (const call of calls) expect(await rejection(call())).toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('expiry', () => {
+    test('a key put with ttlMs is there until its deadline, then never returned; ttl counts down', async () => {
+      const store = await start();
+      await store.create('shopping');
+      await store.put('shopping', 'milk', '1', { ttlMs: 200 });
+      await store.put('shopping', 'eggs', '6');
+      const left = await store.ttl('shopping', 'milk');
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(200);
+      expect(await store.ttl('shopping', 'eggs')).toBe(-1);
+      expect(await store.ttl('shopping', 'nope')).toBe(-2);
+      await waitUntil(async () => (await store.get('shopping', 'milk')) === undefined, 5000, 'milk to expire');
+      expect(await store.has('shopping', 'milk')).toBe(false);
+      expect(await store.ttl('shopping', 'milk')).toBe(-2);
+      expect((await store.keys('shopping')).keys).toEqual(['eggs']);
+      expect(await store.getMany('shopping', ['milk', 'eggs'])).toEqual([undefined, '6']);
+    });
+
+    test('expire sets a deadline, persist removes it, a put without ttlMs drops it, expire at 0 deletes at once', async () => {
+      const store = await start();
+      await store.create('shopping');
+      await store.put('shopping', 'milk', '1');
+      expect(await store.expire('shopping', 'milk', 60_000)).toBe(true);
+      expect(await store.ttl('shopping', 'milk')).toBeGreaterThan(59_000);
+      expect(await store.persist('shopping', 'milk')).toBe(true);
+      expect(await store.ttl('shopping', 'milk')).toBe(-1);
+      await store.put('shopping', 'milk', '2', { ttlMs: 60_000 });
+      await store.put('shopping', 'milk', '3');
+      expect(await store.ttl('shopping', 'milk')).toBe(-1);
+      expect(await store.expire('shopping', 'nope', 1000)).toBe(false);
+      expect(await store.expire('shopping', 'milk', 0)).toBe(true);
+      expect(await store.get('shopping', 'milk')).toBeUndefined();
+      for (const ttlMs of [0, -1, 1.5, Number.NaN]) {
+        expect(await rejection(store.put('shopping', 'k', 'v', { ttlMs }))).toMatchObject({ code: 'BAD_REQUEST' });
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 // Applying a batch of operations to a table and answering it: shared by the
 // bucket's handler and by its crash handler, which answers a half-done batch.
 
+import { wallNow } from '../core/clock';
 import { globMatcher } from '../core/glob';
 import { failed, isWrite, ok, okEmpty, type BucketOp, type Outcome } from '../core/operations';
 import type { ErrorData } from '../errors';
@@ -15,8 +16,12 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
     case 'has':
       return ok(table.get(op.key) !== undefined);
     case 'put':
-      table.put(op.key, op.value);
+      table.put(op.key, op.value, op.expiresAt);
       return okEmpty;
+    case 'expire':
+      return ok(expire(table, op.key, op.expiresAt));
+    case 'ttl':
+      return ok(timeToLive(table, op.key));
     case 'delete':
       return ok(table.delete(op.key));
     case 'keys':
@@ -33,6 +38,22 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
     case 'crash':
       throw new Error(op.reason);
   }
+}
+
+/** Sets (or with 0 removes) a key's deadline; one already past deletes the key, as Redis's EXPIRE does. */
+function expire(table: BucketTable, key: string, expiresAt: number): boolean {
+  const entry = table.entry(key);
+  if (!entry) return false;
+  if (expiresAt !== 0 && expiresAt <= wallNow()) table.delete(key);
+  else if (expiresAt !== entry.expiresAt) table.put(key, entry.value, expiresAt);
+  return true;
+}
+
+/** As Redis's PTTL: milliseconds left, -1 for a key without a deadline, -2 for no key. */
+function timeToLive(table: BucketTable, key: string): number {
+  const entry = table.entry(key);
+  if (!entry) return -2;
+  return entry.expiresAt === 0 ? -1 : Math.max(0, entry.expiresAt - wallNow());
 }
 
 /**

@@ -46,10 +46,15 @@ export function checkOp(bucket: string, op: BucketOp): void {
   switch (op.kind) {
     case 'put':
       checkString('value', op.value);
+      if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
+      return checkString('key', op.key);
+    case 'expire':
+      checkDeadline(op.expiresAt);
       return checkString('key', op.key);
     case 'get':
     case 'has':
     case 'delete':
+    case 'ttl':
       return checkString('key', op.key);
     case 'keys':
       return checkScan(op);
@@ -73,6 +78,11 @@ export function checkOp(bucket: string, op: BucketOp): void {
     default:
       throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }
+}
+
+/** An expiry deadline: epoch milliseconds (0: none). */
+function checkDeadline(expiresAt: unknown): void {
+  if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) < 0) throw new KvError('BAD_REQUEST', `an expiry deadline must be a non-negative integer (epoch ms), got ${String(expiresAt)}`);
 }
 
 function checkScan(op: { cursor: unknown; count: unknown; match?: unknown }): void {

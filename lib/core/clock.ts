@@ -6,3 +6,11 @@
 export function now(): number {
   return performance.now();
 }
+
+/**
+ * Milliseconds since the epoch: what key expiry deadlines are, since they are
+ * stored and compared across restarts and nodes, where a monotonic clock means nothing.
+ */
+export function wallNow(): number {
+  return Date.now();
+}

@@ -7,7 +7,12 @@ import type { ErrorData } from '../errors';
 export type BucketOp =
   | { kind: 'get'; key: string }
   | { kind: 'has'; key: string }
-  | { kind: 'put'; key: string; value: string }
+  /** Sets `key`; with `expiresAt` (epoch ms), the key expires then. */
+  | { kind: 'put'; key: string; value: string; expiresAt?: number }
+  /** Sets or (with 0) removes the key's expiry deadline; a deadline already past deletes it. Answers whether the key exists. */
+  | { kind: 'expire'; key: string; expiresAt: number }
+  /** Milliseconds until the key expires: -1 if it never does, -2 if there is no such key (as Redis's PTTL). */
+  | { kind: 'ttl'; key: string }
   | { kind: 'delete'; key: string }
   /** A page of keys after `cursor` (0 starts), at most `count`, those matching the glob `match` if given. */
   | { kind: 'keys'; cursor: number; count: number; match?: string }
@@ -33,7 +38,7 @@ export type OpValue = string | boolean | number | undefined | KeyPage | Array<st
 
 /** The operations that change the table (and so wait for its flush). */
 export function isWrite(op: BucketOp): boolean {
-  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany';
+  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany' || op.kind === 'expire';
 }
 
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */

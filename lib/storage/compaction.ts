@@ -16,7 +16,7 @@ const chunkEntries = 1000;
 const catchUpRounds = 3;
 
 /** The live contents, bucket by bucket. Tables may change while they are read. */
-export type LiveTables = () => Iterable<[string, Iterable<[string, string]>]>;
+export type LiveTables = () => Iterable<[string, Iterable<[string, string, number]>]>;
 
 /**
  * Rewrites the log behind `writer` to the contents of `tables` and resolves
@@ -59,8 +59,8 @@ async function dumpTables(tables: LiveTables, append: (chunk: Buffer) => Promise
   for (const [bucket, entries] of [...tables()]) {
     await append(encodeRecord({ op: 'create', bucket }));
     let changes: KeyChange[] = [];
-    for (const [key, value] of entries) {
-      changes.push({ key, value });
+    for (const [key, value, expiresAt] of entries) {
+      changes.push({ key, value, expiresAt });
       if (changes.length >= chunkEntries) {
         await append(encodeRecord({ op: 'changes', bucket, changes }));
         changes = [];

@@ -10,6 +10,7 @@ import { KvError } from '../errors';
 import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
+import type { StoredEntry } from './key-table';
 import { bucketBytes, encodeRecord, entryBytes, logMagic, type KeyChange, type LogRecord } from './log-format';
 import { replayLog } from './log-replay';
 import { LogWriter, type FsyncPolicy } from './log-writer';
@@ -86,7 +87,7 @@ export class FileStorage implements Storage {
       for (const [bucket, map] of tables) {
         this.tables.set(bucket, this.newTable(bucket, map));
         this.liveBytes += bucketBytes(bucket);
-        for (const [key, value] of map) this.liveBytes += entryBytes(key, value);
+        for (const [key, { value }] of map) this.liveBytes += entryBytes(key, value);
       }
       this.writer = new LogWriter(this.logPath, fd, bytes, this.policy, this.logger);
     } catch (thrown) {
@@ -126,7 +127,7 @@ export class FileStorage implements Storage {
     return table;
   }
 
-  private newTable(name: string, entries: Iterable<[string, string]>): JournaledTable {
+  private newTable(name: string, entries: Iterable<readonly [string, StoredEntry]>): JournaledTable {
     return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), entries);
   }
 
@@ -165,7 +166,7 @@ export class FileStorage implements Storage {
     try {
       const after = await rewriteLog(
         this.writer!,
-        () => [...this.tables].map(([name, table]) => [name, table.entries()] as [string, Iterable<[string, string]>]),
+        () => [...this.tables].map(([name, table]) => [name, table.entries()] as [string, Iterable<[string, string, number]>]),
         (reason) => this.logger.warn({ file: this.logPath, reason }, 'storage log rename may not be durable'),
       );
       this.logger.info({ file: this.logPath, before, after }, 'storage log compacted');
@@ -196,17 +197,17 @@ function liveDelta(changes: Change[]): number {
     }
     const { key, value, previous } = change;
     if (value !== undefined) delta += entryBytes(key, value);
-    if (previous !== undefined) delta -= entryBytes(key, previous);
+    if (previous !== undefined) delta -= entryBytes(key, previous.value);
   }
   return delta;
 }
 
-function tableBytes(entries: Iterable<[string, string]>): number {
+function tableBytes(entries: Iterable<readonly [string, string, ...unknown[]]>): number {
   let bytes = 0;
   for (const [key, value] of entries) bytes += entryBytes(key, value);
   return bytes;
 }
 
 function toKeyChange(change: Change): KeyChange {
-  return change.kind === 'clear' ? { clear: true } : { key: change.key, value: change.value };
+  return change.kind === 'clear' ? { clear: true } : { key: change.key, value: change.value, expiresAt: change.expiresAt };
 }

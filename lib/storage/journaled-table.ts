@@ -4,7 +4,7 @@
 // was never acknowledged can be read.
 
 import { KvError } from '../errors';
-import { KeyTable, type ScanPage } from './key-table';
+import { KeyTable, type ScanPage, type StoredEntry } from './key-table';
 import type { BucketTable } from './storage';
 
 /**
@@ -13,7 +13,7 @@ import type { BucketTable } from './storage';
  * as it was, to roll back to).
  */
 export type Change =
-  | { kind: 'key'; key: string; value: string | undefined; previous: string | undefined }
+  | { kind: 'key'; key: string; value: string | undefined; expiresAt: number; previous: StoredEntry | undefined }
   | { kind: 'clear'; previous: KeyTable };
 
 /**
@@ -35,9 +35,9 @@ export class JournaledTable implements BucketTable {
     /** The bucket this table holds. */
     readonly bucket: string,
     private readonly commit: CommitChanges,
-    entries: Iterable<[string, string]> = [],
+    entries: Iterable<readonly [string, StoredEntry]> = [],
   ) {
-    for (const [key, value] of entries) this.keys.set(key, value);
+    for (const [key, { value, expiresAt }] of entries) this.keys.set(key, value, expiresAt);
   }
 
   get size(): number {
@@ -48,15 +48,19 @@ export class JournaledTable implements BucketTable {
     return this.keys.get(key);
   }
 
-  put(key: string, value: string): void {
-    this.journal.push({ kind: 'key', key, value, previous: this.keys.set(key, value) });
+  entry(key: string): StoredEntry | undefined {
+    return this.keys.entry(key);
+  }
+
+  put(key: string, value: string, expiresAt = 0): void {
+    this.journal.push({ kind: 'key', key, value, expiresAt, previous: this.keys.set(key, value, expiresAt) });
   }
 
   delete(key: string): string | undefined {
     const previous = this.keys.delete(key);
     if (previous === undefined) return undefined; // nothing changes, nothing to store
-    this.journal.push({ kind: 'key', key, value: undefined, previous });
-    return previous;
+    this.journal.push({ kind: 'key', key, value: undefined, expiresAt: 0, previous });
+    return previous.value;
   }
 
   clear(): number {
@@ -70,7 +74,7 @@ export class JournaledTable implements BucketTable {
     return this.keys.scan(cursor, count, match);
   }
 
-  entries(): IterableIterator<[string, string]> {
+  entries(): IterableIterator<[string, string, number]> {
     return this.keys.entries();
   }
 
@@ -93,9 +97,9 @@ export class JournaledTable implements BucketTable {
   }
 
   /** Replaces the contents with what the backend holds (after a lost connection). */
-  reload(entries: Iterable<[string, string]>): void {
+  reload(entries: Iterable<readonly [string, StoredEntry]>): void {
     this.keys = new KeyTable();
-    for (const [key, value] of entries) this.keys.set(key, value);
+    for (const [key, { value, expiresAt }] of entries) this.keys.set(key, value, expiresAt);
   }
 
   private rollBack(changes: Change[]): void {
@@ -103,7 +107,7 @@ export class JournaledTable implements BucketTable {
       const change = changes[i]!;
       if (change.kind === 'clear') this.keys = change.previous;
       else if (change.previous === undefined) this.keys.delete(change.key);
-      else this.keys.set(change.key, change.previous);
+      else this.keys.set(change.key, change.previous.value, change.previous.expiresAt);
     }
   }
 }

@@ -3,13 +3,24 @@
 // guarantee: a key present for the whole scan is returned at least once.
 // Every key has a sequence number, given when it is added and kept while it
 // lives; a cursor is the last number a page visited.
+//
+// A key may have an expiry deadline (epoch ms). An expired key is never
+// returned; it is removed when it is next touched, or by sweepExpired(),
+// which samples the keys that have a deadline, as Redis's active expiry does,
+// rather than arming a timer per key.
 
-/** One key: its value and its place in the order. */
+import { wallNow } from '../core/clock';
+import { expirySweeper } from './expiry-sweeper';
+
+/** One key: its value, its deadline (0: none) and its place in the order. */
 interface Slot {
   readonly key: string;
   value: string;
+  expiresAt: number;
   readonly seq: number;
   live: boolean;
+  /** Its index in `volatile` while it has a deadline, else -1. */
+  volatileAt: number;
 }
 
 /** One page of a scan: some keys, and the cursor to pass for the next page (0: the scan is done). */
@@ -18,11 +29,21 @@ export interface ScanPage {
   keys: string[];
 }
 
+/** A key's value and deadline, as the backends store them (expiresAt 0: none). */
+export interface StoredEntry {
+  value: string;
+  expiresAt: number;
+}
+
 /** A scan page visits at most this many slots per key it may return, so a sparse match stays a short pause. */
 const slotsPerKey = 10;
 
 /** Dead slots are dropped from the order once they are this many and half of it. */
 const compactAfterDead = 1024;
+
+/** Keys sampled per round of the active sweep, and the share of expired ones that calls for another round (Redis's figures). */
+const sampleSize = 20;
+const repeatAbove = sampleSize / 4;
 
 export class KeyTable {
   private readonly slots = new Map<string, Slot>();
@@ -31,40 +52,55 @@ export class KeyTable {
   private dead = 0;
   /** Never reset (not even by clear), so a cursor from before a clear still points before every key added after it. */
   private nextSeq = 1;
+  /** The live slots that have a deadline, for the sweep to sample. */
+  private volatile: Slot[] = [];
 
+  /** Keys held, counting expired ones not yet removed (as Redis's DBSIZE). */
   get size(): number {
     return this.slots.size;
   }
 
-  get(key: string): string | undefined {
-    return this.slots.get(key)?.value;
+  /** Keys with a deadline. */
+  get expiring(): number {
+    return this.volatile.length;
   }
 
-  /** Sets `key`; returns the value it replaced. A key that exists keeps its place in the order. */
-  set(key: string, value: string): string | undefined {
-    const slot = this.slots.get(key);
+  get(key: string): string | undefined {
+    return this.live(key)?.value;
+  }
+
+  /** The value and deadline of `key`, or undefined. */
+  entry(key: string): StoredEntry | undefined {
+    const slot = this.live(key);
+    return slot && { value: slot.value, expiresAt: slot.expiresAt };
+  }
+
+  /**
+   * Sets `key` with a deadline (0: none; a SET without one removes an old
+   * one, as in Redis); returns what it replaced. A key that exists keeps its
+   * place in the order.
+   */
+  set(key: string, value: string, expiresAt = 0): StoredEntry | undefined {
+    const slot = this.live(key);
     if (slot) {
-      const previous = slot.value;
+      const previous = { value: slot.value, expiresAt: slot.expiresAt };
       slot.value = value;
+      this.setDeadline(slot, expiresAt);
       return previous;
     }
-    const added: Slot = { key, value, seq: this.nextSeq++, live: true };
+    const added: Slot = { key, value, expiresAt: 0, seq: this.nextSeq++, live: true, volatileAt: -1 };
     this.slots.set(key, added);
     this.order.push(added);
+    this.setDeadline(added, expiresAt);
     return undefined;
   }
 
-  /** Removes `key`; returns the value it had. */
-  delete(key: string): string | undefined {
-    const slot = this.slots.get(key);
+  /** Removes `key`; returns what it held. */
+  delete(key: string): StoredEntry | undefined {
+    const slot = this.live(key);
     if (!slot) return undefined;
-    this.slots.delete(key);
-    slot.live = false;
-    if (++this.dead >= compactAfterDead && this.dead * 2 >= this.order.length) {
-      this.order = this.order.filter((each) => each.live);
-      this.dead = 0;
-    }
-    return slot.value;
+    this.remove(slot);
+    return { value: slot.value, expiresAt: slot.expiresAt };
   }
 
   /** Removes every key; returns how many there were. */
@@ -73,12 +109,16 @@ export class KeyTable {
     for (const slot of this.order) slot.live = false;
     this.slots.clear();
     this.order = [];
+    if (this.volatile.length > 0) expirySweeper.unwatch(this);
+    this.volatile = [];
     this.dead = 0;
     return removed;
   }
 
-  *entries(): IterableIterator<[string, string]> {
-    for (const slot of this.slots.values()) yield [slot.key, slot.value];
+  /** Every live entry, expired ones left out. */
+  *entries(): IterableIterator<[string, string, number]> {
+    const now = wallNow();
+    for (const slot of this.slots.values()) if (!isExpired(slot, now)) yield [slot.key, slot.value, slot.expiresAt];
   }
 
   /**
@@ -88,15 +128,84 @@ export class KeyTable {
    */
   scan(cursor: number, count: number, match?: (key: string) => boolean): ScanPage {
     const order = this.order;
+    const now = wallNow();
     let at = firstAfter(order, cursor);
     const stop = Math.min(order.length, at + count * slotsPerKey);
     const keys: string[] = [];
     for (; at < stop && keys.length < count; at++) {
       const slot = order[at]!;
-      if (slot.live && (!match || match(slot.key))) keys.push(slot.key);
+      if (slot.live && !isExpired(slot, now) && (!match || match(slot.key))) keys.push(slot.key);
     }
     return { cursor: at >= order.length ? 0 : order[at - 1]!.seq, keys };
   }
+
+  /**
+   * Removes expired keys found by sampling those with a deadline, round after
+   * round while a round finds more than a quarter expired, until `budgetMs`
+   * is spent. Returns how many it removed.
+   */
+  sweepExpired(budgetMs: number): number {
+    const now = wallNow();
+    const until = performance.now() + budgetMs;
+    let removed = 0;
+    for (;;) {
+      let found = 0;
+      for (let i = 0; i < sampleSize && this.volatile.length > 0; i++) {
+        const slot = this.volatile[Math.floor(Math.random() * this.volatile.length)]!;
+        if (isExpired(slot, now)) {
+          this.remove(slot);
+          found++;
+        }
+      }
+      removed += found;
+      if (found <= repeatAbove || this.volatile.length === 0 || performance.now() >= until) return removed;
+    }
+  }
+
+  /** The slot of `key` unless it has expired (then it is removed). */
+  private live(key: string): Slot | undefined {
+    const slot = this.slots.get(key);
+    if (slot && slot.expiresAt !== 0 && slot.expiresAt <= wallNow()) {
+      this.remove(slot);
+      return undefined;
+    }
+    return slot;
+  }
+
+  private setDeadline(slot: Slot, expiresAt: number): void {
+    slot.expiresAt = expiresAt;
+    if (expiresAt !== 0 && slot.volatileAt === -1) {
+      slot.volatileAt = this.volatile.push(slot) - 1;
+      if (this.volatile.length === 1) expirySweeper.watch(this);
+    } else if (expiresAt === 0 && slot.volatileAt !== -1) {
+      this.forgetDeadline(slot);
+    }
+  }
+
+  /** Swap-removes the slot from `volatile`. */
+  private forgetDeadline(slot: Slot): void {
+    const last = this.volatile.pop()!;
+    if (last !== slot) {
+      this.volatile[slot.volatileAt] = last;
+      last.volatileAt = slot.volatileAt;
+    }
+    slot.volatileAt = -1;
+    if (this.volatile.length === 0) expirySweeper.unwatch(this);
+  }
+
+  private remove(slot: Slot): void {
+    this.slots.delete(slot.key);
+    slot.live = false;
+    if (slot.volatileAt !== -1) this.forgetDeadline(slot);
+    if (++this.dead >= compactAfterDead && this.dead * 2 >= this.order.length) {
+      this.order = this.order.filter((each) => each.live);
+      this.dead = 0;
+    }
+  }
+}
+
+function isExpired(slot: Slot, now: number): boolean {
+  return slot.expiresAt !== 0 && slot.expiresAt <= now;
 }
 
 /** The index of the first slot whose number is above `seq` (the order is sorted by number). */

@@ -5,9 +5,10 @@
 // the batch of puts, deletes and clears one flush stored: replayed all or
 // nothing, as it was acknowledged. Strings are u32 byte length + UTF-8. The
 // length has its own check so a damaged length mid-file is reported as
-// corruption, never mistaken for a torn tail. Version 3 adds the clear change
-// and the drop record; a version 2 log reads the same and is marked version 3
-// when it is opened for appending (logs.ts).
+// corruption, never mistaken for a torn tail. Version 3 adds the clear
+// change, puts with an expiry deadline (f64 epoch ms) and the drop record; a
+// version 2 log reads the same and is marked version 3 when it is opened for
+// appending (log-replay.ts).
 
 import { crc32 } from 'node:zlib';
 
@@ -22,10 +23,10 @@ export const recordHeaderBytes = 12;
 
 const lengthMask = 0xa5a5a5a5;
 const ops = { create: 1, changes: 2, drop: 3 } as const;
-const changeTags = { put: 1, delete: 2, clear: 3 } as const;
+const changeTags = { put: 1, delete: 2, clear: 3, putExpiring: 4 } as const;
 
-/** One key's new value (undefined means deleted), or every key removed. */
-export type KeyChange = { key: string; value: string | undefined } | { clear: true };
+/** One key's new value (undefined means deleted) with its expiry deadline (epoch ms; 0 or none: never), or every key removed. */
+export type KeyChange = { key: string; value: string | undefined; expiresAt?: number } | { clear: true };
 
 /** One stored step. */
 export type LogRecord =
@@ -37,7 +38,7 @@ export type LogRecord =
 export function encodeRecord(record: LogRecord): Buffer {
   const changes = record.op === 'changes' ? record.changes : [];
   let bound = recordHeaderBytes + 1 + 4 + 3 * record.bucket.length;
-  for (const change of changes) bound += 'clear' in change ? 1 : 9 + 3 * (change.key.length + (change.value?.length ?? 0));
+  for (const change of changes) bound += 'clear' in change ? 1 : 17 + 3 * (change.key.length + (change.value?.length ?? 0));
   const buffer = Buffer.allocUnsafe(bound);
   let offset = recordHeaderBytes;
   buffer[offset++] = ops[record.op];
@@ -47,10 +48,11 @@ export function encodeRecord(record: LogRecord): Buffer {
       buffer[offset++] = changeTags.clear;
       continue;
     }
-    const { key, value } = change;
-    buffer[offset++] = value === undefined ? changeTags.delete : changeTags.put;
+    const { key, value, expiresAt = 0 } = change;
+    buffer[offset++] = value === undefined ? changeTags.delete : expiresAt === 0 ? changeTags.put : changeTags.putExpiring;
     offset = writeString(buffer, offset, key);
     if (value !== undefined) offset = writeString(buffer, offset, value);
+    if (value !== undefined && expiresAt !== 0) offset = buffer.writeDoubleLE(expiresAt, offset);
   }
   const length = offset - recordHeaderBytes;
   buffer.writeUInt32LE(length, 0);
@@ -67,7 +69,7 @@ function writeString(buffer: Buffer, offset: number, text: string): number {
 
 /** What a key costs in a compacted log, roughly (for the compaction threshold). */
 export function entryBytes(key: string, value: string): number {
-  return 9 + key.length + value.length;
+  return 17 + key.length + value.length;
 }
 
 /** What a bucket costs in a compacted log besides its keys, roughly. */
@@ -154,9 +156,14 @@ function decodePayload(bytes: Buffer, start: number, end: number): LogRecord {
       changes.push({ clear: true });
       continue;
     }
-    if (tag !== changeTags.put && tag !== changeTags.delete) throw new LogCorruption(start, 'malformed record');
+    if (tag === changeTags.delete) {
+      changes.push({ key: reader.string(), value: undefined });
+      continue;
+    }
+    if (tag !== changeTags.put && tag !== changeTags.putExpiring) throw new LogCorruption(start, 'malformed record');
     const key = reader.string();
-    changes.push({ key, value: tag === changeTags.put ? reader.string() : undefined });
+    const value = reader.string();
+    changes.push(tag === changeTags.put ? { key, value } : { key, value, expiresAt: reader.double() });
   }
   return { op: 'changes', bucket, changes };
 }
@@ -186,6 +193,13 @@ class Reader {
     const text = this.bytes.toString('utf8', this.offset + 4, this.offset + 4 + length);
     this.offset += 4 + length;
     return text;
+  }
+
+  double(): number {
+    this.need(8);
+    const value = this.bytes.readDoubleLE(this.offset);
+    this.offset += 8;
+    return value;
   }
 
   private need(count: number): void {

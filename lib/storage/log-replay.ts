@@ -5,9 +5,11 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { wallNow } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { KvError } from '../errors';
 import { closeFd, openFd, syncData, syncDirectory, truncateFd, writeAll } from './fs-util';
+import type { StoredEntry } from './key-table';
 import { LogCorruption, logMagic, readLog, type DecodedLog, type LogRecord } from './log-format';
 
 /** How often a replay that takes long logs its progress (none for a replay shorter than this). */
@@ -19,7 +21,7 @@ const recordsPerClockCheck = 256;
 /** A replayed log, open for appending. */
 export interface ReplayedLog {
   /** Every bucket's contents. */
-  tables: Map<string, Map<string, string>>;
+  tables: Map<string, Map<string, StoredEntry>>;
   /** The file, positioned nowhere (writes give their offset). */
   fd: number;
   /** Its size: where the next record goes. */
@@ -30,10 +32,11 @@ export interface ReplayedLog {
 export async function replayLog(file: string, logger: Logger, progressEveryMs = replayProgressIntervalMs): Promise<ReplayedLog> {
   const started = performance.now();
   const bytes = await fs.readFile(file).catch(emptyIfMissing);
-  const tables = new Map<string, Map<string, string>>();
+  const tables = new Map<string, Map<string, StoredEntry>>();
   const progress = new ReplayProgress(file, bytes.length, tables, logger, started + progressEveryMs, progressEveryMs);
+  const now = wallNow();
   const decoded = decode(file, bytes, (record, end) => {
-    apply(tables, record);
+    apply(tables, record, now);
     progress.record(end);
   });
   if (decoded.tornBytes > 0 && decoded.validBytes > 0) {
@@ -45,19 +48,20 @@ export async function replayLog(file: string, logger: Logger, progressEveryMs = 
   return { tables, fd, bytes: Math.max(decoded.validBytes, logMagic.length) };
 }
 
-function apply(tables: Map<string, Map<string, string>>, record: LogRecord): void {
+/** Applies one record; a put whose deadline has passed is a delete, so a restart never brings back an expired key. */
+function apply(tables: Map<string, Map<string, StoredEntry>>, record: LogRecord, now: number): void {
   if (record.op === 'drop') return void tables.delete(record.bucket);
   let table = tables.get(record.bucket);
   if (!table) tables.set(record.bucket, (table = new Map()));
   if (record.op !== 'changes') return;
   for (const change of record.changes) {
     if ('clear' in change) table.clear();
-    else if (change.value === undefined) table.delete(change.key);
-    else table.set(change.key, change.value);
+    else if (change.value === undefined || (change.expiresAt !== undefined && change.expiresAt <= now)) table.delete(change.key);
+    else table.set(change.key, { value: change.value, expiresAt: change.expiresAt ?? 0 });
   }
 }
 
-function keyCount(tables: Map<string, Map<string, string>>): number {
+function keyCount(tables: Map<string, Map<string, StoredEntry>>): number {
   let keys = 0;
   for (const table of tables.values()) keys += table.size;
   return keys;
@@ -70,7 +74,7 @@ class ReplayProgress {
   constructor(
     private readonly file: string,
     private readonly totalBytes: number,
-    private readonly tables: Map<string, Map<string, string>>,
+    private readonly tables: Map<string, Map<string, StoredEntry>>,
     private readonly logger: Logger,
     private nextAt: number,
     private readonly everyMs: number,

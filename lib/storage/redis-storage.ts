@@ -4,9 +4,11 @@
 // writer, its owner. A restarted node loads its buckets back from Redis.
 
 import type { ChainableCommander, Redis } from 'ioredis';
+import { wallNow } from '../core/clock';
 import { silentLogger, type Logger } from '../core/logger';
 import { KvError } from '../errors';
 import { JournaledTable, type Change } from './journaled-table';
+import type { StoredEntry } from './key-table';
 import { connectRedis, createRedisClient, redactRedisUrl } from './redis-connection';
 import type { Storage } from './storage';
 
@@ -78,6 +80,11 @@ export class RedisStorage implements Storage {
     return `${this.prefix}bucket:${bucket}`;
   }
 
+  /** The hash of the bucket's keys that have an expiry deadline: key -> epoch ms. */
+  private deadlinesKey(bucket: string): string {
+    return `${this.prefix}expiry:${bucket}`;
+  }
+
   private get setKey(): string {
     return `${this.prefix}buckets`;
   }
@@ -96,16 +103,19 @@ export class RedisStorage implements Storage {
     return [...this.tables.keys()];
   }
 
-  /** Reads every bucket back: the set of names, then each hash, in one pipeline. */
+  /** Reads every bucket back: the set of names, then each hash and its deadlines, in one pipeline. */
   private async load(): Promise<void> {
     const names = await this.client.smembers(this.setKey);
     const pipeline = this.client.pipeline();
-    for (const name of names) pipeline.hgetall(this.hashKey(name));
+    for (const name of names) pipeline.hgetall(this.hashKey(name)).hgetall(this.deadlinesKey(name));
     const replies = (await pipeline.exec()) ?? [];
     names.forEach((name, index) => {
-      const [error, entries] = replies[index] ?? [new Error('no reply')];
-      if (error) throw error;
-      this.tables.set(name, this.newTable(name, Object.entries(entries as Record<string, string>)));
+      const [entries, deadlines] = [replies[2 * index], replies[2 * index + 1]].map((reply) => {
+        const [error, value] = reply ?? [new Error('no reply')];
+        if (error) throw error;
+        return value as Record<string, string>;
+      });
+      this.tables.set(name, this.newTable(name, liveEntries(entries!, deadlines!)));
     });
   }
 
@@ -134,35 +144,21 @@ export class RedisStorage implements Storage {
     return table;
   }
 
-  private newTable(name: string, entries: Iterable<[string, string]>): JournaledTable {
+  private newTable(name: string, entries: Iterable<readonly [string, StoredEntry]>): JournaledTable {
     return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), entries);
   }
 
   /**
-   * One write per flush: a DEL if the flush cleared the bucket, an HSET with
-   * the last value of each key set after that, an HDEL of the deleted ones,
-   * in one MULTI when there is more than one.
+   * One write per flush, in a MULTI when it takes more than one command: a
+   * DEL of both hashes if the flush cleared the bucket, an HSET with the last
+   * value of each key set after that and an HDEL of the deleted ones, and the
+   * same for the deadlines of the keys that have or had one.
    */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
-    let cleared = false;
-    const last = new Map<string, string | undefined>();
-    for (const change of changes) {
-      if (change.kind === 'key') last.set(change.key, change.value);
-      else {
-        cleared = true;
-        last.clear();
-      }
-    }
-    const sets: string[] = [];
-    const deletes: string[] = [];
-    for (const [key, value] of last) {
-      if (value !== undefined) sets.push(key, value);
-      else if (!cleared) deletes.push(key);
-    }
     try {
-      await this.send(this.hashKey(bucket), cleared, sets, deletes);
+      await this.send(bucket, redisWrite(changes));
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
@@ -170,19 +166,20 @@ export class RedisStorage implements Storage {
     }
   }
 
-  /** The commands of one flush: a single one as it is (each is atomic), several in a MULTI. */
-  private async send(hash: string, cleared: boolean, sets: string[], deletes: string[]): Promise<void> {
-    const commands = Number(cleared) + Number(sets.length > 0) + Number(deletes.length > 0);
+  private async send(bucket: string, write: RedisWrite): Promise<void> {
+    const [hash, deadlines] = [this.hashKey(bucket), this.deadlinesKey(bucket)];
+    const { cleared, sets, deletes, setDeadlines, deleteDeadlines } = write;
+    const commands = 2 * Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
     if (commands === 0) return;
-    if (commands === 1 && !cleared) {
-      if (sets.length > 0) await this.client.hset(hash, ...sets);
-      else await this.client.hdel(hash, ...deletes);
-      return;
-    }
+    // The hot path: plain puts, or plain deletes, as one atomic command.
+    if (commands === 1 && sets.length > 0) return void (await this.client.hset(hash, ...sets));
+    if (commands === 1 && deletes.length > 0) return void (await this.client.hdel(hash, ...deletes));
     let multi = this.client.multi();
-    if (cleared) multi = multi.del(hash);
+    if (cleared) multi = multi.del(hash).del(deadlines);
     if (sets.length > 0) multi = multi.hset(hash, ...sets);
     if (deletes.length > 0) multi = multi.hdel(hash, ...deletes);
+    if (setDeadlines.length > 0) multi = multi.hset(deadlines, ...setDeadlines);
+    if (deleteDeadlines.length > 0) multi = multi.hdel(deadlines, ...deleteDeadlines);
     await execAll(multi);
   }
 
@@ -190,7 +187,7 @@ export class RedisStorage implements Storage {
     if (!this.tables.has(name)) return;
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not drop the bucket');
     try {
-      await execAll(this.client.multi().del(this.hashKey(name)).srem(this.setKey, name));
+      await execAll(this.client.multi().del(this.hashKey(name)).del(this.deadlinesKey(name)).srem(this.setKey, name));
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not drop the bucket');
     }
@@ -215,8 +212,9 @@ export class RedisStorage implements Storage {
         await this.client.ping(); // replies in order: every earlier command has run
         for (const name of [...this.suspects]) {
           const entries = await this.client.hgetall(this.hashKey(name));
+          const deadlines = await this.client.hgetall(this.deadlinesKey(name));
           this.suspects.delete(name);
-          this.tables.get(name)?.reload(Object.entries(entries));
+          this.tables.get(name)?.reload(liveEntries(entries, deadlines));
         }
         if (this.suspects.size === 0) {
           this.logger.info({ prefix: this.prefix }, 'redis storage recovered');
@@ -250,4 +248,50 @@ async function execAll(multi: ChainableCommander): Promise<void> {
   const replies = await multi.exec();
   const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
   if (failed) throw failed[0];
+}
+
+/** What one flush writes to Redis. */
+interface RedisWrite {
+  cleared: boolean;
+  /** key, value, key, value, ... for HSET. */
+  sets: string[];
+  deletes: string[];
+  /** key, deadline, ... for the deadlines' HSET. */
+  setDeadlines: string[];
+  /** Keys whose deadline goes: deleted or set without one, where they had one. */
+  deleteDeadlines: string[];
+}
+
+/** The last state of each key a flush changed, as Redis commands' arguments. */
+function redisWrite(changes: Change[]): RedisWrite {
+  let cleared = false;
+  const last = new Map<string, { value: string | undefined; expiresAt: number; hadDeadline: boolean }>();
+  for (const change of changes) {
+    if (change.kind === 'clear') {
+      cleared = true;
+      last.clear();
+      continue;
+    }
+    const hadDeadline = (last.get(change.key)?.hadDeadline ?? false) || (change.previous?.expiresAt ?? 0) !== 0;
+    last.set(change.key, { value: change.value, expiresAt: change.expiresAt, hadDeadline });
+  }
+  const write: RedisWrite = { cleared, sets: [], deletes: [], setDeadlines: [], deleteDeadlines: [] };
+  for (const [key, { value, expiresAt, hadDeadline }] of last) {
+    if (value !== undefined) write.sets.push(key, value);
+    else if (!cleared) write.deletes.push(key);
+    if (value !== undefined && expiresAt !== 0) write.setDeadlines.push(key, String(expiresAt));
+    else if (hadDeadline && !cleared) write.deleteDeadlines.push(key);
+  }
+  return write;
+}
+
+/** A bucket's stored entries with their deadlines, leaving out the keys that have expired. */
+function liveEntries(entries: Record<string, string>, deadlines: Record<string, string>): Array<[string, StoredEntry]> {
+  const now = wallNow();
+  const live: Array<[string, StoredEntry]> = [];
+  for (const [key, value] of Object.entries(entries)) {
+    const expiresAt = Number(deadlines[key] ?? 0);
+    if (expiresAt === 0 || expiresAt > now) live.push([key, { value, expiresAt }]);
+  }
+  return live;
 }

@@ -2,24 +2,26 @@
 // restarted actor re-attaches to every acknowledged write. Storage knows nothing
 // of actors, routing or the network: tables in, tables out.
 
-import type { ScanPage } from './key-table';
+import type { ScanPage, StoredEntry } from './key-table';
 
 /** One bucket's key/value table, served from memory by every backend. */
 export interface BucketTable {
-  /** Number of keys. */
+  /** Number of keys (expired ones not yet removed included). */
   readonly size: number;
-  /** The value under `key`, or undefined. */
+  /** The value under `key`, or undefined (also once it has expired). */
   get(key: string): string | undefined;
-  /** Sets `key`; durable once the next `flush()` settles. */
-  put(key: string, value: string): void;
+  /** The value and expiry deadline (epoch ms, 0: none) under `key`, or undefined. */
+  entry(key: string): StoredEntry | undefined;
+  /** Sets `key`, with an expiry deadline (epoch ms; 0 or none: never); durable once the next `flush()` settles. */
+  put(key: string, value: string, expiresAt?: number): void;
   /** Removes `key` and returns the value it had; durable once the next `flush()` settles. */
   delete(key: string): string | undefined;
   /** Removes every key and returns how many there were; durable once the next `flush()` settles. */
   clear(): number;
   /** A page of keys after `cursor` (0 starts; a returned 0 ends): see KeyTable.scan. */
   scan(cursor: number, count: number, match?: (key: string) => boolean): ScanPage;
-  /** Every entry (for introspection and compaction). */
-  entries(): IterableIterator<[string, string]>;
+  /** Every live entry as [key, value, expiresAt] (for introspection and compaction). */
+  entries(): IterableIterator<[string, string, number]>;
   /**
    * Makes every write made so far durable. Returns undefined when there was
    * nothing to wait for (memory), so the hot path pays no promise. A rejection

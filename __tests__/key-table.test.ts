@@ -1,0 +1,104 @@
+// A bucket's keys in memory: scans that survive writes, and expiry under a
+// clock the test controls (only Date is faked: nothing here waits).
+
+import { KeyTable } from '../lib/storage/key-table';
+import { ExpirySweeper } from '../lib/storage/expiry-sweeper';
+
+const start = Date.parse('2026-12-03T00:00:00Z');
+beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'setInterval', 'setTimeout', 'clearInterval', 'clearTimeout', 'nextTick', 'queueMicrotask', 'performance', 'hrtime'], now: start });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+const later = (ms: number): void => jest.setSystemTime(Date.now() + ms);
+
+describe('expiry', () => {
+  test('a key is there until its deadline, then never returned', () => {
+    const table = new KeyTable();
+    table.set('milk', '1', start + 1000);
+    table.set('eggs', '6');
+    later(999);
+    expect(table.get('milk')).toBe('1');
+    expect(table.entry('milk')).toEqual({ value: '1', expiresAt: start + 1000 });
+    later(1);
+    expect(table.get('milk')).toBeUndefined();
+    expect([...table.entries()].map(([key]) => key)).toEqual(['eggs']);
+    expect(table.scan(0, 10).keys).toEqual(['eggs']);
+    expect(table.size).toBe(1); // removed when touched
+  });
+
+  test('a set without a deadline removes the old one; a set with one replaces it', () => {
+    const table = new KeyTable();
+    table.set('milk', '1', start + 10);
+    table.set('milk', '2');
+    later(100);
+    expect(table.get('milk')).toBe('2');
+    table.set('milk', '3', start + 200);
+    expect(table.expiring).toBe(1);
+    later(100);
+    expect(table.get('milk')).toBeUndefined();
+    expect(table.expiring).toBe(0);
+  });
+
+  test('an expired key counts as missing: its replacement is a new key with no previous value', () => {
+    const table = new KeyTable();
+    table.set('milk', '1', start + 10);
+    later(10);
+    expect(table.set('milk', '2')).toBeUndefined();
+    expect(table.delete('nope')).toBeUndefined();
+  });
+
+  test('the sweep removes expired keys that are never read again, and only those', () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 10_000; i++) table.set(`short-${i}`, 'v', start + 1000);
+    for (let i = 0; i < 100; i++) table.set(`long-${i}`, 'v', start + 1_000_000);
+    for (let i = 0; i < 100; i++) table.set(`forever-${i}`, 'v');
+    later(1000);
+    let rounds = 0;
+    while (table.size > 200 && rounds++ < 1000) table.sweepExpired(50);
+    expect(table.size).toBe(200);
+    expect(table.expiring).toBe(100);
+    expect(table.get('long-7')).toBe('v');
+    expect(table.get('forever-7')).toBe('v');
+  });
+
+  test('the sweeper watches a table only while it has keys with a deadline', () => {
+    const sweeper = new ExpirySweeper();
+    const table = { sweepExpired: jest.fn(() => 0) };
+    sweeper.watch(table);
+    sweeper.sweep();
+    expect(table.sweepExpired).toHaveBeenCalledTimes(1);
+    sweeper.unwatch(table);
+    sweeper.sweep();
+    expect(table.sweepExpired).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('scans', () => {
+  test('a cursor survives deletes, re-adds and the compaction of the order', () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 5000; i++) table.set(`k${i}`, 'v');
+    const seen = new Set<string>();
+    let page = table.scan(0, 100);
+    page.keys.forEach((key) => seen.add(key));
+    // Delete most keys after the cursor (the order is compacted), re-add some.
+    for (let i = 200; i < 4000; i++) table.delete(`k${i}`);
+    for (let i = 200; i < 300; i++) table.set(`k${i}`, 'again');
+    while (page.cursor !== 0) {
+      page = table.scan(page.cursor, 100);
+      page.keys.forEach((key) => seen.add(key));
+    }
+    for (let i = 0; i < 100; i++) expect(seen.has(`k${i}`)).toBe(true);
+    for (let i = 4000; i < 5000; i++) expect(seen.has(`k${i}`)).toBe(true);
+  });
+
+  test('a page visits a bounded number of slots: a sparse match returns fewer keys, not a long pause', () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 10_000; i++) table.set(`k${i}`, 'v');
+    const page = table.scan(0, 10, (key) => key === 'k9999');
+    expect(page.keys).toEqual([]);
+    expect(page.cursor).toBe(100);
+  });
+});
