@@ -1,16 +1,17 @@
-// Framing: how the byte stream is cut into lines, whatever the chunk boundaries.
+// Framing: how the byte stream is cut into lines, whatever the chunk
+// boundaries. A line is its bytes, as a binary string (one char per byte),
+// whether or not they are valid UTF-8.
 
-import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
+import { toBinary } from '../lib/core/bytes';
 import { LineReader, type LineSink } from '../lib/server/line-reader';
-import { parse } from '../lib/server/parse';
+import { parse, words } from '../lib/server/parse';
+import { referenceWords } from './support/utf8-reference';
 
-type Event = string | { invalid: true };
-
-function feed(chunks: Array<Buffer | string>, maxLineBytes = 16): { events: Event[]; result: number | 'too-long'; pending: number } {
+function feed(chunks: Array<Buffer | string>, maxLineBytes = 16): { events: string[]; result: number | 'too-long'; pending: number } {
   const reader = new LineReader(maxLineBytes);
-  const events: Event[] = [];
-  const sink: LineSink = { line: (text) => events.push(text), invalidLine: () => events.push({ invalid: true }) };
+  const events: string[] = [];
+  const sink: LineSink = { line: (binary) => events.push(binary) };
   let result: number | 'too-long' = 0;
   for (const chunk of chunks) {
     result = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, sink);
@@ -45,16 +46,18 @@ function bytesCopiedDuring(run: () => void): number {
 }
 
 describe('the line reader', () => {
-  const cases: Array<[string, Array<Buffer | string>, Event[], number]> = [
+  const cases: Array<[string, Array<Buffer | string>, string[], number]> = [
     ['CRLF and bare LF both end a line', ['a\r\nb\nc\r\n'], ['a', 'b', 'c'], 0],
     ['a line split across chunks', ['CRE', 'ATE x', '\r', '\n'], ['CREATE x'], 0],
     ['a partial line is held', ['GET a b\r\nPUT'], ['GET a b'], 3],
     ['an empty line is a line', ['\r\n\n'], ['', ''], 0],
     ['a CR inside a line is kept for the parser', ['a\rb\n'], ['a\rb'], 0],
-    ['valid UTF-8, split inside a character', [Buffer.from([0x63, 0x6c, 0xc3]), Buffer.from([0xa9, 0x0a])], ['clé'], 0],
-    ['a literal U+FFFD is valid', ['\uFFFD\n'], ['\uFFFD'], 0],
-    ['invalid UTF-8 is reported, not replaced', [Buffer.from([0x61, 0xff, 0x0a, 0x62, 0x0a])], [{ invalid: true }, 'b'], 0],
-    ['a lone surrogate encoding is invalid', [Buffer.from([0xed, 0xa0, 0x80, 0x0a])], [{ invalid: true }], 0],
+    ['UTF-8, split inside a character', [Buffer.from([0x63, 0x6c, 0xc3]), Buffer.from([0xa9, 0x0a])], ['cl\xc3\xa9'], 0],
+    ['a literal U+FFFD is its bytes', ['\uFFFD\n'], [toBinary('\uFFFD')], 0],
+    ['invalid UTF-8 is kept, not replaced', [Buffer.from([0x61, 0xff, 0x0a, 0x62, 0x0a])], ['a\xff', 'b'], 0],
+    ['a lone surrogate encoding is kept', [Buffer.from([0xed, 0xa0, 0x80, 0x0a])], ['\xed\xa0\x80'], 0],
+    ['the guide\'s binary PUT', [Buffer.from('PUT b k \xff\xfe\x80\xc0\r\n', 'latin1')], ['PUT b k \xff\xfe\x80\xc0'], 0],
+    ['NUL and other controls are kept', [Buffer.from([0x00, 0x01, 0x7f, 0x0a])], ['\x00\x01\x7f'], 0],
     ['exactly the limit is accepted', ['x'.repeat(16) + '\r\n'], ['x'.repeat(16)], 0],
     ['exactly the limit, CR held apart from its LF', ['x'.repeat(16) + '\r', '\n'], ['x'.repeat(16)], 0],
   ];
@@ -79,7 +82,7 @@ describe('the line reader', () => {
 
   test('never holds more than the limit plus one byte', () => {
     const reader = new LineReader(1024);
-    const sink: LineSink = { line: () => {}, invalidLine: () => {} };
+    const sink: LineSink = { line: () => {} };
     let result: number | 'too-long' = 0;
     for (let i = 0; i < 100 && result !== 'too-long'; i++) {
       result = reader.push(Buffer.alloc(100, 0x78), sink);
@@ -96,7 +99,7 @@ describe('the line reader', () => {
       bytesCopiedDuring(() => {
         const reader = new LineReader(length);
         const events: string[] = [];
-        const sink: LineSink = { line: (text) => events.push(text), invalidLine: () => events.push('invalid') };
+        const sink: LineSink = { line: (binary) => events.push(binary) };
         const byte = Buffer.from('x');
         for (let i = 0; i < length; i++) reader.push(byte, sink);
         reader.push(Buffer.from('\n'), sink);
@@ -115,7 +118,7 @@ describe('the line reader', () => {
         const bytes = Buffer.from(lines.map((line, i) => line + (i % 2 ? '\n' : '\r\n')).join(''));
         const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
         const chunks = [0, ...points].map((start, i, all) => bytes.subarray(start, all[i + 1] ?? bytes.length));
-        expect(feed(chunks, 64).events).toEqual(lines);
+        expect(feed(chunks, 64).events).toEqual(lines.map(toBinary));
       }),
       { seed: 4040 },
     );
@@ -136,13 +139,13 @@ const piece = fc.oneof(
 const stream = fc.array(piece, { maxLength: 40 }).map((pieces) => Buffer.from(pieces.flat()));
 
 /** What the reader must report for `bytes` however it is cut: each line in order, up to a too-long one. */
-function reference(bytes: Buffer, maxLineBytes: number): { events: Event[]; tooLong: boolean } {
-  const events: Event[] = [];
+function reference(bytes: Buffer, maxLineBytes: number): { events: string[]; tooLong: boolean } {
+  const events: string[] = [];
   let start = 0;
   for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a, start)) {
     const line = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
     if (line.length > maxLineBytes) return { events, tooLong: true };
-    events.push(isUtf8(line) ? line.toString('utf8') : { invalid: true });
+    events.push(line.toString('latin1'));
     start = end + 1;
   }
   return { events, tooLong: bytes.length - start > maxLineBytes + 1 };
@@ -155,7 +158,7 @@ function cut(bytes: Buffer, cuts: number[]): Buffer[] {
 }
 
 describe('the line reader on random bytes', () => {
-  test('reports the same lines however the stream is cut, none over the limit, invalid UTF-8 as such; parse takes every line', () => {
+  test('reports the same lines, byte for byte, however the stream is cut, none over the limit; words and parse take every line', () => {
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 1, max: 40 }), (bytes, cuts, maxLineBytes) => {
         const fed = feed(cut(bytes, cuts), maxLineBytes);
@@ -163,10 +166,10 @@ describe('the line reader on random bytes', () => {
         expect(fed.events).toEqual(expected.events);
         expect(fed.result === 'too-long').toBe(expected.tooLong);
         expect(fed.pending).toBeLessThanOrEqual(maxLineBytes + 1);
-        for (const event of fed.events) {
-          if (typeof event !== 'string') continue;
-          expect(Buffer.byteLength(event)).toBeLessThanOrEqual(maxLineBytes);
-          expect(['create', 'put', 'get', 'delete', 'unknown']).toContain(parse(event).kind);
+        for (const line of fed.events) {
+          expect(line.length).toBeLessThanOrEqual(maxLineBytes);
+          expect(words(line)).toEqual(referenceWords(Buffer.from(line, 'latin1')));
+          expect(['create', 'put', 'get', 'delete', 'unknown']).toContain(parse(line).kind);
         }
       }),
       { seed: 20240611, numRuns: 2000 },

@@ -157,7 +157,7 @@ describe('a client that pipelines and never reads', () => {
   test('the hard limit counts bytes: a reply of few characters but more UTF-8 bytes than the limit is not sent', async () => {
     await start({ outputSoftLimitBytes: softLimit, outputHardLimitBytes: softLimit, maxLineBytes: 128 * 1024 });
     const client = await connect();
-    // 40 000 characters, 80 000 bytes: under the 64 KiB limit in UTF-16 units, over it in bytes.
+    // 40 000 characters, 80 000 bytes: under the 64 KiB limit in characters, over it in bytes.
     client.write(`CREATE other\r\nPUT other big ${'é'.repeat(40_000)}\r\n`);
     expect(await client.lines(2)).toEqual(['OK', 'OK']);
     client.write('GET other big\r\n');

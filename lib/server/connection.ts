@@ -63,12 +63,8 @@ export class Connection implements LineSink, Flushable {
     this.closeAfterReplies();
   }
 
-  line(text: string): void {
-    this.replies.request(parse(text));
-  }
-
-  invalidLine(): void {
-    this.replies.push(refusals.invalidUtf8);
+  line(binary: string): void {
+    this.replies.request(parse(binary));
   }
 
   private onData(chunk: Buffer): void {
@@ -103,7 +99,8 @@ export class Connection implements LineSink, Flushable {
     if (this.socket.destroyed) return;
     const out = this.replies.takeReady(this.limits.outputHardLimitBytes - this.socket.writableLength);
     if (out === undefined) return this.drop();
-    if (out !== '') this.socket.write(asCountedExactly(out));
+    // One char per byte: the socket counts the string's length, which is its bytes.
+    if (out !== '') this.socket.write(out, 'latin1');
     if (this.closing && this.replies.length === 0) this.finish();
     else this.updateBackpressure();
   }
@@ -170,14 +167,4 @@ export class Connection implements LineSink, Flushable {
   private log(level: 'debug' | 'info' | 'warn', event: string, fields: Record<string, unknown>): void {
     this.limits.logger[level]({ remote: this.remote, ...fields }, event);
   }
-}
-
-/**
- * The socket counts a string's writableLength in UTF-16 units and the output
- * limits are in bytes: text that is not ASCII goes as a Buffer, so it is
- * counted in bytes. ASCII (nearly every reply) stays a string, which Node
- * encodes straight into the write, without a Buffer per write.
- */
-function asCountedExactly(text: string): string | Buffer {
-  return Buffer.byteLength(text) === text.length ? text : Buffer.from(text);
 }

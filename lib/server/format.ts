@@ -1,10 +1,13 @@
-// Results and errors to wire text: the one place that decides what the client
-// reads (the guide's KVServer.write_line clauses), as one table per kind.
+// Results and errors to wire bytes: the one place that decides what the client
+// reads (the guide's KVServer.write_line clauses), as one table per kind. A
+// reply is a binary string (one char per byte): values and keys go back as the
+// bytes they are, error messages (text) as UTF-8.
 
+import { toBinary } from '../core/bytes';
 import type { ErrorData, KvErrorCode } from '../errors';
 import type { Command } from './parse';
 
-/** What running one request produced, before it becomes bytes. */
+/** What running one request produced, before it becomes bytes; a value is a binary string. */
 export type Reply =
   | { kind: 'done'; command: Command; value: string | undefined }
   | { kind: 'unknown' }
@@ -16,7 +19,6 @@ const crlf = '\r\n';
 export const refusals = {
   lineTooLong: `ERROR line too long${crlf}`,
   maxClients: `ERROR max clients reached${crlf}`,
-  invalidUtf8: `ERROR request is not valid UTF-8${crlf}`,
   idleTimeout: `ERROR line not completed within the idle timeout${crlf}`,
 } as const;
 
@@ -27,20 +29,23 @@ const errorText: Partial<Record<KvErrorCode, (error: ErrorData) => string>> = {
   NOT_FOUND: () => 'NOT FOUND',
 };
 
-/** One line of text: CR and LF become spaces so a message cannot break the framing. */
+/**
+ * One line of text: line breaks (CR and LF, which would break the framing, and
+ * VT, FF, NEL, U+2028 and U+2029, which a terminal shows as one) become spaces.
+ */
 export function singleLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
+  return text.replace(/[\n\v\f\r\x85\u2028\u2029]+/g, ' ');
 }
 
-/** The wire text of an error, terminator included. */
+/** The wire bytes of an error, terminator included. */
 export function formatError(error: ErrorData): string {
-  const text = errorText[error.code]?.(error) ?? `ERROR ${singleLine(error.message)}`;
+  const text = errorText[error.code]?.(error) ?? `ERROR ${toBinary(singleLine(error.message))}`;
   return text + crlf;
 }
 
 const valueBreaksFraming = /[\r\n]/;
 
-/** The wire text of a reply, terminator included. */
+/** The wire bytes of a reply, terminator included. */
 export function formatReply(reply: Reply): string {
   switch (reply.kind) {
     case 'unknown':

@@ -1,20 +1,15 @@
 // Framing: cuts a byte stream into request lines (`\r\n` or a bare `\n`),
-// holding at most one partial line of at most `maxLineBytes` per client, and
-// decoding each line as UTF-8 without accepting invalid bytes.
-
-import { isUtf8 } from 'node:buffer';
+// holding at most one partial line of at most `maxLineBytes` per client. A
+// line is whatever bytes it holds, UTF-8 or not, as a binary string.
 
 /** Where the reader sends what it finds. */
 export interface LineSink {
-  /** A complete line, decoded, without its terminator. */
-  line(text: string): void;
-  /** A complete line whose bytes are not valid UTF-8. */
-  invalidLine(): void;
+  /** A complete line without its terminator, as a binary string (one char per byte). */
+  line(binary: string): void;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
-const replacementChar = '\uFFFD';
 
 /** The first room taken for a partial line; it doubles as the line grows, up to the limit. */
 const initialRoom = 256;
@@ -100,10 +95,7 @@ export class LineReader {
   private emit(bytes: Buffer, start: number, end: number, sink: LineSink): boolean {
     if (end > start && bytes[end - 1] === CR) end--;
     if (end - start > this.maxLineBytes) return false;
-    const text = bytes.toString('utf8', start, end);
-    // Node replaces invalid bytes with U+FFFD; only then is the exact check needed.
-    if (text.includes(replacementChar) && !isUtf8(bytes.subarray(start, end))) sink.invalidLine();
-    else sink.line(text);
+    sink.line(bytes.toString('latin1', start, end));
     return true;
   }
 }

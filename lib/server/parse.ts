@@ -1,5 +1,8 @@
 // The text protocol's parser: one request line to a command (the Elixir guide's
-// KVServer.Command.parse). Pure: no sockets, no store.
+// KVServer.Command.parse). Pure: no sockets, no store. Lines, and so words, are
+// binary strings (one char per byte).
+
+import { whitespaceAt } from '../core/bytes';
 
 /** A request the store can run. */
 export type Command =
@@ -17,31 +20,30 @@ export type Parsed = Command | UnknownCommand;
 
 const unknown: UnknownCommand = { kind: 'unknown' };
 
-// Words are split as the guide's String.split/1 splits them: on any run of
-// Unicode White_Space except the non-breaking spaces (U+00A0, U+2007, U+202F),
-// so "CREATE  shopping  \r\n" is CREATE shopping and the terminator is dropped.
-// A scan by character code: this runs for every request.
-function isWhitespace(code: number): boolean {
-  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
-  if (code < 0x85) return false;
-  return code === 0x85 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a && code !== 0x2007) || code === 0x2028 || code === 0x2029 || code === 0x205f || code === 0x3000;
-}
-
 /**
- * Splits a line into words on whitespace, ignoring it at both ends. It stops
- * once it has found more than `limit` words, and fills `into` (emptied
- * first) when given, so the parser can reuse one array.
+ * Splits a line (a binary string) into words on whitespace, ignoring it at
+ * both ends, as the guide's String.split/1 splits them: on any run of Unicode
+ * White_Space except the non-breaking spaces, so "CREATE  shopping  \r\n" is
+ * CREATE shopping and the terminator is dropped. Bytes that are not valid
+ * UTF-8 are never whitespace: they belong to the word they are in. It stops
+ * once it has found more than `limit` words, and fills `into` (emptied first)
+ * when given, so the parser can reuse one array.
  */
 export function words(line: string, limit = Infinity, into: string[] = []): string[] {
   into.length = 0;
   let start = -1;
-  for (let at = 0; at < line.length; at++) {
-    if (!isWhitespace(line.charCodeAt(at))) {
+  for (let at = 0; at < line.length; ) {
+    const space = whitespaceAt(line, at);
+    if (space === 0) {
       if (start === -1) start = at;
-    } else if (start !== -1) {
+      at++;
+      continue;
+    }
+    if (start !== -1) {
       if (into.push(line.slice(start, at)) > limit) return into;
       start = -1;
     }
+    at += space;
   }
   if (start !== -1) into.push(line.slice(start));
   return into;

@@ -8,7 +8,7 @@ import type { Parsed } from './parse';
 import { run } from './run';
 import type { Turn, TurnMember } from './turn';
 
-/** A request's place in the queue: the request until it is issued, its reply's text once the store has answered. */
+/** A request's place in the queue: the request until it is issued, its reply's bytes (a binary string) once the store has answered. */
 interface Slot {
   request: Parsed | undefined;
   text: string | undefined;
@@ -57,7 +57,7 @@ export class ReplyQueue implements TurnMember {
     }
   }
 
-  /** Queues a reply that is ready now (a refusal). */
+  /** Queues a reply that is ready now (a refusal), as a binary string. */
   push(text: string): void {
     this.newSlot(undefined).text = text;
     this.onReady();
@@ -65,23 +65,17 @@ export class ReplyQueue implements TurnMember {
 
   /**
    * The ready replies at the head, joined and removed from the queue; or
-   * undefined, leaving them, as soon as they pass `room` bytes of UTF-8.
+   * undefined, leaving them, as soon as they pass `room` bytes (a reply is a
+   * binary string: its length is its bytes).
    */
   takeReady(room: number): string | undefined {
     let out = '';
-    // An upper bound on out's UTF-8 bytes (3 per UTF-16 unit) until that could
-    // pass `room`; from then on the exact count, so most turns measure nothing.
-    let bytes = 0;
-    let exact = false;
     let at = this.head;
     for (; at < this.slots.length; at++) {
       const text = this.slots[at]!.text;
       if (text === undefined) break;
       out += text;
-      if (exact) bytes += Buffer.byteLength(text);
-      else if (bytes + 3 * text.length <= room) bytes += 3 * text.length;
-      else [bytes, exact] = [Buffer.byteLength(out), true];
-      if (bytes > room) return undefined;
+      if (out.length > room) return undefined;
     }
     this.advanceTo(at);
     return out;
