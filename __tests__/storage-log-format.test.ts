@@ -1,22 +1,29 @@
 // The log's bytes: records round-trip, a damaged last record is a torn tail,
 // damage before the end is corruption with its offset.
 
+import { toBinary } from '../lib/core/bytes';
 import { decodeLog, encodeRecord, LogCorruption, logMagic, recordHeaderBytes, type LogRecord } from '../lib/storage/log-format';
 
+// Names, keys and values are bytes, held as binary strings (one character per byte).
+const unicode = toBinary('ünï ✓');
 const records: LogRecord[] = [
   { op: 'create', bucket: 'shopping' },
   { op: 'changes', bucket: 'shopping', changes: [{ key: 'milk', value: '1' }] },
-  { op: 'create', bucket: 'ünï ✓' },
+  { op: 'create', bucket: unicode },
   {
     op: 'changes',
     bucket: 'shopping',
     changes: [
-      { key: 'ünï ✓', value: 'a\r\nb 🚀' },
+      { key: unicode, value: toBinary('a\r\nb 🚀') },
       { key: '', value: '' },
       { key: 'milk', value: undefined },
+      { key: '\xff\x00\x80', value: '\xc0\xc1' },
+      { key: 'soon', value: 'v', expiresAt: 1_796_000_000_000 },
+      { clear: true },
     ],
   },
-  { op: 'changes', bucket: 'ünï ✓', changes: [{ key: 'k', value: 'x'.repeat(70_000) }] },
+  { op: 'changes', bucket: unicode, changes: [{ key: 'k', value: 'x'.repeat(70_000) }] },
+  { op: 'drop', bucket: unicode },
 ];
 const encoded = records.map(encodeRecord);
 const whole = Buffer.concat([logMagic, ...encoded]);

@@ -66,6 +66,7 @@ function stubStore(): Store {
     create: () => done,
     put: () => done,
     get: () => Promise.resolve('v0'),
+    getBuffer: unused,
     delete: () => Promise.resolve(undefined),
     has: () => Promise.resolve(true),
     buckets: () => Promise.resolve([]),

@@ -1,6 +1,6 @@
 // The public API of actor-kv.
 
-export { createStore, type Store, type ClusterStatus, type KeyScanOptions, type KeyPage, type PutOptions, type BucketOp, type OpValue, type Outcome } from './store';
+export { createStore, type Store, type ClusterStatus, type Bytes, type KeyScanOptions, type KeyPage, type PutOptions, type BucketOp, type OpValue, type Outcome } from './store';
 export type { ClusterOptions, PeerAddressOption } from './cluster/options';
 export type { ClusterTree, ClusterNodeTree } from './cluster/cluster';
 export type { Route } from './cluster/router';

@@ -7,6 +7,7 @@ import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import type { PeerAddress, PeerState } from './cluster/peer';
 import { checkBucket, checkOp } from './core/arguments';
+import { binaryToBuffer, binaryToText, toBinary } from './core/bytes';
 import { wallNow } from './core/clock';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
@@ -27,54 +28,57 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   /** This node's name. */
   readonly node: string;
   /** Creates a bucket; idempotent. Revives a bucket that failed, with its data. */
-  create(bucket: string): Promise<void>;
+  create(bucket: Bytes): Promise<void>;
   /** Sets `key` to `value` in `bucket`; with `ttlMs`, the key expires that long from now (a put without it keeps no old deadline). */
-  put(bucket: string, key: string, value: string, options?: PutOptions): Promise<void>;
+  put(bucket: Bytes, key: Bytes, value: Bytes, options?: PutOptions): Promise<void>;
   /** Makes `key` expire `ms` from now (0 or less: at once); resolves with whether the key exists. */
-  expire(bucket: string, key: string, ms: number): Promise<boolean>;
+  expire(bucket: Bytes, key: Bytes, ms: number): Promise<boolean>;
   /** Removes the key's expiry; resolves with whether the key exists. */
-  persist(bucket: string, key: string): Promise<boolean>;
+  persist(bucket: Bytes, key: Bytes): Promise<boolean>;
   /** Milliseconds until `key` expires: -1 if it never does, -2 if there is no such key (Redis's PTTL). */
-  ttl(bucket: string, key: string): Promise<number>;
-  /** The value under `key`, or undefined. */
-  get(bucket: string, key: string): Promise<string | undefined>;
+  ttl(bucket: Bytes, key: Bytes): Promise<number>;
+  /** The value under `key` as text (its bytes decoded as UTF-8), or undefined. */
+  get(bucket: Bytes, key: Bytes): Promise<string | undefined>;
+  /** The value under `key`, its exact bytes, or undefined (ioredis's naming). */
+  getBuffer(bucket: Bytes, key: Bytes): Promise<Buffer | undefined>;
   /** Removes `key`; resolves with the value it removed, or undefined. */
-  delete(bucket: string, key: string): Promise<string | undefined>;
+  delete(bucket: Bytes, key: Bytes): Promise<string | undefined>;
   /** Whether the bucket exists; with a key, whether the bucket holds it. */
-  has(bucket: string, key?: string): Promise<boolean>;
+  has(bucket: Bytes, key?: Bytes): Promise<boolean>;
   /** The names of the buckets, sorted. */
   buckets(): Promise<string[]>;
   /** Removes the bucket with all its keys, durably, on its owner; NOT_FOUND if it does not exist. */
-  drop(bucket: string): Promise<void>;
+  drop(bucket: Bytes): Promise<void>;
   /** Removes every key of the bucket (it stays); resolves with how many there were. */
-  clear(bucket: string): Promise<number>;
+  clear(bucket: Bytes): Promise<number>;
   /** How many keys the bucket holds. */
-  size(bucket: string): Promise<number>;
+  size(bucket: Bytes): Promise<number>;
   /**
    * One page of a cursor scan of the bucket's keys, as Redis's SCAN: start
    * with cursor 0, pass each page's cursor to get the next, stop when it is 0.
    * Safe while the bucket is written: a key present for the whole scan is
    * returned at least once (a page may hold fewer keys than `count`, even none).
    */
-  keys(bucket: string, options?: KeyScanOptions): Promise<KeyPage>;
+  keys(bucket: Bytes, options?: KeyScanOptions): Promise<KeyPage>;
   /** Every [key, value] pair of the bucket, a page at a time (keys() and getMany() underneath). */
-  entries(bucket: string, options?: Omit<KeyScanOptions, 'cursor'>): AsyncIterableIterator<[string, string]>;
+  entries(bucket: Bytes, options?: Omit<KeyScanOptions, 'cursor'>): AsyncIterableIterator<[string, string]>;
   /** The values of `keys`, in order (undefined for a missing key), read in one step. */
-  getMany(bucket: string, keys: readonly string[]): Promise<Array<string | undefined>>;
+  getMany(bucket: Bytes, keys: readonly Bytes[]): Promise<Array<string | undefined>>;
   /** Sets every entry in one step: stored all together, as one record, or not at all. */
-  putMany(bucket: string, entries: Iterable<readonly [string, string]> | Record<string, string>): Promise<void>;
+  putMany(bucket: Bytes, entries: Iterable<readonly [Bytes, Bytes]> | Record<string, string>): Promise<void>;
   /**
    * The callback form of put/get/delete/has/crashBucket, for callers that issue
    * many operations at once (the text server): no promise per call. `settle` is
    * called exactly once with the outcome, possibly before `submit` returns (a
    * bad argument, an unknown bucket); `submit` itself never throws. Outcomes
-   * are read-only and may be shared between calls. If `settle` throws, its
+   * are read-only and may be shared between calls. Bucket names, keys and
+   * values here are binary strings, one character per byte (Node's 'latin1'). If `settle` throws, its
    * error is rethrown on its own, as an uncaught exception, and the other
    * calls are settled all the same.
    */
   submit(bucket: string, op: BucketOp, settle: (outcome: Outcome) => void): void;
   /** Fault injection: makes the bucket's actor throw; resolves once the crash was handled. */
-  crashBucket(bucket: string, reason?: string): Promise<void>;
+  crashBucket(bucket: Bytes, reason?: string): Promise<void>;
   /** This node's supervision tree, as plain data. */
   tree(): Promise<NodeTree>;
   /** Every node's tree (unreachable nodes marked so); a single node gives its own. */
@@ -173,99 +177,93 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     return this.cluster ? this.cluster.owner(bucket) : this.local;
   }
 
-  create(bucket: string): Promise<void> {
-    return attempt(() => {
-      this.checkRunning();
-      checkBucket(bucket);
-      return this.owner(bucket).create(bucket);
-    });
+  create(bucket: Bytes): Promise<void> {
+    return this.onBucket(bucket, (name, owner) => owner.create(name));
   }
 
-  put(bucket: string, key: string, value: string, options?: PutOptions): Promise<void> {
-    if (options?.ttlMs === undefined) return this.promise(bucket, { kind: 'put', key, value }) as Promise<void>;
-    return attempt(() => this.promise(bucket, { kind: 'put', key, value, expiresAt: deadlineIn(options.ttlMs!, 'ttlMs') }) as Promise<void>);
+  put(bucket: Bytes, key: Bytes, value: Bytes, options?: PutOptions): Promise<void> {
+    if (options?.ttlMs === undefined) return this.ask(bucket, { kind: 'put', key: bin(key), value: bin(value) }) as Promise<void>;
+    return attempt(() => this.ask(bucket, { kind: 'put', key: bin(key), value: bin(value), expiresAt: deadlineIn(options.ttlMs!, 'ttlMs') }) as Promise<void>);
   }
 
-  expire(bucket: string, key: string, ms: number): Promise<boolean> {
-    return attempt(() => this.promise(bucket, { kind: 'expire', key, expiresAt: ms <= 0 ? 1 : deadlineIn(ms, 'ms') }) as Promise<boolean>);
+  expire(bucket: Bytes, key: Bytes, ms: number): Promise<boolean> {
+    return attempt(() => this.ask(bucket, { kind: 'expire', key: bin(key), expiresAt: ms <= 0 ? 1 : deadlineIn(ms, 'ms') }) as Promise<boolean>);
   }
 
-  persist(bucket: string, key: string): Promise<boolean> {
-    return this.promise(bucket, { kind: 'expire', key, expiresAt: 0 }) as Promise<boolean>;
+  persist(bucket: Bytes, key: Bytes): Promise<boolean> {
+    return this.ask(bucket, { kind: 'expire', key: bin(key), expiresAt: 0 }) as Promise<boolean>;
   }
 
-  ttl(bucket: string, key: string): Promise<number> {
-    return this.promise(bucket, { kind: 'ttl', key }) as Promise<number>;
+  ttl(bucket: Bytes, key: Bytes): Promise<number> {
+    return this.ask(bucket, { kind: 'ttl', key: bin(key) }) as Promise<number>;
   }
 
-  get(bucket: string, key: string): Promise<string | undefined> {
-    return this.promise(bucket, { kind: 'get', key }) as Promise<string | undefined>;
+  async get(bucket: Bytes, key: Bytes): Promise<string | undefined> {
+    return text((await this.ask(bucket, { kind: 'get', key: bin(key) })) as string | undefined);
   }
 
-  delete(bucket: string, key: string): Promise<string | undefined> {
-    return this.promise(bucket, { kind: 'delete', key }) as Promise<string | undefined>;
+  async getBuffer(bucket: Bytes, key: Bytes): Promise<Buffer | undefined> {
+    const value = (await this.ask(bucket, { kind: 'get', key: bin(key) })) as string | undefined;
+    return value === undefined ? undefined : binaryToBuffer(value);
   }
 
-  has(bucket: string, key?: string): Promise<boolean> {
-    if (key !== undefined) return this.promise(bucket, { kind: 'has', key }) as Promise<boolean>;
-    return attempt(() => {
-      this.checkRunning();
-      checkBucket(bucket);
-      return Promise.resolve(this.owner(bucket).exists(bucket));
-    });
+  async delete(bucket: Bytes, key: Bytes): Promise<string | undefined> {
+    return text((await this.ask(bucket, { kind: 'delete', key: bin(key) })) as string | undefined);
   }
 
-  drop(bucket: string): Promise<void> {
-    return attempt(() => {
-      this.checkRunning();
-      checkBucket(bucket);
-      return this.owner(bucket).drop(bucket);
-    });
+  has(bucket: Bytes, key?: Bytes): Promise<boolean> {
+    if (key !== undefined) return this.ask(bucket, { kind: 'has', key: bin(key) }) as Promise<boolean>;
+    return this.onBucket(bucket, (name, owner) => Promise.resolve(owner.exists(name)));
   }
 
-  clear(bucket: string): Promise<number> {
-    return this.promise(bucket, { kind: 'clear' }) as Promise<number>;
+  drop(bucket: Bytes): Promise<void> {
+    return this.onBucket(bucket, (name, owner) => owner.drop(name));
   }
 
-  size(bucket: string): Promise<number> {
-    return this.promise(bucket, { kind: 'size' }) as Promise<number>;
+  clear(bucket: Bytes): Promise<number> {
+    return this.ask(bucket, { kind: 'clear' }) as Promise<number>;
   }
 
-  keys(bucket: string, options: KeyScanOptions = {}): Promise<KeyPage> {
+  size(bucket: Bytes): Promise<number> {
+    return this.ask(bucket, { kind: 'size' }) as Promise<number>;
+  }
+
+  async keys(bucket: Bytes, options: KeyScanOptions = {}): Promise<KeyPage> {
     const { cursor = 0, count = defaultScanCount, match } = options;
-    return this.promise(bucket, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match }) }) as Promise<KeyPage>;
+    const page = (await this.ask(bucket, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match: bin(match) }) })) as KeyPage;
+    return { cursor: page.cursor, keys: page.keys.map(binaryToText) };
   }
 
-  async *entries(bucket: string, options: Omit<KeyScanOptions, 'cursor'> = {}): AsyncIterableIterator<[string, string]> {
+  async *entries(bucket: Bytes, options: Omit<KeyScanOptions, 'cursor'> = {}): AsyncIterableIterator<[string, string]> {
     let cursor = 0;
     do {
-      const page = await this.keys(bucket, { ...options, cursor });
-      const values = await this.getMany(bucket, page.keys);
+      const page = (await this.ask(bucket, { kind: 'keys', cursor, count: options.count ?? defaultScanCount, ...(options.match === undefined ? {} : { match: bin(options.match) }) })) as KeyPage;
+      const values = (await this.ask(bucket, { kind: 'getMany', keys: page.keys })) as Array<string | null>;
       for (let index = 0; index < page.keys.length; index++) {
         // A key deleted between the two reads is skipped.
-        if (values[index] !== undefined) yield [page.keys[index]!, values[index]!];
+        if (values[index] !== null) yield [binaryToText(page.keys[index]!), binaryToText(values[index]!)];
       }
       cursor = page.cursor;
     } while (cursor !== 0);
   }
 
-  async getMany(bucket: string, keys: readonly string[]): Promise<Array<string | undefined>> {
-    const values = (await this.promise(bucket, { kind: 'getMany', keys: [...keys] })) as Array<string | null>;
-    return values.map((value) => value ?? undefined);
+  async getMany(bucket: Bytes, keys: readonly Bytes[]): Promise<Array<string | undefined>> {
+    const values = (await this.ask(bucket, { kind: 'getMany', keys: Array.isArray(keys) ? keys.map(bin) : (keys as never) })) as Array<string | null>;
+    return values.map((value) => (value === null ? undefined : binaryToText(value)));
   }
 
-  putMany(bucket: string, entries: Iterable<readonly [string, string]> | Record<string, string>): Promise<void> {
-    const pairs = Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, string]>)] : Object.entries(entries);
-    return this.promise(bucket, { kind: 'putMany', entries: pairs.map(([key, value]) => [key, value]) }) as Promise<void>;
+  putMany(bucket: Bytes, entries: Iterable<readonly [Bytes, Bytes]> | Record<string, string>): Promise<void> {
+    const pairs = Symbol.iterator in entries ? [...(entries as Iterable<readonly [Bytes, Bytes]>)] : Object.entries(entries);
+    return this.ask(bucket, { kind: 'putMany', entries: pairs.map((pair) => (Array.isArray(pair) ? [bin(pair[0]), bin(pair[1])] : (pair as never))) }) as Promise<void>;
   }
 
   async buckets(): Promise<string[]> {
     this.checkRunning();
-    return this.cluster ? this.cluster.buckets() : this.local.buckets();
+    return (this.cluster ? await this.cluster.buckets() : this.local.buckets()).map(binaryToText);
   }
 
-  crashBucket(bucket: string, reason = 'crashBucket was called'): Promise<void> {
-    return this.promise(bucket, { kind: 'crash', reason }) as Promise<void>;
+  crashBucket(bucket: Bytes, reason = 'crashBucket was called'): Promise<void> {
+    return this.ask(bucket, { kind: 'crash', reason }) as Promise<void>;
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
@@ -282,12 +280,13 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
 
   async tree(): Promise<NodeTree> {
     this.checkRunning();
-    return this.local.tree();
+    return namesAsText(this.local.tree());
   }
 
   async clusterTree(): Promise<ClusterTree> {
     this.checkRunning();
-    return this.cluster ? this.cluster.tree() : { nodes: [{ ...this.local.tree(), reachable: true }] };
+    const tree = this.cluster ? await this.cluster.tree() : { nodes: [{ ...this.local.tree(), reachable: true as const }] };
+    return { nodes: tree.nodes.map((node) => (node.reachable ? namesAsText(node) : node)) };
   }
 
   clusterStatus(): ClusterStatus | null {
@@ -308,12 +307,40 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     return this.stop();
   }
 
-  /** The promise form of `submit`. */
-  private promise(bucket: string, op: BucketOp): Promise<OpValue> {
+  /** The promise form of `submit`, for a bucket named by the caller (text or bytes). */
+  private ask(bucket: Bytes, op: BucketOp): Promise<OpValue> {
     return new Promise((resolve, reject) =>
-      this.submit(bucket, op, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(KvError.fromData(outcome.error)))),
+      this.submit(bin(bucket), op, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(KvError.fromData(outcome.error)))),
     );
   }
+
+  /** Runs a call on the bucket's owner node, once the store is running and the name is valid. */
+  private onBucket<T>(bucket: Bytes, call: (name: string, owner: NodeHandle) => Promise<T>): Promise<T> {
+    return attempt(() => {
+      this.checkRunning();
+      const name = bin(bucket);
+      checkBucket(name);
+      return call(name, this.owner(name));
+    });
+  }
+}
+
+/** Keys, values and bucket names as callers give them: text (taken as UTF-8) or bytes. */
+export type Bytes = string | Buffer;
+
+/** The binary form of a caller's key, value or name; anything else passes through for checkOp to name. */
+function bin(input: Bytes): string {
+  return typeof input === 'string' || Buffer.isBuffer(input) ? toBinary(input) : (input as string);
+}
+
+/** A stored value as the text callers get back (UTF-8). */
+function text(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : binaryToText(value);
+}
+
+/** A tree with its bucket names as text. */
+function namesAsText<T extends NodeTree>(tree: T): T {
+  return { ...tree, buckets: tree.buckets.map((bucket) => ({ ...bucket, name: binaryToText(bucket.name) })) };
 }
 
 /** The absolute deadline `ms` from now (the entry node's clock); throws BAD_REQUEST unless `ms` is a positive integer. */

@@ -3,6 +3,7 @@
 // over the backing named `place`; the same place after a close is a restart.
 
 import { createStore, type Storage } from '../../lib';
+import { toBinary } from '../../lib/core/bytes';
 import { waitUntil } from './deadlines';
 
 export interface StorageFactory {
@@ -95,7 +96,9 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       ['empty', ''],
       ['spaces in key', 'and in value'],
       ['line', 'a\r\nb\nc'],
-      ['ünïcødé ✓', '日本語 🚀'],
+      // Storage holds bytes as binary strings: text arrives UTF-8 encoded, and any bytes may.
+      [toBinary('ünïcødé ✓'), toBinary('日本語 🚀')],
+      ['\xff\xfe\x80', '\x00\xc0\xff'],
       ['long', 'x'.repeat(100_000)],
     ];
 

@@ -3,6 +3,7 @@
 // guarantee while the bucket is written). Called by behavesLikeAStore, so
 // every target runs them.
 
+import fc from 'fast-check';
 import type { KvError, Store } from '../../lib';
 import { waitUntil } from './deadlines';
 import { rejection } from './rejection';
@@ -68,6 +69,26 @@ export function dataModelCases(start: () => Promise<Store>): void {
       const store = await start();
       const calls = [() => store.size('nope'), () => store.clear('nope'), () => store.drop('nope'), () => store.keys('nope'), () => store.getMany('nope', ['a']), () => store.putMany('nope', [['a', '1']])];
       for (const call of calls) expect(await rejection(call())).toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('bytes', () => {
+    test('any bytes as keys and values round-trip byte for byte; text comes back as text', async () => {
+      const store = await start();
+      await store.create(Buffer.from([0x62, 0xff, 0x80]));
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 200 }), async (key, value) => {
+          await store.put(Buffer.from([0x62, 0xff, 0x80]), Buffer.from(key), Buffer.from(value));
+          expect(await store.getBuffer(Buffer.from([0x62, 0xff, 0x80]), Buffer.from(key))).toEqual(Buffer.from(value));
+        }),
+        { numRuns: 100 },
+      );
+      await store.create('notes');
+      await store.put('notes', 'clé ✓', 'valeur 日本 🚀');
+      expect(await store.get('notes', Buffer.from('clé ✓'))).toBe('valeur 日本 🚀');
+      expect(await store.getBuffer('notes', 'clé ✓')).toEqual(Buffer.from('valeur 日本 🚀'));
+      expect((await store.keys('notes')).keys).toEqual(['clé ✓']);
+      expect(await store.buckets()).toContain('notes');
     });
   });
 

@@ -73,13 +73,9 @@ function badRoute(text: string, why: string): KvError {
   return new KvError('BAD_REQUEST', `bad route ${JSON.stringify(text)}: ${why}`);
 }
 
-/** The first byte of the name's UTF-8 encoding, as Elixir's `<<first, _::binary>>`. */
+/** The name's first byte (names are binary strings), as Elixir's `<<first, _::binary>>`. */
 export function firstByte(bucket: string): number {
-  const code = bucket.codePointAt(0) ?? 0;
-  if (code < 0x80) return code;
-  if (code < 0x800) return 0xc0 | (code >> 6);
-  if (code < 0x10000) return 0xe0 | (code >> 12);
-  return 0xf0 | (code >> 18);
+  return bucket.charCodeAt(0) || 0;
 }
 
 /** A router over a table: the first row whose range holds the first byte wins, as the Elixir guide's Enum.find. */

@@ -2,31 +2,19 @@
 // a bad argument is a BAD_REQUEST KvError naming it, never a crash.
 
 import { KvError } from '../errors';
+import { isBucketName, printable } from './bytes';
 import type { BucketOp } from './operations';
 
 /**
- * Bucket names are non-empty and hold no whitespace or control characters, so
- * every bucket can be named from the text protocol, where words split on spaces.
+ * Bucket names (binary strings) are non-empty and hold no whitespace or
+ * control characters, so every bucket can be named from the text protocol,
+ * where words split on whitespace; any other bytes are allowed (bytes.ts).
  */
 export function checkBucket(bucket: unknown): asserts bucket is string {
   checkString('bucket name', bucket);
   if (!isBucketName(bucket)) {
-    throw new KvError('BAD_REQUEST', `bucket name ${JSON.stringify(bucket)} must be non-empty, without whitespace or control characters`);
+    throw new KvError('BAD_REQUEST', `bucket name "${printable(bucket)}" must be non-empty, without whitespace or control characters`);
   }
-}
-
-/**
- * Non-empty, without whitespace or control characters. It runs for every
- * call: an all-ASCII name is checked by a scan, the rest by the regex.
- */
-function isBucketName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let at = 0; at < name.length; at++) {
-    const code = name.charCodeAt(at);
-    if (code <= 0x20 || code === 0x7f) return false; // controls and the space
-    if (code > 0x7f) return !/[\s\p{Cc}]/u.test(name);
-  }
-  return true;
 }
 
 /** Throws BAD_REQUEST naming `what` unless `value` is a string. */

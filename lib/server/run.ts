@@ -2,6 +2,7 @@
 // It calls the store synchronously, so every request of one turn reaches the
 // store in the same turn and the store batches them per bucket.
 
+import { binaryToBuffer } from '../core/bytes';
 import { toErrorData } from '../errors';
 import type { Outcome, Store } from '../store';
 import type { Reply } from './format';
@@ -29,7 +30,7 @@ export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void
 }
 
 function create(store: Store, command: Command & { kind: 'create' }, answer: (reply: Reply) => void): void {
-  store.create(command.bucket).then(
+  store.create(binaryToBuffer(command.bucket)).then(
     () => answer({ kind: 'done', command, value: undefined }),
     (thrown: unknown) => answer({ kind: 'failed', error: toErrorData(thrown) }),
   );

@@ -3,7 +3,7 @@
 //   length:u32 | length ^ lengthMask:u32 | crc32(payload):u32 | payload
 // and its payload is an op byte, the bucket name, and for a `changes` record
 // the batch of puts, deletes and clears one flush stored: replayed all or
-// nothing, as it was acknowledged. Strings are u32 byte length + UTF-8. The
+// nothing, as it was acknowledged. Strings (bucket names, keys, values: bytes, held as binary strings) are u32 length + the bytes; version 2 wrote text as UTF-8, which reads back as those same bytes. The
 // length has its own check so a damaged length mid-file is reported as
 // corruption, never mistaken for a torn tail. Version 3 adds the clear
 // change, puts with an expiry deadline (f64 epoch ms) and the drop record; a
@@ -37,8 +37,8 @@ export type LogRecord =
 /** Encodes one record, ready to append. */
 export function encodeRecord(record: LogRecord): Buffer {
   const changes = record.op === 'changes' ? record.changes : [];
-  let bound = recordHeaderBytes + 1 + 4 + 3 * record.bucket.length;
-  for (const change of changes) bound += 'clear' in change ? 1 : 17 + 3 * (change.key.length + (change.value?.length ?? 0));
+  let bound = recordHeaderBytes + 1 + 4 + record.bucket.length;
+  for (const change of changes) bound += 'clear' in change ? 1 : 17 + change.key.length + (change.value?.length ?? 0);
   const buffer = Buffer.allocUnsafe(bound);
   let offset = recordHeaderBytes;
   buffer[offset++] = ops[record.op];
@@ -62,7 +62,7 @@ export function encodeRecord(record: LogRecord): Buffer {
 }
 
 function writeString(buffer: Buffer, offset: number, text: string): number {
-  const written = buffer.write(text, offset + 4, 'utf8');
+  const written = buffer.write(text, offset + 4, 'latin1');
   buffer.writeUInt32LE(written, offset);
   return offset + 4 + written;
 }
@@ -190,7 +190,7 @@ class Reader {
     this.need(4);
     const length = this.bytes.readUInt32LE(this.offset);
     this.need(4 + length);
-    const text = this.bytes.toString('utf8', this.offset + 4, this.offset + 4 + length);
+    const text = this.bytes.toString('latin1', this.offset + 4, this.offset + 4 + length);
     this.offset += 4 + length;
     return text;
   }
