@@ -27,6 +27,24 @@ describe('parse', () => {
     expect(parse(line)).toEqual(expected);
   });
 
+  const extensions: Array<[string, Parsed]> = [
+    ['KEYS shopping\r\n', { kind: 'keys', bucket: 'shopping' }],
+    ['BUCKETS\r\n', { kind: 'buckets' }],
+    ['DROP shopping\r\n', { kind: 'drop', bucket: 'shopping' }],
+    ['EXPIRE shopping milk 10\r\n', { kind: 'expire', bucket: 'shopping', key: 'milk', seconds: 10 }],
+    ['EXPIRE shopping milk 0\r\n', { kind: 'expire', bucket: 'shopping', key: 'milk', seconds: 0 }],
+    ['EXPIRE shopping milk -1\r\n', { kind: 'unknown' }],
+    ['EXPIRE shopping milk 1234567890\r\n', { kind: 'unknown' }],
+    ['TTL shopping milk\r\n', { kind: 'ttl', bucket: 'shopping', key: 'milk' }],
+    ['PING\r\n', { kind: 'ping' }],
+    ['QUIT\r\n', { kind: 'quit' }],
+    ['PING PONG\r\n', { kind: 'unknown' }],
+    ['quit\r\n', { kind: 'unknown' }],
+  ];
+  test.each(extensions)('an extension: %j', (line, expected) => {
+    expect(parse(line)).toEqual(expected);
+  });
+
   const more: Array<[string, Parsed]> = [
     ['PUT shopping milk 1', { kind: 'put', bucket: 'shopping', key: 'milk', value: '1' }],
     [utf8('\tPUT\tshopping \t milk\u30001\v\f\n'), { kind: 'put', bucket: 'shopping', key: 'milk', value: '1' }],

@@ -214,3 +214,70 @@ test('close() answers every request it received before it closes the connection'
   expect(bucket.keys).toBe(answered);
   expect(server.connections).toBe(0);
 });
+
+describe('the extensions beyond the guide: KEYS, BUCKETS, DROP, EXPIRE, TTL, PING, QUIT', () => {
+  test('exact wire bytes, typed one after another', async () => {
+    const client = await connect();
+    const session: Array<[string, string]> = [
+      ['PING', 'PONG\r\n'],
+      ['BUCKETS', 'OK\r\n'],
+      ['CREATE shopping', 'OK\r\n'],
+      ['CREATE notes', 'OK\r\n'],
+      ['BUCKETS', 'notes\r\nshopping\r\nOK\r\n'],
+      ['KEYS shopping', 'OK\r\n'],
+      ['PUT shopping eggs 6', 'OK\r\n'],
+      ['PUT shopping milk 1', 'OK\r\n'],
+      ['KEYS shopping', 'eggs\r\nmilk\r\nOK\r\n'],
+      ['TTL shopping eggs', '-1\r\nOK\r\n'],
+      ['TTL shopping nope', '-2\r\nOK\r\n'],
+      ['EXPIRE shopping eggs 100', '1\r\nOK\r\n'],
+      ['TTL shopping eggs', '100\r\nOK\r\n'],
+      ['EXPIRE shopping nope 100', '0\r\nOK\r\n'],
+      ['EXPIRE shopping milk 0', '1\r\nOK\r\n'],
+      ['GET shopping milk', '\r\nOK\r\n'],
+      ['DROP shopping', 'OK\r\n'],
+      ['GET shopping eggs', 'NOT FOUND\r\n'],
+      ['KEYS shopping', 'NOT FOUND\r\n'],
+      ['DROP shopping', 'NOT FOUND\r\n'],
+      ['TTL shopping eggs', 'NOT FOUND\r\n'],
+      ['BUCKETS', 'notes\r\nOK\r\n'],
+    ];
+    for (const [request, reply] of session) {
+      client.write(`${request}\r\n`);
+      const lines = await client.lines(reply.split('\r\n').length - 1);
+      expect([request, lines.map((line) => `${line}\r\n`).join('')]).toEqual([request, reply]);
+    }
+  });
+
+  test.each([['PING extra'], ['BUCKETS x'], ['KEYS'], ['DROP a b'], ['EXPIRE b k'], ['EXPIRE b k -1'], ['EXPIRE b k 1.5'], ['EXPIRE b k ten'], ['TTL b'], ['QUIT now'], ['ping'], ['FLUSHALL']])(
+    '%s is UNKNOWN COMMAND',
+    async (request) => {
+      const client = await connect();
+      expect(await client.sendAndRecv(`${request}\r\n`)).toBe('UNKNOWN COMMAND\r\n');
+    },
+  );
+
+  test('a pipelined DROP is a barrier: the PUT after it finds no bucket, the CREATE after it a new one', async () => {
+    const client = await connect();
+    client.write('CREATE b\r\nPUT b k 1\r\nDROP b\r\nPUT b k 2\r\nCREATE b\r\nGET b k\r\n');
+    expect(await client.lines(7)).toEqual(['OK', 'OK', 'OK', 'NOT FOUND', 'OK', '', 'OK']);
+  });
+
+  test('QUIT answers OK after every earlier reply, then closes; what follows it is not run', async () => {
+    const client = await connect();
+    client.write('CREATE b\r\nPUT b k 1\r\nQUIT\r\nPUT b k 2\r\n');
+    expect(await client.lines(3)).toEqual(['OK', 'OK', 'OK']);
+    await waitUntil(() => client.ended, 5000, 'the server to close the connection');
+    expect(await store.get('b', 'k')).toBe('1');
+  });
+
+  test('KEYS lists a bucket larger than one page', async () => {
+    await store.create('big');
+    await store.putMany('big', Array.from({ length: 2500 }, (_, i): [string, string] => [`k${i}`, 'v']));
+    const client = await connect();
+    client.write('KEYS big\r\n');
+    const lines = await client.lines(2501);
+    expect(lines.pop()).toBe('OK');
+    expect(new Set(lines).size).toBe(2500);
+  });
+});

@@ -64,7 +64,12 @@ export class Connection implements LineSink, Flushable {
   }
 
   line(binary: string): void {
-    this.replies.request(parse(binary));
+    // After QUIT, the lines behind it in the same chunk are not requests any more.
+    if (this.closing) return;
+    const parsed = parse(binary);
+    this.replies.request(parsed);
+    // QUIT: its OK, and every reply before it, go out before the close.
+    if (parsed.kind === 'quit') this.closeAfterReplies();
   }
 
   private onData(chunk: Buffer): void {

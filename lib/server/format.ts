@@ -7,9 +7,9 @@ import { toBinary } from '../core/bytes';
 import type { ErrorData, KvErrorCode } from '../errors';
 import type { Command } from './parse';
 
-/** What running one request produced, before it becomes bytes; a value is a binary string. */
+/** What running one request produced, before it becomes bytes; values and keys are binary strings. */
 export type Reply =
-  | { kind: 'done'; command: Command; value: string | undefined }
+  | { kind: 'done'; command: Command; value: string | number | boolean | string[] | undefined }
   | { kind: 'unknown' }
   | { kind: 'failed'; error: ErrorData };
 
@@ -53,8 +53,40 @@ export function formatReply(reply: Reply): string {
     case 'failed':
       return formatError(reply.error);
     case 'done':
-      return reply.command.kind === 'get' ? formatValue(reply.value) : `OK${crlf}`;
+      return formatDone(reply.command, reply.value);
   }
+}
+
+/** A command's answer: GET's value, KEYS' and BUCKETS' lines, EXPIRE's 1 or 0 and TTL's seconds (each then OK), PONG, or OK. */
+function formatDone(command: Command, value: string | number | boolean | string[] | undefined): string {
+  switch (command.kind) {
+    case 'get':
+      return formatValue(value as string | undefined);
+    case 'keys':
+    case 'buckets':
+      return formatLines(value as string[]);
+    case 'expire':
+      return `${value ? 1 : 0}${crlf}OK${crlf}`;
+    case 'ttl':
+      return `${ttlSeconds(value as number)}${crlf}OK${crlf}`;
+    case 'ping':
+      return `PONG${crlf}`;
+    default:
+      return `OK${crlf}`;
+  }
+}
+
+/** Redis's TTL in seconds: -1 (no deadline) and -2 (no key) as they are, else rounded. */
+function ttlSeconds(ms: number): number {
+  return ms < 0 ? ms : Math.round(ms / 1000);
+}
+
+// One name or key a line, then OK. One that holds a line break cannot travel: the whole answer says so.
+function formatLines(lines: readonly string[]): string {
+  if (lines.some((line) => valueBreaksFraming.test(line))) {
+    return `ERROR a key holds a line break, which the text protocol cannot carry${crlf}`;
+  }
+  return lines.length === 0 ? `OK${crlf}` : `${lines.join(crlf)}${crlf}OK${crlf}`;
 }
 
 // GET answers the value then OK; a missing key is an empty line, as in the guide.

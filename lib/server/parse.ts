@@ -4,12 +4,19 @@
 
 import { whitespaceAt } from '../core/bytes';
 
-/** A request the store can run. */
+/** A request the store can run: the guide's four verbs, then the extensions. */
 export type Command =
   | { kind: 'create'; bucket: string }
   | { kind: 'put'; bucket: string; key: string; value: string }
   | { kind: 'get'; bucket: string; key: string }
-  | { kind: 'delete'; bucket: string; key: string };
+  | { kind: 'delete'; bucket: string; key: string }
+  | { kind: 'keys'; bucket: string }
+  | { kind: 'buckets' }
+  | { kind: 'drop'; bucket: string }
+  | { kind: 'expire'; bucket: string; key: string; seconds: number }
+  | { kind: 'ttl'; bucket: string; key: string }
+  | { kind: 'ping' }
+  | { kind: 'quit' };
 
 /** A line that names no command: an unknown verb or a wrong number of words. */
 export interface UnknownCommand {
@@ -19,6 +26,11 @@ export interface UnknownCommand {
 export type Parsed = Command | UnknownCommand;
 
 const unknown: UnknownCommand = { kind: 'unknown' };
+const ping: Command = { kind: 'ping' };
+const quit: Command = { kind: 'quit' };
+
+/** EXPIRE's seconds: a whole number, at most nine digits (about 31 years). */
+const wholeSeconds = /^\d{1,9}$/;
 
 /**
  * Splits a line (a binary string) into words on whitespace, ignoring it at
@@ -71,6 +83,20 @@ export function parse(line: string): Parsed {
       return found.length === 3 ? { kind: 'get', bucket: first!, key: second! } : unknown;
     case 'DELETE':
       return found.length === 3 ? { kind: 'delete', bucket: first!, key: second! } : unknown;
+    case 'KEYS':
+      return found.length === 2 ? { kind: 'keys', bucket: first! } : unknown;
+    case 'BUCKETS':
+      return found.length === 1 ? { kind: 'buckets' } : unknown;
+    case 'DROP':
+      return found.length === 2 ? { kind: 'drop', bucket: first! } : unknown;
+    case 'EXPIRE':
+      return found.length === 4 && wholeSeconds.test(found[3]!) ? { kind: 'expire', bucket: first!, key: second!, seconds: Number(found[3]) } : unknown;
+    case 'TTL':
+      return found.length === 3 ? { kind: 'ttl', bucket: first!, key: second! } : unknown;
+    case 'PING':
+      return found.length === 1 ? ping : unknown;
+    case 'QUIT':
+      return found.length === 1 ? quit : unknown;
     default:
       return unknown;
   }

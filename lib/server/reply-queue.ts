@@ -100,14 +100,14 @@ export class ReplyQueue implements TurnMember {
   }
 
   // Requests run in the order they were read. Calls to one bucket keep their
-  // order in the store, but a CREATE goes through the registry, so the
-  // requests after it wait until it is done (`PUT` right after `CREATE` must
-  // find the bucket). Everything else is issued in the same turn, so the
+  // order in the store, but a CREATE or a DROP goes through the registry, so
+  // the requests after it wait until it is done (`PUT` right after `CREATE`
+  // must find the bucket, and right after `DROP` must not). Everything else is issued in the same turn, so the
   // store batches a pipelined burst per bucket.
   private issue(slot: Slot): void {
     const parsed = slot.request!;
     slot.request = undefined;
-    if (parsed.kind !== 'create') return run(this.store, parsed, (reply) => this.settle(slot, reply));
+    if (parsed.kind !== 'create' && parsed.kind !== 'drop') return run(this.store, parsed, (reply) => this.settle(slot, reply));
     this.barrier = true;
     run(this.store, parsed, (reply) => {
       this.settle(slot, reply);

@@ -2,9 +2,10 @@
 // It calls the store synchronously, so every request of one turn reaches the
 // store in the same turn and the store batches them per bucket.
 
-import { binaryToBuffer } from '../core/bytes';
+import { wallNow } from '../core/clock';
+import { binaryToBuffer, toBinary } from '../core/bytes';
 import { toErrorData } from '../errors';
-import type { Outcome, Store } from '../store';
+import type { KeyPage, Outcome, Store } from '../store';
 import type { Reply } from './format';
 import type { Command, Parsed } from './parse';
 
@@ -20,22 +21,51 @@ export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void
     case 'unknown':
       return answer(unknownReply);
     case 'create':
-      return create(store, parsed, answer);
+      return settlePromise(parsed, store.create(binaryToBuffer(parsed.bucket)), answer);
+    case 'drop':
+      return settlePromise(parsed, store.drop(binaryToBuffer(parsed.bucket)), answer);
     case 'put':
       return store.submit(parsed.bucket, { kind: 'put', key: parsed.key, value: parsed.value }, (outcome) => answer(replyOf(parsed, outcome)));
     case 'get':
     case 'delete':
+    case 'ttl':
       return store.submit(parsed.bucket, { kind: parsed.kind, key: parsed.key }, (outcome) => answer(replyOf(parsed, outcome)));
+    case 'expire': {
+      // As Redis: a deadline of 0 seconds deletes the key now.
+      const expiresAt = parsed.seconds === 0 ? 1 : wallNow() + parsed.seconds * 1000;
+      return store.submit(parsed.bucket, { kind: 'expire', key: parsed.key, expiresAt }, (outcome) => answer(replyOf(parsed, outcome)));
+    }
+    case 'keys':
+      return scanKeys(store, parsed, 0, [], answer);
+    case 'buckets':
+      return settlePromise(parsed, store.buckets().then((names) => names.map(toBinary)), answer);
+    case 'ping':
+    case 'quit':
+      return answer({ kind: 'done', command: parsed, value: undefined });
   }
 }
 
-function create(store: Store, command: Command & { kind: 'create' }, answer: (reply: Reply) => void): void {
-  store.create(binaryToBuffer(command.bucket)).then(
-    () => answer({ kind: 'done', command, value: undefined }),
+/** Pages through the bucket's keys and answers them all at once. */
+function scanKeys(store: Store, command: Command & { kind: 'keys' }, cursor: number, found: string[], answer: (reply: Reply) => void): void {
+  store.submit(command.bucket, { kind: 'keys', cursor, count: keysPerPage }, (outcome) => {
+    if (!outcome.ok) return answer({ kind: 'failed', error: outcome.error });
+    const page = outcome.value as KeyPage;
+    for (const key of page.keys) found.push(key);
+    if (page.cursor === 0) answer({ kind: 'done', command, value: found });
+    else scanKeys(store, command, page.cursor, found, answer);
+  });
+}
+
+/** Keys per page of a KEYS scan: big enough to be few messages, small enough to be a short pause for the bucket. */
+const keysPerPage = 1000;
+
+function settlePromise(command: Command, result: Promise<unknown>, answer: (reply: Reply) => void): void {
+  result.then(
+    (value) => answer({ kind: 'done', command, value: value as string[] | undefined }),
     (thrown: unknown) => answer({ kind: 'failed', error: toErrorData(thrown) }),
   );
 }
 
 function replyOf(command: Command, outcome: Outcome): Reply {
-  return outcome.ok ? { kind: 'done', command, value: typeof outcome.value === 'string' ? outcome.value : undefined } : { kind: 'failed', error: outcome.error };
+  return outcome.ok ? { kind: 'done', command, value: outcome.value as string | number | boolean | undefined } : { kind: 'failed', error: outcome.error };
 }
