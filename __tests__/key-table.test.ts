@@ -66,13 +66,33 @@ describe('expiry', () => {
 
   test('the sweeper watches a table only while it has keys with a deadline', () => {
     const sweeper = new ExpirySweeper();
-    const table = { sweepExpired: jest.fn(() => 0) };
+    const table = { sweepExpired: jest.fn(() => false) };
     sweeper.watch(table);
     sweeper.sweep();
     expect(table.sweepExpired).toHaveBeenCalledTimes(1);
     sweeper.unwatch(table);
     sweeper.sweep();
     expect(table.sweepExpired).toHaveBeenCalledTimes(1);
+  });
+
+  test('a run that ran out of budget with expired keys left says so, so the next comes sooner', () => {
+    const sweeper = new ExpirySweeper();
+    const behind = { sweepExpired: jest.fn(() => true) };
+    const done = { sweepExpired: jest.fn(() => false) };
+    sweeper.watch(done);
+    expect(sweeper.sweep()).toBe(false);
+    sweeper.watch(behind);
+    expect(sweeper.sweep()).toBe(true);
+    sweeper.unwatch(done);
+    sweeper.unwatch(behind);
+  });
+
+  test('a table full of expired keys reports that it stopped for its budget', () => {
+    const table = new KeyTable();
+    for (let i = 0; i < 200_000; i++) table.set(`k${i}`, 'v', start + 10);
+    later(10);
+    expect(table.sweepExpired(0)).toBe(true);
+    expect(table.expiring).toBeLessThan(200_000);
   });
 });
 

@@ -1,6 +1,8 @@
 // The store's speed against the actor library's own ceiling (raw nact messages
-// with a reply) and a plain Map behind an async function, in one run; then the
-// time and heap to create many buckets. Run: npm run bench
+// with a reply) and a plain Map behind an async function, in one run; the
+// time and heap to create many buckets; a scan of a large bucket under writes;
+// puts with a TTL against puts without, and the heap given back once keys
+// expire. Run: npm run bench (BENCH_ONLY=scan|expiry|throughput|creation for one part)
 
 import { dispatch, query, spawn, start, stop, type Ref } from 'nact';
 import { createStore, type Store } from '../lib';
@@ -117,9 +119,91 @@ async function creation(): Promise<void> {
   printTable(['buckets', 'time', 'per bucket', 'heap'], rows);
 }
 
+const scanKeys = Number(process.env.BENCH_SCAN_KEYS ?? 1_000_000);
+
+/** Loads `count` keys into one bucket with putMany, in chunks. */
+async function load(store: Store, bucket: string, count: number, ttlMs?: number): Promise<void> {
+  await store.create(bucket);
+  for (let at = 0; at < count; at += 10_000) {
+    const chunk = Array.from({ length: Math.min(10_000, count - at) }, (_, i): [string, string] => [`key-${at + i}`, 'value']);
+    if (ttlMs === undefined) await store.putMany(bucket, chunk);
+    else await Promise.all(chunk.map(([key, value]) => store.put(bucket, key, value, { ttlMs })));
+  }
+}
+
+/** A full scan of a large bucket, and the longest wait of puts to the same bucket issued meanwhile. */
+async function scanning(): Promise<void> {
+  const store = await createStore();
+  await load(store, 'big', scanKeys);
+  let scanning = true;
+  const waits: number[] = [];
+  let puts = 0;
+  const writer = (async () => {
+    while (scanning) {
+      const started = performance.now();
+      await store.put('big', `new-${puts++}`, 'v');
+      waits.push(performance.now() - started);
+    }
+  })();
+  const started = performance.now();
+  let seen = 0;
+  let cursor = 0;
+  do {
+    const page = await store.keys('big', { cursor, count: 1000 });
+    seen += page.keys.length;
+    cursor = page.cursor;
+  } while (cursor !== 0);
+  const seconds = (performance.now() - started) / 1000;
+  scanning = false;
+  await writer;
+  await store.stop();
+  console.log(`scanning one bucket of ${scanKeys.toLocaleString('en')} keys, pages of 1,000, while one caller puts to it`);
+  waits.sort((a, b) => a - b);
+  const at = (q: number): string => `${waits[Math.min(waits.length - 1, Math.floor(q * waits.length))]!.toFixed(2)} ms`;
+  printTable(['keys returned', 'keys/s', 'puts meanwhile', 'put wait p50 / p99 / max'], [[seen.toLocaleString('en'), rate(seen / seconds), puts.toLocaleString('en'), `${at(0.5)} / ${at(0.99)} / ${at(1)}`]]);
+}
+
+/** Puts with and without a TTL, in one run; then the heap until keys that are never read again have been swept. */
+async function expiring(): Promise<void> {
+  const count = scanKeys;
+  const rates: number[] = [];
+  for (const ttlMs of [undefined, 1000]) {
+    const store = await createStore();
+    await store.create('b');
+    const put = await closedLoop(opsPerRun * 4, 1000, (i) => store.put('b', `key-${i}`, 'value', ttlMs === undefined ? undefined : { ttlMs: 60_000 }));
+    rates.push(put);
+    await store.stop();
+  }
+  global.gc?.();
+  const baseline = process.memoryUsage().heapUsed;
+  const store = await createStore();
+  await load(store, 'b', count, 1000);
+  global.gc?.();
+  const loaded = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  let heap = loaded;
+  while (performance.now() - started < 20_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    global.gc?.();
+    heap = process.memoryUsage().heapUsed;
+    if ((await store.size('b')) === 0) break;
+  }
+  const back = (performance.now() - started) / 1000;
+  await store.stop();
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  console.log(`expiry: puts with and without a TTL (${opsPerRun * 4} each, 1,000 in flight); then ${count.toLocaleString('en')} keys with a 1 s TTL, never read again`);
+  printTable(
+    ['puts, no TTL', 'puts, TTL', 'TTL ÷ no TTL', 'heap: before / loaded / after', 'swept within'],
+    [[rate(rates[0]!), rate(rates[1]!), (rates[1]! / rates[0]!).toFixed(2), `${mib(baseline)} / ${mib(loaded)} / ${mib(heap)}`, `${back.toFixed(1)} s after the load (the last deadline: 1 s after it)`]],
+  );
+}
+
 async function main(): Promise<void> {
-  await throughput();
-  await creation();
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'throughput') await throughput();
+  if (!only || only === 'creation') await creation();
+  if (!only || only === 'scan') await scanning();
+  if (!only || only === 'expiry') await expiring();
 }
 
 main().catch((error) => {

@@ -142,12 +142,12 @@ export class KeyTable {
   /**
    * Removes expired keys found by sampling those with a deadline, round after
    * round while a round finds more than a quarter expired, until `budgetMs`
-   * is spent. Returns how many it removed.
+   * is spent. Returns whether it stopped for the budget (expired keys are
+   * likely left).
    */
-  sweepExpired(budgetMs: number): number {
+  sweepExpired(budgetMs: number): boolean {
     const now = wallNow();
     const until = performance.now() + budgetMs;
-    let removed = 0;
     for (;;) {
       let found = 0;
       for (let i = 0; i < sampleSize && this.volatile.length > 0; i++) {
@@ -157,8 +157,8 @@ export class KeyTable {
           found++;
         }
       }
-      removed += found;
-      if (found <= repeatAbove || this.volatile.length === 0 || performance.now() >= until) return removed;
+      if (found <= repeatAbove || this.volatile.length === 0) return false;
+      if (performance.now() >= until) return true;
     }
   }
 
