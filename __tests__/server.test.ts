@@ -13,6 +13,15 @@ let server: KvServer;
 const clients = new LineClients();
 const connect = (): Promise<LineClient> => clients.connect(server.port);
 
+/** Types each request after the previous reply, as a telnet user does, and checks each reply's exact bytes. */
+async function expectSession(client: LineClient, session: Array<[string, string]>): Promise<void> {
+  for (const [request, reply] of session) {
+    client.write(`${request}\r\n`);
+    const lines = await client.lines(reply.split('\r\n').length - 1);
+    expect([request, lines.map((line) => `${line}\r\n`).join('')]).toEqual([request, reply]);
+  }
+}
+
 beforeEach(async () => {
   store = await createStore();
   server = await startServer(store, { port: 0 });
@@ -50,11 +59,7 @@ test('answers the telnet session of the Elixir guide, byte for byte', async () =
     ['DELETE shopping eggs', 'OK\r\n'],
     ['GET shopping eggs', '\r\nOK\r\n'],
   ];
-  for (const [request, reply] of session) {
-    telnet.write(`${request}\r\n`);
-    const lines = await telnet.lines(reply.split('\r\n').length - 1);
-    expect(lines.map((line) => `${line}\r\n`).join('')).toBe(reply);
-  }
+  await expectSession(telnet, session);
 });
 
 test('accepts a bare LF and any whitespace between words', async () => {
@@ -242,11 +247,7 @@ describe('the extensions beyond the guide: KEYS, BUCKETS, DROP, EXPIRE, TTL, PIN
       ['TTL shopping eggs', 'NOT FOUND\r\n'],
       ['BUCKETS', 'notes\r\nOK\r\n'],
     ];
-    for (const [request, reply] of session) {
-      client.write(`${request}\r\n`);
-      const lines = await client.lines(reply.split('\r\n').length - 1);
-      expect([request, lines.map((line) => `${line}\r\n`).join('')]).toEqual([request, reply]);
-    }
+    await expectSession(client, session);
   });
 
   test.each([['PING extra'], ['BUCKETS x'], ['KEYS'], ['DROP a b'], ['EXPIRE b k'], ['EXPIRE b k -1'], ['EXPIRE b k 1.5'], ['EXPIRE b k ten'], ['TTL b'], ['QUIT now'], ['ping'], ['FLUSHALL']])(
