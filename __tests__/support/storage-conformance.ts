@@ -2,6 +2,7 @@
 // file calls behavesLikeStorage with a factory. `make(place)` builds a backend
 // over the backing named `place`; the same place after a close is a restart.
 
+import fc from 'fast-check';
 import { createStore, type Storage } from '../../lib';
 import { toBinary } from '../../lib/core/bytes';
 import { waitUntil } from './deadlines';
@@ -188,6 +189,25 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       } while (cursor !== 0 && round < 10_000);
       expect(Array.from({ length: 100 }, (_, i) => `stay-${i}`).filter((key) => !seen.has(key))).toEqual([]);
       await flush(storage, 'notes');
+    });
+
+    test('random bytes as keys and values come back byte for byte after a restart', async () => {
+      const place = newPlace();
+      const first = await fresh(place);
+      await first.createBucket('\xff\x00bytes');
+      const binary = fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
+      const pairs = new Map(fc.sample(fc.tuple(binary, binary), { numRuns: 200, seed: 13 }));
+      const table = first.table('\xff\x00bytes');
+      for (const [key, value] of pairs) table.put(key, value);
+      await flush(first, '\xff\x00bytes');
+      await first.close();
+      open = [];
+
+      const second = await factory().make(place);
+      open.push(second);
+      await second.open();
+      if (!factory().durable) return;
+      expect(new Map(await stored(second, '\xff\x00bytes'))).toEqual(pairs);
     });
 
     test('deadlines are stored: a key whose deadline passed while the backend was closed does not come back', async () => {
