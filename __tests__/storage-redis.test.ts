@@ -75,6 +75,14 @@ test('an unreachable Redis fails the start with STORAGE_UNAVAILABLE, quickly', a
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
+test('an unreachable Redis is logged once, not on every reconnect ioredis makes', async () => {
+  const port = await freePort();
+  const logger = new RecordingLogger();
+  const error = await rejection(createStore({ logger, storage: { type: 'redis', url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300 } }));
+  expect(error.code).toBe('STORAGE_UNAVAILABLE');
+  expect(logger.events.filter((event) => event.event.startsWith('redis')).map((event) => event.event)).toEqual(['redis error']);
+});
+
 test('a failed write names Redis by its host, never by its credentials', async () => {
   const url = 'redis://admin:SuperSecretPw@redis.example:6380/3?password=AlsoSecret';
   store = await createStore({ storage: new RedisStorage({ url, client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });

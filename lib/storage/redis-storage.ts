@@ -6,6 +6,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { wallNow } from '../core/clock';
 import { silentLogger, type Logger } from '../core/logger';
+import { OutageLog } from '../core/outage-log';
 import { KvError } from '../errors';
 import { JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
@@ -63,13 +64,24 @@ export class RedisStorage implements Storage {
   private readonly suspects = new Set<string>();
   private recovery: Promise<void> | undefined;
   private closed = false;
+  private readonly connectionErrors = new OutageLog();
 
   constructor(private readonly options: RedisStorageOptions) {
     this.prefix = options.prefix ?? defaultRedisStorageOptions.prefix;
     this.logger = options.logger ?? defaultRedisStorageOptions.logger;
     this.ownsClient = !options.client;
     this.client = options.client ?? createRedisClient(options.url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs);
-    if (this.ownsClient) this.client.on('error', (error: Error) => this.logger.warn({ reason: error.message }, 'redis error'));
+    if (this.ownsClient) {
+      // ioredis reports every failed reconnect: log the first of an outage, then summaries.
+      this.client.on('error', (error: Error) => this.reportError(error));
+      this.client.on('ready', () => this.connectionErrors.recovered());
+    }
+  }
+
+  private reportError(error: Error): void {
+    const report = this.connectionErrors.failed();
+    if (report?.kind === 'first') this.logger.warn({ reason: error.message }, 'redis error');
+    else if (report) this.logger.warn({ reason: error.message, errors: report.attempts, since: new Date(report.since).toISOString() }, 'redis still failing');
   }
 
   private get commandTimeoutMs(): number {
