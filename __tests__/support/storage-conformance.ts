@@ -191,6 +191,29 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       await flush(storage, 'notes');
     });
 
+    test('a key put again without a deadline after it expired keeps no old deadline across a restart', async () => {
+      const place = newPlace();
+      const first = await fresh(place);
+      await first.createBucket('shopping');
+      const table = first.table('shopping');
+      const soon = Date.now() + 30;
+      table.put('milk', '1', soon);
+      table.put('eggs', '6', soon);
+      await flush(first, 'shopping');
+      await waitUntil(() => Date.now() > soon, 5000, 'the deadline to pass');
+      expect(table.get('milk')).toBeUndefined(); // expired, removed from memory only
+      table.put('milk', '2');
+      await flush(first, 'shopping');
+      await first.close();
+      open = [];
+
+      const second = await factory().make(place);
+      open.push(second);
+      await second.open();
+      if (!factory().durable) return;
+      expect([...second.table('shopping').entries()]).toEqual([['milk', '2', 0]]);
+    });
+
     test('random bytes as keys and values come back byte for byte after a restart', async () => {
       const place = newPlace();
       const first = await fresh(place);

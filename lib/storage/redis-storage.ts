@@ -65,6 +65,13 @@ export class RedisStorage implements Storage {
   private recovery: Promise<void> | undefined;
   private closed = false;
   private readonly connectionErrors = new OutageLog();
+  /**
+   * Buckets whose deadlines hash may hold a key: there, a put without a TTL
+   * also removes the key's deadline, which may be a stale one left by a key
+   * that expired in memory (Redis is not told of that). Buckets that never
+   * had a TTL keep the single HSET per flush.
+   */
+  private readonly withDeadlines = new Set<string>();
 
   constructor(private readonly options: RedisStorageOptions) {
     this.prefix = options.prefix ?? defaultRedisStorageOptions.prefix;
@@ -127,8 +134,23 @@ export class RedisStorage implements Storage {
         if (error) throw error;
         return value as Record<string, string>;
       });
+      if (Object.keys(deadlines!).length > 0) this.withDeadlines.add(name);
       this.tables.set(name, this.newTable(name, liveEntries(entries!, deadlines!)));
+      this.forgetExpired(name, entries!, deadlines!);
     });
+  }
+
+  /** Removes from Redis the keys that expired while no node held them (best effort: a later open tries again). */
+  private forgetExpired(bucket: string, entries: Record<string, string>, deadlines: Record<string, string>): void {
+    const now = wallNow();
+    const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !(key in entries));
+    if (expired.length === 0) return;
+    this.client
+      .multi()
+      .hdel(this.hashKey(bucket), ...expired)
+      .hdel(this.deadlinesKey(bucket), ...expired)
+      .exec()
+      .catch(() => {});
   }
 
   private failedToOpen(thrown: unknown, what: string): KvError {
@@ -170,7 +192,7 @@ export class RedisStorage implements Storage {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
     try {
-      await this.send(bucket, redisWrite(changes));
+      await this.send(bucket, redisWrite(changes, this.withDeadlines.has(bucket)));
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
@@ -181,6 +203,7 @@ export class RedisStorage implements Storage {
   private async send(bucket: string, write: RedisWrite): Promise<void> {
     const [hash, deadlines] = [this.hashKey(bucket), this.deadlinesKey(bucket)];
     const { cleared, sets, deletes, setDeadlines, deleteDeadlines } = write;
+    if (setDeadlines.length > 0) this.withDeadlines.add(bucket);
     const commands = 2 * Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
     if (commands === 0) return;
     // The hot path: plain puts, or plain deletes, as one atomic command.
@@ -205,6 +228,7 @@ export class RedisStorage implements Storage {
     }
     this.tables.delete(name);
     this.suspects.delete(name);
+    this.withDeadlines.delete(name);
   }
 
   /**
@@ -274,8 +298,12 @@ interface RedisWrite {
   deleteDeadlines: string[];
 }
 
-/** The last state of each key a flush changed, as Redis commands' arguments. */
-function redisWrite(changes: Change[]): RedisWrite {
+/**
+ * The last state of each key a flush changed, as Redis commands' arguments.
+ * With `mayHoldDeadlines`, every key set without a deadline has its deadline
+ * removed, in case a stale one is left.
+ */
+function redisWrite(changes: Change[], mayHoldDeadlines: boolean): RedisWrite {
   let cleared = false;
   const last = new Map<string, { value: string | undefined; expiresAt: number; hadDeadline: boolean }>();
   for (const change of changes) {
@@ -284,7 +312,7 @@ function redisWrite(changes: Change[]): RedisWrite {
       last.clear();
       continue;
     }
-    const hadDeadline = (last.get(change.key)?.hadDeadline ?? false) || (change.previous?.expiresAt ?? 0) !== 0;
+    const hadDeadline = mayHoldDeadlines || (last.get(change.key)?.hadDeadline ?? false) || (change.previous?.expiresAt ?? 0) !== 0;
     last.set(change.key, { value: change.value, expiresAt: change.expiresAt, hadDeadline });
   }
   const write: RedisWrite = { cleared, sets: [], deletes: [], setDeadlines: [], deleteDeadlines: [] };
