@@ -21,6 +21,14 @@ const expectedLines: Record<string, string[]> = {
     'chores is untouched: true',
     'revived, milk = 1',
   ],
+  'keyv.ts': [
+    "ada = { name: 'Ada', born: 1815 }",
+    'in the bucket: {"value":{"name":"Ada","born":1815}}',
+    'after 150 ms, the bucket has session: false',
+    'session = undefined',
+    "users: [ 'ada', 'grace' ]",
+    'keys left in cache: 0',
+  ],
   'cluster.ts': [
     ...['shopping', 'awesome-list'].flatMap((bucket) => [`> CREATE ${bucket}`, 'OK', `> PUT ${bucket} eggs 6`, 'OK', `> GET ${bucket} eggs`, '6', 'OK']),
     '> CREATE awesome-list',

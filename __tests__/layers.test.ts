@@ -1,5 +1,6 @@
 // The library's layers run one way (docs/design.md):
 //   cli -> server -> store -> {cluster, actors} -> storage -> core -> errors
+// (keyv/, the Keyv adapter, is a client of the Store API as server/ is.)
 // This reads every import of lib/ (type imports and re-exports included) and
 // fails on an import against that order or on a cycle, so it stays so.
 
@@ -13,6 +14,7 @@ const ranks: Record<string, number> = {
   index: 8,
   cli: 7,
   server: 6,
+  keyv: 6,
   store: 5,
   cluster: 4,
   actors: 4,
@@ -95,6 +97,9 @@ describe('the rules themselves', () => {
   test.each([
     ['cli/main.ts', 'store.ts', true],
     ['server/run.ts', 'store.ts', true],
+    ['keyv/index.ts', 'store.ts', true],
+    ['store.ts', 'keyv/index.ts', false],
+    ['server/run.ts', 'keyv/index.ts', false],
     ['store.ts', 'server/run.ts', false],
     ['cluster/peer.ts', 'actors/batcher.ts', false],
     ['actors/bucket.ts', 'cluster/peer.ts', false],
