@@ -146,6 +146,11 @@ test('bytes that are not UTF-8 are stored as sent and returned byte for byte (th
     // Bucket names and keys too, and a stray lead byte before a space splits words as the space alone would.
     client.write('CREATE \xc3(\xff\r\nPUT \xc3(\xff \xe2\xe3\x80\x80\xc0\xa0\r\nGET \xc3(\xff \xe2\r\n');
     expect(await client.lines(4)).toEqual(['OK', 'OK', '\xc0\xa0', 'OK']);
+    // BUCKETS and KEYS give them back as they are.
+    client.write('BUCKETS\r\nKEYS \xc3(\xff\r\n');
+    expect(await client.lines(5)).toEqual(['b', '\xc3(\xff', 'OK', '\xe2', 'OK']);
+    expect(await store.bucketsBuffer()).toEqual([Buffer.from('b'), Buffer.from([0xc3, 0x28, 0xff])]);
+    expect((await store.keysBuffer(Buffer.from([0xc3, 0x28, 0xff]))).keys).toEqual([Buffer.from([0xe2])]);
   } finally {
     client.destroy();
   }

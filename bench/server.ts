@@ -70,6 +70,8 @@ function stubStore(): Store {
     delete: () => Promise.resolve(undefined),
     has: () => Promise.resolve(true),
     buckets: () => Promise.resolve([]),
+    bucketsBuffer: () => Promise.resolve([]),
+    keysBuffer: unused,
     drop: unused,
     expire: unused,
     persist: unused,

@@ -45,8 +45,10 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
   delete(bucket: Bytes, key: Bytes): Promise<string | undefined>;
   /** Whether the bucket exists; with a key, whether the bucket holds it. */
   has(bucket: Bytes, key?: Bytes): Promise<boolean>;
-  /** The names of the buckets, sorted. */
+  /** The names of the buckets, sorted, as text (UTF-8 decoded). */
   buckets(): Promise<string[]>;
+  /** The names of the buckets, sorted by their bytes, as the exact bytes. */
+  bucketsBuffer(): Promise<Buffer[]>;
   /** Removes the bucket with all its keys, durably, on its owner; NOT_FOUND if it does not exist. */
   drop(bucket: Bytes): Promise<void>;
   /** Removes every key of the bucket (it stays); resolves with how many there were. */
@@ -60,6 +62,8 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
    * returned at least once (a page may hold fewer keys than `count`, even none).
    */
   keys(bucket: Bytes, options?: KeyScanOptions): Promise<KeyPage>;
+  /** keys(), with each key as its exact bytes. */
+  keysBuffer(bucket: Bytes, options?: KeyScanOptions): Promise<{ cursor: number; keys: Buffer[] }>;
   /** Every [key, value] pair of the bucket, a page at a time (keys() and getMany() underneath). */
   entries(bucket: Bytes, options?: Omit<KeyScanOptions, 'cursor'>): AsyncIterableIterator<[string, string]>;
   /** The values of `keys`, in order (undefined for a missing key), read in one step. */
@@ -229,15 +233,25 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   async keys(bucket: Bytes, options: KeyScanOptions = {}): Promise<KeyPage> {
-    const { cursor = 0, count = defaultScanCount, match } = options;
-    const page = (await this.ask(bucket, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match: bin(match) }) })) as KeyPage;
+    const page = await this.keyPage(bucket, options);
     return { cursor: page.cursor, keys: page.keys.map(binaryToText) };
+  }
+
+  async keysBuffer(bucket: Bytes, options: KeyScanOptions = {}): Promise<{ cursor: number; keys: Buffer[] }> {
+    const page = await this.keyPage(bucket, options);
+    return { cursor: page.cursor, keys: page.keys.map(binaryToBuffer) };
+  }
+
+  /** One page of keys, as binary strings. */
+  private keyPage(bucket: Bytes, options: KeyScanOptions): Promise<KeyPage> {
+    const { cursor = 0, count = defaultScanCount, match } = options;
+    return this.ask(bucket, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match: bin(match) }) }) as Promise<KeyPage>;
   }
 
   async *entries(bucket: Bytes, options: Omit<KeyScanOptions, 'cursor'> = {}): AsyncIterableIterator<[string, string]> {
     let cursor = 0;
     do {
-      const page = (await this.ask(bucket, { kind: 'keys', cursor, count: options.count ?? defaultScanCount, ...(options.match === undefined ? {} : { match: bin(options.match) }) })) as KeyPage;
+      const page = await this.keyPage(bucket, { ...options, cursor });
       const values = (await this.ask(bucket, { kind: 'getMany', keys: page.keys })) as Array<string | null>;
       for (let index = 0; index < page.keys.length; index++) {
         // A key deleted between the two reads is skipped.
@@ -258,8 +272,17 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   async buckets(): Promise<string[]> {
+    return (await this.bucketNames()).map(binaryToText);
+  }
+
+  async bucketsBuffer(): Promise<Buffer[]> {
+    return (await this.bucketNames()).map(binaryToBuffer);
+  }
+
+  /** Every node's bucket names, as binary strings, sorted (by bytes: binary strings compare byte by byte). */
+  private async bucketNames(): Promise<string[]> {
     this.checkRunning();
-    return (this.cluster ? await this.cluster.buckets() : this.local.buckets()).map(binaryToText);
+    return this.cluster ? this.cluster.buckets() : this.local.buckets();
   }
 
   crashBucket(bucket: Bytes, reason = 'crashBucket was called'): Promise<void> {

@@ -3,7 +3,7 @@
 // store in the same turn and the store batches them per bucket.
 
 import { wallNow } from '../core/clock';
-import { binaryToBuffer, toBinary } from '../core/bytes';
+import { binaryToBuffer } from '../core/bytes';
 import { toErrorData } from '../errors';
 import type { KeyPage, Outcome, Store } from '../store';
 import type { Reply } from './format';
@@ -38,7 +38,7 @@ export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void
     case 'keys':
       return scanKeys(store, parsed, 0, [], answer);
     case 'buckets':
-      return settlePromise(parsed, store.buckets().then((names) => names.map(toBinary)), answer);
+      return settlePromise(parsed, store.bucketsBuffer().then((names) => names.map((name) => name.toString('latin1'))), answer);
     case 'ping':
     case 'quit':
       return answer({ kind: 'done', command: parsed, value: undefined });
