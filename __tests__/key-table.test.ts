@@ -2,21 +2,33 @@
 // clock the test controls (only Date is faked: nothing here waits).
 
 import { KeyTable } from '../lib/storage/key-table';
-import { ExpirySweeper } from '../lib/storage/expiry-sweeper';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createStore, type Store } from '../lib';
+import { ExpirySweeper, expirySweeper } from '../lib/storage/expiry-sweeper';
 
 const start = Date.parse('2026-12-03T00:00:00Z');
 beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'setInterval', 'setTimeout', 'clearInterval', 'clearTimeout', 'nextTick', 'queueMicrotask', 'performance', 'hrtime'], now: start });
 });
+/** Tables made by a test, released after it so the process-wide sweeper holds none of them. */
+const made: KeyTable[] = [];
+const newTable = (): KeyTable => {
+  const table = new KeyTable();
+  made.push(table);
+  return table;
+};
 afterEach(() => {
   jest.useRealTimers();
+  for (const table of made.splice(0)) table.release();
 });
 
 const later = (ms: number): void => jest.setSystemTime(Date.now() + ms);
 
 describe('expiry', () => {
   test('a key is there until its deadline, then never returned', () => {
-    const table = new KeyTable();
+    const table = newTable();
     table.set('milk', '1', start + 1000);
     table.set('eggs', '6');
     later(999);
@@ -30,7 +42,7 @@ describe('expiry', () => {
   });
 
   test('a set without a deadline removes the old one; a set with one replaces it', () => {
-    const table = new KeyTable();
+    const table = newTable();
     table.set('milk', '1', start + 10);
     table.set('milk', '2');
     later(100);
@@ -43,7 +55,7 @@ describe('expiry', () => {
   });
 
   test('an expired key counts as missing: its replacement is a new key with no previous value', () => {
-    const table = new KeyTable();
+    const table = newTable();
     table.set('milk', '1', start + 10);
     later(10);
     expect(table.set('milk', '2')).toBeUndefined();
@@ -51,7 +63,7 @@ describe('expiry', () => {
   });
 
   test('the sweep removes expired keys that are never read again, and only those', () => {
-    const table = new KeyTable();
+    const table = newTable();
     for (let i = 0; i < 10_000; i++) table.set(`short-${i}`, 'v', start + 1000);
     for (let i = 0; i < 100; i++) table.set(`long-${i}`, 'v', start + 1_000_000);
     for (let i = 0; i < 100; i++) table.set(`forever-${i}`, 'v');
@@ -88,7 +100,7 @@ describe('expiry', () => {
   });
 
   test('a table full of expired keys reports that it stopped for its budget', () => {
-    const table = new KeyTable();
+    const table = newTable();
     for (let i = 0; i < 200_000; i++) table.set(`k${i}`, 'v', start + 10);
     later(10);
     expect(table.sweepExpired(0)).toBe(true);
@@ -98,7 +110,7 @@ describe('expiry', () => {
 
 describe('scans', () => {
   test('a cursor survives deletes, re-adds and the compaction of the order', () => {
-    const table = new KeyTable();
+    const table = newTable();
     for (let i = 0; i < 5000; i++) table.set(`k${i}`, 'v');
     const seen = new Set<string>();
     let page = table.scan(0, 100);
@@ -115,10 +127,34 @@ describe('scans', () => {
   });
 
   test('a page visits a bounded number of slots: a sparse match returns fewer keys, not a long pause', () => {
-    const table = new KeyTable();
+    const table = newTable();
     for (let i = 0; i < 10_000; i++) table.set(`k${i}`, 'v');
     const page = table.scan(0, 10, (key) => key === 'k9999');
     expect(page.keys).toEqual([]);
     expect(page.cursor).toBe(100);
+  });
+});
+
+describe('the process-wide sweeper lets go of tables that are gone', () => {
+  test.each([
+    ['a stopped store', async (store: Store) => store.stop()],
+    ['a dropped bucket', async (store: Store) => (await store.drop('cache'), await store.stop())],
+    ['a cleared bucket', async (store: Store) => (await store.clear('cache'), await store.stop())],
+  ])('%s', async (_what, end) => {
+    jest.useRealTimers();
+    const before = expirySweeper.watching;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'actor-kv-sweeper-'));
+    try {
+      for (const storage of ['memory', { type: 'file', dir, fsync: 'no' }] as const) {
+        const store = await createStore({ storage });
+        await store.create('cache');
+        await store.put('cache', 'k', 'v', { ttlMs: 3_600_000 });
+        expect(expirySweeper.watching).toBe(before + 1);
+        await end(store);
+        expect(expirySweeper.watching).toBe(before);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,11 @@ export class ExpirySweeper {
   private readonly tables = new Set<Sweepable>();
   private timer: NodeJS.Timeout | undefined;
 
+  /** Tables it watches now. */
+  get watching(): number {
+    return this.tables.size;
+  }
+
   watch(table: Sweepable): void {
     this.tables.add(table);
     if (!this.timer) this.schedule(sweepIntervalMs);

@@ -113,6 +113,7 @@ export class FileStorage implements Storage {
     const table = this.tables.get(name);
     if (!table) return;
     await this.append({ op: 'drop', bucket: name });
+    table.release();
     this.tables.delete(name);
     this.liveBytes -= bucketBytes(name) + tableBytes(table.entries());
   }
@@ -181,6 +182,7 @@ export class FileStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const table of this.tables.values()) table.release();
     await this.compacting;
     await this.writer?.close();
     await this.lock?.release();

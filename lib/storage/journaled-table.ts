@@ -89,15 +89,24 @@ export class JournaledTable implements BucketTable {
       this.rollBack(changes);
       return Promise.reject(asStorageError(thrown));
     }
-    if (!stored) return;
-    return stored.catch((thrown: unknown) => {
-      this.rollBack(changes);
-      throw asStorageError(thrown);
-    });
+    if (!stored) return releaseCleared(changes);
+    return stored.then(
+      () => releaseCleared(changes),
+      (thrown: unknown) => {
+        this.rollBack(changes);
+        throw asStorageError(thrown);
+      },
+    );
+  }
+
+  /** See KeyTable.release. */
+  release(): void {
+    this.keys.release();
   }
 
   /** Replaces the contents with what the backend holds (after a lost connection). */
   reload(entries: Iterable<readonly [string, StoredEntry]>): void {
+    this.keys.release();
     this.keys = new KeyTable();
     for (const [key, { value, expiresAt }] of entries) this.keys.set(key, value, expiresAt);
   }
@@ -110,6 +119,11 @@ export class JournaledTable implements BucketTable {
       else this.keys.set(change.key, change.previous.value, change.previous.expiresAt);
     }
   }
+}
+
+/** The tables a stored clear replaced are no longer needed for a rollback: let the sweeper forget them. */
+function releaseCleared(changes: readonly Change[]): void {
+  for (const change of changes) if (change.kind === 'clear') change.previous.release();
 }
 
 /** Anything a backend throws becomes a KvError the caller can act on. */

@@ -115,6 +115,11 @@ export class KeyTable {
     return removed;
   }
 
+  /** Lets go of the sweeper (the table is dropped or its storage closed): it holds no table that is gone. */
+  release(): void {
+    if (this.volatile.length > 0) expirySweeper.unwatch(this);
+  }
+
   /** Every live entry, expired ones left out. */
   *entries(): IterableIterator<[string, string, number]> {
     const now = wallNow();

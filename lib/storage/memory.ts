@@ -41,6 +41,11 @@ export class MemoryTable implements BucketTable {
   }
 
   flush(): void {}
+
+  /** See KeyTable.release. */
+  release(): void {
+    this.keys.release();
+  }
 }
 
 export class MemoryStorage implements Storage {
@@ -56,6 +61,7 @@ export class MemoryStorage implements Storage {
   }
 
   async dropBucket(name: string): Promise<void> {
+    this.tables.get(name)?.release();
     this.tables.delete(name);
   }
 
@@ -68,5 +74,7 @@ export class MemoryStorage implements Storage {
     return table;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const table of this.tables.values()) table.release();
+  }
 }

@@ -226,6 +226,7 @@ export class RedisStorage implements Storage {
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not drop the bucket');
     }
+    this.tables.get(name)?.release();
     this.tables.delete(name);
     this.suspects.delete(name);
     this.withDeadlines.delete(name);
@@ -273,6 +274,7 @@ export class RedisStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const table of this.tables.values()) table.release();
     await this.recovery;
     if (!this.ownsClient) return;
     await this.client.quit().catch(() => this.client.disconnect());
