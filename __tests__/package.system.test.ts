@@ -97,6 +97,13 @@ describe('the packed and installed package', () => {
     expect(await node('use.mjs')).toBe('imported\n');
   });
 
+  test('exports the Keyv adapter as actor-kv/keyv, to require and import alike', async () => {
+    write('keyv.cjs', "const { KeyvActorKv } = require('actor-kv/keyv'); console.log(typeof KeyvActorKv);");
+    write('keyv.mjs', "import { KeyvActorKv } from 'actor-kv/keyv'; console.log(typeof KeyvActorKv);");
+    expect(await node('keyv.cjs')).toBe('function\n');
+    expect(await node('keyv.mjs')).toBe('function\n');
+  });
+
   test('refuses internal files; package.json stays readable', async () => {
     write(
       'internal.cjs',
