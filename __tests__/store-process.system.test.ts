@@ -9,9 +9,9 @@ const run = promisify(execFile);
 jest.setTimeout(60_000);
 
 /** Runs a script of __tests__/support in its own Node process; resolves with its output. */
-async function runScript(name: string): Promise<string> {
+async function runScript(name: string, nodeFlags: string[] = []): Promise<string> {
   const script = join(__dirname, 'support', name);
-  const { stdout } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', script], { timeout: 50_000 });
+  const { stdout } = await run(process.execPath, [...nodeFlags, '-r', 'ts-node/register/transpile-only', script], { timeout: 50_000 });
   return stdout;
 }
 
@@ -26,6 +26,15 @@ describe('store in a process of its own', () => {
 
   test('an event listener that throws leaves the bucket serving; its error is rethrown on its own', async () => {
     expect(JSON.parse(await runScript('throwing-listener.ts'))).toEqual({ rethrown: 'a bug in the listener', value: '1', status: 'running', restarts: 1 });
+  });
+
+  test('keys with a TTL that are never read again are swept, and the heap they took is given back', async () => {
+    const { baseline, loaded, swept, left } = JSON.parse(await runScript('expiry-heap.ts', ['--expose-gc'])) as Record<string, number>;
+    console.log(`heap: ${baseline} MiB before, ${loaded} MiB with 200,000 keys, ${swept} MiB once they expired`);
+    expect(left).toBe(0);
+    expect(loaded - baseline).toBeGreaterThan(10);
+    // Back to within a tenth of what the keys took.
+    expect(swept - baseline).toBeLessThan((loaded - baseline) / 10);
   });
 
   test('a store whose calls are all answered does not keep the process alive, stopped or not', async () => {
