@@ -276,3 +276,41 @@ describe('a log written by the previous version (AKVLOG2)', () => {
     }
   });
 });
+
+describe('drop and compaction', () => {
+  test('a drop stored while a compaction starts stays dropped after a restart', async () => {
+    for (const fsync of ['always', 'everysec'] as const) {
+      const bucketDir = fs.mkdtempSync(path.join(dir, `${fsync}-`));
+      const storage = new FileStorage({ dir: bucketDir, fsync, compactionMinBytes: 1 << 30 });
+      await storage.open();
+      await storage.createBucket('B');
+      for (let k = 0; k < 50; k++) storage.table('B').put(`k${k}`, 'v');
+      await storage.table('B').flush();
+      await Promise.all([storage.dropBucket('B'), storage.compact()]);
+      await storage.close();
+      const again = new FileStorage({ dir: bucketDir, fsync });
+      expect(await again.open()).toEqual([]);
+      await again.close();
+    }
+  });
+
+  test('keys that expire leave the live count, so the log of a TTL cache is compacted', async () => {
+    const storage = new FileStorage({ dir, fsync: 'no', compactionMinBytes: 64 * 1024 });
+    await storage.open();
+    try {
+      await storage.createBucket('cache');
+      const table = storage.table('cache');
+      for (let round = 0; round < 40; round++) {
+        const deadline = Date.now() + 5;
+        for (let k = 0; k < 1000; k++) table.put(`r${round}k${k}`, 'x'.repeat(100), deadline);
+        await table.flush();
+        await waitUntil(() => Date.now() > deadline, 1000, 'the round to expire');
+      }
+      await storage.compact();
+      // Forty rounds wrote about 4.7 MB of keys, every one expired: the log holds next to nothing.
+      expect(fs.statSync(logPath()).size).toBeLessThan(1024 * 1024);
+    } finally {
+      await storage.close();
+    }
+  });
+});

@@ -140,6 +140,14 @@ export function dataModelCases(start: () => Promise<Store>): void {
       expect(await store.getMany('shopping', [])).toEqual([]);
     });
 
+    test('putMany of something that is not entries rejects with BAD_REQUEST (never throws)', async () => {
+      const store = await start();
+      await store.create('shopping');
+      for (const entries of [null, undefined, 'ab', 42]) {
+        expect(await rejection(store.putMany('shopping', entries as never))).toMatchObject({ code: 'BAD_REQUEST' });
+      }
+    });
+
     test('a putMany with a bad entry is refused whole: nothing is stored', async () => {
       const store = await start();
       await store.create('shopping');

@@ -78,14 +78,22 @@ async function dropBucket(name: string, env: RegistryEnv): Promise<void> {
   const record = env.directory.get(name);
   if (!record) throw errors.notFound(name);
   env.directory.delete(name);
-  env.retired.set(name, record.generation);
   record.dropped = true;
   const ref = record.ref;
   record.ref = undefined;
   // Through its mailbox, not nact's stop: a stop loses a message the actor has
   // been sent but not yet begun.
   if (ref) await new Promise<null>((replyTo) => dispatchMessage(ref, { type: 'retire', replyTo }));
-  await env.storage.dropBucket(name);
+  try {
+    await env.storage.dropBucket(name);
+  } catch (thrown) {
+    // Not dropped: the bucket is back as it was, so no later create or restart finds data it was told is gone.
+    record.dropped = false;
+    env.directory.set(name, record);
+    if (ref) record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
+    throw thrown;
+  }
+  env.retired.set(name, record.generation);
 }
 
 function supervisorRef(name: string, env: RegistryEnv): Ref<unknown> {

@@ -17,11 +17,18 @@ export function checkBucket(bucket: unknown): asserts bucket is string {
   }
 }
 
-/** Throws BAD_REQUEST naming `what` unless `value` is a string. */
+/** Throws BAD_REQUEST naming `what` unless `value` is a binary string (one char per byte: no char above 0xff). */
 export function checkString(what: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') {
     throw new KvError('BAD_REQUEST', `${what} must be a string, got ${typeof value}`);
   }
+  if (!isBinary(value)) throw new KvError('BAD_REQUEST', `${what} must be bytes, one character per byte (the store converts text at its edge)`);
+}
+
+/** No char above 0xff: for ASCII-only strings, the common case, one regex scan. */
+const aboveByte = /[^\x00-\xff]/;
+function isBinary(value: string): boolean {
+  return !aboveByte.test(value);
 }
 
 /** The most keys one page of a scan may ask for. */
@@ -62,7 +69,9 @@ export function checkOp(bucket: string, op: BucketOp): void {
       }
       return;
     case 'crash':
-      return checkString('reason', op.reason);
+      // A reason is text for logs and errors, not bytes.
+      if (typeof op.reason !== 'string') throw new KvError('BAD_REQUEST', `reason must be a string, got ${typeof op.reason}`);
+      return;
     default:
       throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }

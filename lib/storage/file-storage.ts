@@ -63,6 +63,8 @@ export class FileStorage implements Storage {
   private liveBytes = logMagic.length;
   private compacting: Promise<void> | undefined;
   private retryCompactionAt = 0;
+  /** The log size past which liveBytes is counted again from the tables. */
+  private recountAt = 0;
   private closed = false;
 
   private readonly options: Required<FileStorageOptions>;
@@ -112,10 +114,19 @@ export class FileStorage implements Storage {
   async dropBucket(name: string): Promise<void> {
     const table = this.tables.get(name);
     if (!table) return;
-    await this.append({ op: 'drop', bucket: name });
-    table.release();
+    // Out of the tables before the record is stored: a compaction that starts
+    // meanwhile must not copy the bucket into a log that lacks its drop.
     this.tables.delete(name);
-    this.liveBytes -= bucketBytes(name) + tableBytes(table.entries());
+    const bytes = bucketBytes(name) + tableBytes(table.entries());
+    this.liveBytes -= bytes;
+    try {
+      await this.append({ op: 'drop', bucket: name });
+    } catch (thrown) {
+      this.tables.set(name, table);
+      this.liveBytes += bytes;
+      throw asStorageError(thrown);
+    }
+    table.release();
   }
 
   table(name: string): JournaledTable {
@@ -148,8 +159,21 @@ export class FileStorage implements Storage {
   private maybeCompact(): void {
     const { compactionRatio, compactionMinBytes } = this.options;
     const size = this.writer!.size;
-    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt) return;
-    if (size >= compactionMinBytes && size >= compactionRatio * this.liveBytes) void this.compact();
+    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt || size < compactionMinBytes) return;
+    // Keys that expire leave without a change, so the running count only grows
+    // past them: count again, at most each time the log has grown by half.
+    if (size < compactionRatio * this.liveBytes && size >= this.recountAt) {
+      this.liveBytes = this.countLiveBytes();
+      this.recountAt = size * 1.5;
+    }
+    if (size >= compactionRatio * this.liveBytes) void this.compact();
+  }
+
+  /** What the live data takes in a compacted log, counted from the tables (expired keys left out). */
+  private countLiveBytes(): number {
+    let bytes = logMagic.length;
+    for (const [name, table] of this.tables) bytes += bucketBytes(name) + tableBytes(table.entries());
+    return bytes;
   }
 
   /** Rewrites the log to the live contents now (it also happens by itself); never rejects. */
@@ -171,6 +195,7 @@ export class FileStorage implements Storage {
         (reason) => this.logger.warn({ file: this.logPath, reason }, 'storage log rename may not be durable'),
       );
       this.logger.info({ file: this.logPath, before, after }, 'storage log compacted');
+      this.recountAt = 0; // the new log is near the live data: count it again when it grows past the minimum
       return true;
     } catch (thrown) {
       this.retryCompactionAt = Date.now() + 1000;

@@ -65,7 +65,7 @@ export class JournaledTable implements BucketTable {
 
   clear(): number {
     const previous = this.keys;
-    this.keys = new KeyTable();
+    this.keys = new KeyTable(previous.nextSequence);
     this.journal.push({ kind: 'clear', previous });
     return previous.size;
   }
@@ -107,14 +107,19 @@ export class JournaledTable implements BucketTable {
   /** Replaces the contents with what the backend holds (after a lost connection). */
   reload(entries: Iterable<readonly [string, StoredEntry]>): void {
     this.keys.release();
-    this.keys = new KeyTable();
+    this.keys = new KeyTable(this.keys.nextSequence);
     for (const [key, { value, expiresAt }] of entries) this.keys.set(key, value, expiresAt);
   }
 
   private rollBack(changes: Change[]): void {
     for (let i = changes.length - 1; i >= 0; i--) {
       const change = changes[i]!;
-      if (change.kind === 'clear') this.keys = change.previous;
+      if (change.kind === 'clear') {
+        const discarded = this.keys;
+        discarded.release();
+        this.keys = change.previous;
+        this.keys.continueFrom(discarded.nextSequence);
+      }
       else if (change.previous === undefined) this.keys.delete(change.key);
       else this.keys.set(change.key, change.previous.value, change.previous.expiresAt);
     }

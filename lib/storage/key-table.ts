@@ -50,10 +50,28 @@ export class KeyTable {
   /** Every slot in the order it was added; deleted ones stay until the order is compacted. */
   private order: Slot[] = [];
   private dead = 0;
-  /** Never reset (not even by clear), so a cursor from before a clear still points before every key added after it. */
-  private nextSeq = 1;
+  /**
+   * Never reset (not by clear, nor by a table that replaces this one, which
+   * starts where it ended), so a cursor from before still points before every
+   * key added after it.
+   */
+  private nextSeq: number;
   /** The live slots that have a deadline, for the sweep to sample. */
   private volatile: Slot[] = [];
+
+  constructor(firstSeq = 1) {
+    this.nextSeq = firstSeq;
+  }
+
+  /** The number the next key added gets: where a table that replaces this one starts. */
+  get nextSequence(): number {
+    return this.nextSeq;
+  }
+
+  /** Numbers the keys added from now on after `seq` (this table is back in place of one that numbered up to it). */
+  continueFrom(seq: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq);
+  }
 
   /** Keys held, counting expired ones not yet removed (as Redis's DBSIZE). */
   get size(): number {
