@@ -76,9 +76,9 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
    * called exactly once with the outcome, possibly before `submit` returns (a
    * bad argument, an unknown bucket); `submit` itself never throws. Outcomes
    * are read-only and may be shared between calls. Bucket names, keys and
-   * values here are binary strings, one character per byte (Node's 'latin1'). If `settle` throws, its
-   * error is rethrown on its own, as an uncaught exception, and the other
-   * calls are settled all the same.
+   * values here are binary strings, one character per byte (Node's 'latin1').
+   * If `settle` throws, its error is rethrown on its own, as an uncaught
+   * exception, and the other calls are settled all the same.
    */
   submit(bucket: string, op: BucketOp, settle: (outcome: Outcome) => void): void;
   /** Fault injection: makes the bucket's actor throw; resolves once the crash was handled. */
