@@ -23,12 +23,12 @@ const ranks: Record<string, number> = {
   errors: 1,
 };
 
-/** The layer of a file of lib/: its folder, or for a top-level file its name (store.ts and options.ts are the store's). */
+/** The layer of a file of lib/: its folder, or for a top-level file its name (store.ts, store-api.ts and options.ts are the store's). */
 export function layerOf(file: string): string {
   const [first, second] = file.split('/');
   if (second !== undefined) return first!;
   const name = first!.replace(/\.ts$/, '');
-  return name === 'options' ? 'store' : name;
+  return name === 'options' || name === 'store-api' ? 'store' : name;
 }
 
 /** Whether `from` may import `to`: the same layer, or a lower one (siblings of one rank may not import each other). */
