@@ -314,3 +314,27 @@ describe('drop and compaction', () => {
     }
   });
 });
+
+test('a log whose last 4 KiB were zeroed (a power loss) opens with the records before the zeros, and says it cut the tail', async () => {
+  const first = await createStore({ storage: { type: 'file', dir, fsync: 'always' } });
+  await first.create('b');
+  for (let i = 0; i < 500; i++) await first.put('b', `key-${i}`, `value-${i}`);
+  await first.stop();
+  const size = fs.statSync(logPath()).size;
+  const fd = fs.openSync(logPath(), 'r+');
+  fs.writeSync(fd, Buffer.alloc(4096), 0, 4096, size - 4096);
+  fs.closeSync(fd);
+
+  const logger = new RecordingLogger();
+  const second = await createStore({ logger, storage: { type: 'file', dir, fsync: 'always' } });
+  try {
+    const values = await second.getMany('b', Array.from({ length: 500 }, (_, i) => `key-${i}`));
+    const kept = values.findIndex((value) => value === undefined);
+    expect(kept).toBeGreaterThan(300); // ~4 KiB of ~20 KiB of puts are gone, the rest kept in order
+    expect(values.slice(0, kept)).toEqual(Array.from({ length: kept }, (_, i) => `value-${i}`));
+    expect(values.slice(kept).every((value) => value === undefined)).toBe(true);
+    expect(logger.events.some((event) => event.event === 'storage log torn tail cut')).toBe(true);
+  } finally {
+    await second.stop();
+  }
+});

@@ -47,6 +47,32 @@ test.each([
   expect(decoded.records).toEqual(records.slice(0, decodeLog(bytes.subarray(0, validBytes)).records.length));
 });
 
+describe('a zeroed tail page (a power loss): the zeros start inside a record, not at its boundary', () => {
+  // 400 records of about 60 bytes, none of whose payloads end in a zero byte.
+  const many: LogRecord[] = Array.from({ length: 400 }, (_, i) => ({ op: 'changes', bucket: 'b', changes: [{ key: `key-${i}`, value: `value-${i}-${'x'.repeat(i % 17)}` }] }));
+  const chunks = many.map(encodeRecord);
+  const log = Buffer.concat([logMagic, ...chunks]);
+  const ends: number[] = [];
+  chunks.reduce((at, chunk) => (ends.push(at + chunk.length), at + chunk.length), logMagic.length);
+
+  test.each([512, 4096, 8192, 512 + 7, 4096 - 13, 8192 + 29])('the last %i bytes zeroed: read up to the last record before the zeros, the rest torn', (zeroed) => {
+    const damaged = Buffer.from(log);
+    const zerosAt = log.length - zeroed;
+    damaged.fill(0, zerosAt);
+    const decoded = decodeLog(damaged);
+    const intact = ends.filter((end) => end <= zerosAt).length;
+    expect(decoded.records).toEqual(many.slice(0, intact));
+    expect(decoded.validBytes).toBe(intact === 0 ? logMagic.length : ends[intact - 1]);
+    expect(decoded.validBytes + decoded.tornBytes).toBe(log.length);
+  });
+
+  test('damage followed by an intact record is still corruption, zeros or not', () => {
+    const damaged = Buffer.from(log);
+    damaged.fill(0, ends[100]! + 20, ends[100]! + 40); // inside record 101, with records after it
+    expect(() => decodeLog(damaged)).toThrow(LogCorruption);
+  });
+});
+
 function flipped(bytes: Buffer, at: number): Buffer {
   const copy = Buffer.from(bytes);
   copy[at]! ^= 0x01;

@@ -130,16 +130,27 @@ function recordEnd(bytes: Buffer, offset: number): number | 'torn' {
   if (bytes.length - offset < recordHeaderBytes) return 'torn';
   const length = bytes.readUInt32LE(offset);
   if (((length ^ lengthMask) >>> 0) !== bytes.readUInt32LE(offset + 4)) {
-    if (isAllZero(bytes, offset)) return 'torn';
+    // Zeros from inside the header to the end: nothing intact follows (a power loss, or a file system that extended the file).
+    if (zerosFrom(bytes) < offset + recordHeaderBytes) return 'torn';
     throw new LogCorruption(offset, 'damaged record header');
   }
   const end = offset + recordHeaderBytes + length;
   if (end > bytes.length) return 'torn';
   if (crc32(bytes.subarray(offset + recordHeaderBytes, end)) !== bytes.readUInt32LE(offset + 8)) {
-    if (end === bytes.length) return 'torn';
+    // The last record, or one whose bytes turn to zeros up to the end of the
+    // file (a zeroed tail page: the zeros start inside a record, not at its
+    // boundary): either way no intact record follows.
+    if (end === bytes.length || zerosFrom(bytes) < end) return 'torn';
     throw new LogCorruption(offset, 'record checksum mismatch');
   }
   return end;
+}
+
+/** Where the run of zero bytes that ends the file begins (the file's length when it ends in a non-zero byte). */
+function zerosFrom(bytes: Buffer): number {
+  let at = bytes.length;
+  while (at > 0 && bytes[at - 1] === 0) at--;
+  return at;
 }
 
 function decodePayload(bytes: Buffer, start: number, end: number): LogRecord {
@@ -217,7 +228,3 @@ function isPrefixOf(bytes: Buffer, whole: Buffer): boolean {
   return bytes.length < whole.length && whole.subarray(0, bytes.length).equals(bytes);
 }
 
-function isAllZero(bytes: Buffer, from: number): boolean {
-  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
