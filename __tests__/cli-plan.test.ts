@@ -11,6 +11,7 @@ describe('flags that would do nothing are refused', () => {
   test.each<[string, string[], Record<string, string>, Plan]>([
     ['--fsync without --data-dir', ['--fsync', 'always'], {}, usageError('--fsync does nothing without --data-dir')],
     ['--fsync with Redis', ['--fsync', 'always', '--redis-url', 'redis://h:1'], {}, usageError('--fsync does nothing without --data-dir')],
+    ['--on-truncated-log without --data-dir', ['--on-truncated-log', 'start-empty'], {}, usageError('--on-truncated-log does nothing without --data-dir')],
     ['--redis-prefix without --redis-url', ['--redis-prefix', 'kv:'], {}, usageError('--redis-prefix does nothing without --redis-url')],
     ['--redis-prefix with a data directory', ['--data-dir', '/d', '--redis-prefix', 'kv:'], {}, usageError('--redis-prefix does nothing without --redis-url')],
     ['--cluster-host without --cluster-port', ['--cluster-host', '0.0.0.0', '--peer', 'bar=127.0.0.1:1', '--secret', secret], {}, usageError('--cluster-host does nothing without --cluster-port')],
@@ -49,7 +50,7 @@ test('a valid command line becomes the store and server options and the storage 
     config: expect.objectContaining({ node: 'foo', logLevel: 'info' }),
     store: {
       node: 'foo',
-      storage: { type: 'file', dir: '/var/kv', fsync: 'always' },
+      storage: { type: 'file', dir: '/var/kv', fsync: 'always', onTruncatedLog: 'refuse' },
       cluster: { secret, listen: { host: '127.0.0.1', port: 5040 }, peers: { bar: '127.0.0.1:5041' }, routes: [], requestTimeoutMs: 2000 },
     },
     server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000 },

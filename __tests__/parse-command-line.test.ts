@@ -19,6 +19,7 @@ const defaults: Config = {
   logLevel: 'info',
   logFormat: undefined,
   dataDir: undefined,
+  onTruncatedLog: 'refuse',
   fsync: 'everysec',
   redisUrl: undefined,
   redisPrefix: undefined,

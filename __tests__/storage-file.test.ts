@@ -338,3 +338,38 @@ test('a log whose last 4 KiB were zeroed (a power loss) opens with the records b
     await second.stop();
   }
 });
+
+describe('a log cut inside its header (it lost everything it held)', () => {
+  test.each([1, 3, 7])('%i bytes: the node refuses to start, naming the file, and says how to start empty', async (bytes) => {
+    fs.writeFileSync(logPath(), logMagic.subarray(0, bytes));
+    const error = await rejection(createStore({ storage: { type: 'file', dir } }));
+    expect(error).toMatchObject({ code: 'STORAGE_CORRUPT' });
+    expect(error.message).toContain(logPath());
+    expect(error.message).toContain(`is ${bytes} bytes`);
+    expect(error.message).toContain('--on-truncated-log start-empty');
+    expect(fs.readFileSync(logPath())).toEqual(logMagic.subarray(0, bytes)); // left as it was
+  });
+
+  test("with onTruncatedLog: 'start-empty' the node starts empty, says so, and the log is whole again", async () => {
+    fs.writeFileSync(logPath(), logMagic.subarray(0, 3));
+    const logger = new RecordingLogger();
+    const store = await createStore({ logger, storage: { type: 'file', dir, onTruncatedLog: 'start-empty' } });
+    try {
+      expect(await store.buckets()).toEqual([]);
+      await store.create('b');
+      expect(logger.events.some((event) => event.level === 'warn' && event.event.startsWith('storage log cut inside its header'))).toBe(true);
+    } finally {
+      await store.stop();
+    }
+    const again = await createStore({ storage: { type: 'file', dir } });
+    expect(await again.buckets()).toEqual(['b']);
+    await again.stop();
+  });
+
+  test('a new log is created whole: no half-written header is ever left behind', async () => {
+    const store = await createStore({ storage: { type: 'file', dir } });
+    await store.stop();
+    expect(fs.readFileSync(logPath())).toEqual(logMagic);
+    expect(fs.existsSync(`${logPath()}.new`)).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ function storage(argv: string[], env: Record<string, string> = {}): ReturnType<t
   return storageFor(loaded);
 }
 
-const file = (dir: string, fsync: string) => ({ storage: { type: 'file', dir, fsync }, summary: `storage: file at ${dir}, fsync ${fsync}` });
+const file = (dir: string, fsync: string) => ({ storage: { type: 'file', dir, fsync, onTruncatedLog: 'refuse' }, summary: `storage: file at ${dir}, fsync ${fsync}` });
 
 test.each<[string, string[], Record<string, string>, unknown]>([
   ['no storage flags: in memory', [], {}, { storage: 'memory', summary: 'storage: memory' }],

@@ -27,7 +27,7 @@ function writeLog(puts: number): string {
 }
 
 async function replay(file: string, logger: RecordingLogger, progressEveryMs?: number) {
-  const replayed = await replayLog(file, logger, progressEveryMs);
+  const replayed = await replayLog(file, logger, 'refuse', progressEveryMs);
   await closeFd(replayed.fd);
   return replayed;
 }

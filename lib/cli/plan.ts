@@ -39,6 +39,7 @@ interface Needs {
  */
 const needs: readonly Needs[] = [
   { key: 'fsync', needs: '--data-dir', holds: (config) => config.dataDir !== undefined },
+  { key: 'onTruncatedLog', needs: '--data-dir', holds: (config) => config.dataDir !== undefined },
   { key: 'redisPrefix', needs: '--redis-url', holds: (config) => config.redisUrl !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },

@@ -9,14 +9,14 @@ import { sourceName, type Loaded } from './config';
 
 /** The store's `storage` option and its one-line description, or why the flags conflict. */
 export function storageFor({ config, origin }: Loaded): { storage: StorageOption; summary: string } | { error: string } {
-  const { dataDir, fsync, redisUrl, redisPrefix } = config;
+  const { dataDir, fsync, onTruncatedLog, redisUrl, redisPrefix } = config;
   if (dataDir !== undefined && redisUrl !== undefined) {
     return { error: `${sourceName('dataDir', origin)} and ${sourceName('redisUrl', origin)} exclude each other: choose one storage` };
   }
   if (dataDir !== undefined) {
     // Absolute, so that every message about the directory (locked, damaged) says where it is.
     const dir = path.resolve(dataDir);
-    return { storage: { type: 'file', dir, fsync }, summary: `storage: file at ${dir}, fsync ${fsync}` };
+    return { storage: { type: 'file', dir, fsync, onTruncatedLog }, summary: `storage: file at ${dir}, fsync ${fsync}` };
   }
   if (redisUrl !== undefined) {
     const prefix = redisPrefix === undefined ? {} : { prefix: redisPrefix };

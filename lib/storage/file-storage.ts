@@ -12,7 +12,7 @@ import { lockDirectory, type DirLock } from './dir-lock';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
 import { bucketBytes, encodeRecord, entryBytes, logMagic, type KeyChange, type LogRecord } from './log-format';
-import { replayLog } from './log-replay';
+import { replayLog, type TruncatedLogPolicy } from './log-replay';
 import { LogWriter, type FsyncPolicy } from './log-writer';
 import type { Storage } from './storage';
 
@@ -36,6 +36,12 @@ export interface FileStorageOptions {
    */
   compactionMinBytes?: number;
   /**
+   * A log cut inside its 8-byte header lost everything it held: 'refuse' to
+   * start (STORAGE_CORRUPT, naming the file), or 'start-empty'.
+   * @default 'refuse'
+   */
+  onTruncatedLog?: TruncatedLogPolicy;
+  /**
    * Where torn tails, replays and compactions are reported.
    * @default the store's logger (nowhere, for a FileStorage made by hand)
    */
@@ -47,6 +53,7 @@ export const defaultFileStorageOptions = {
   fsync: 'everysec',
   compactionRatio: 2,
   compactionMinBytes: 4 * 1024 * 1024,
+  onTruncatedLog: 'refuse',
   logger: silentLogger,
 } as const satisfies Omit<Required<FileStorageOptions>, 'dir'>;
 
@@ -85,7 +92,8 @@ export class FileStorage implements Storage {
     this.lock = await lockDirectory(this.options.dir);
     try {
       await fs.rm(`${this.logPath}.rewrite`, { force: true }); // a compaction cut short by a crash
-      const { tables, fd, bytes } = await replayLog(this.logPath, this.logger);
+      await fs.rm(`${this.logPath}.new`, { force: true }); // a log creation cut short by a crash
+      const { tables, fd, bytes } = await replayLog(this.logPath, this.logger, this.options.onTruncatedLog);
       for (const [bucket, map] of tables) {
         this.tables.set(bucket, this.newTable(bucket, map));
         this.liveBytes += bucketBytes(bucket);

@@ -28,10 +28,17 @@ export interface ReplayedLog {
   bytes: number;
 }
 
-/** Replays `file` (a missing file is an empty log); throws STORAGE_CORRUPT for damage before its end. */
-export async function replayLog(file: string, logger: Logger, progressEveryMs = replayProgressIntervalMs): Promise<ReplayedLog> {
+/** What to do with a log cut inside its header: it lost everything it held. */
+export type TruncatedLogPolicy = 'refuse' | 'start-empty';
+
+/**
+ * Replays `file` (a missing file is an empty log); throws STORAGE_CORRUPT for
+ * damage before its end, and for a log cut inside its header unless told to start empty.
+ */
+export async function replayLog(file: string, logger: Logger, onTruncated: TruncatedLogPolicy = 'refuse', progressEveryMs = replayProgressIntervalMs): Promise<ReplayedLog> {
   const started = performance.now();
   const bytes = await fs.readFile(file).catch(emptyIfMissing);
+  if (bytes.length > 0 && bytes.length < logMagic.length) refuseTruncated(file, bytes.length, onTruncated, logger);
   const tables = new Map<string, Map<string, StoredEntry>>();
   const progress = new ReplayProgress(file, bytes.length, tables, logger, started + progressEveryMs, progressEveryMs);
   const now = wallNow();
@@ -103,21 +110,54 @@ function decode(file: string, bytes: Buffer, visit: (record: LogRecord, end: num
   }
 }
 
-/** Cuts a torn tail (or writes the magic bytes of a new log), durably. */
+/**
+ * A log shorter than its header: since a new log is created whole (below), only
+ * damage makes one, and it held who knows what. Refuses, naming the file, unless
+ * the operator chose to start empty.
+ */
+function refuseTruncated(file: string, bytes: number, onTruncated: TruncatedLogPolicy, logger: Logger): void {
+  if (onTruncated === 'start-empty') {
+    logger.warn({ file, bytes }, 'storage log cut inside its header; starting empty as told');
+    return;
+  }
+  throw new KvError(
+    'STORAGE_CORRUPT',
+    `refusing to start: ${file} is ${bytes} bytes, cut inside its ${logMagic.length}-byte header, so whatever it held is lost; ` +
+      `keep a copy, then start empty with the storage option onTruncatedLog: 'start-empty' (--on-truncated-log start-empty)`,
+  );
+}
+
+/** Cuts a torn tail (or creates a new log), durably. */
 async function openForAppending(file: string, validBytes: number): Promise<number> {
-  const fd = await openFd(file, validBytes === 0 ? 'w+' : 'r+');
+  if (validBytes === 0) await createLog(file);
+  const fd = await openFd(file, 'r+');
   try {
-    await truncateFd(fd, validBytes);
-    // A new log gets this version's magic; so does a previous version's, which
-    // may now receive records it cannot read (an older actor-kv then refuses it plainly).
-    await writeAll(fd, logMagic, 0);
-    await syncData(fd);
-    if (validBytes === 0) await syncDirectory(path.dirname(file));
+    if (validBytes > 0) {
+      await truncateFd(fd, validBytes);
+      // A previous version's log gets this version's magic: it may now receive
+      // records an older actor-kv cannot read, which then refuses it plainly.
+      await writeAll(fd, logMagic, 0);
+      await syncData(fd);
+    }
   } catch (thrown) {
     await closeFd(fd);
     throw thrown;
   }
   return fd;
+}
+
+/** A new log, its header written in a file of its own first and renamed into place: a crash never leaves half a header. */
+async function createLog(file: string): Promise<void> {
+  const temporary = `${file}.new`;
+  const fd = await openFd(temporary, 'w');
+  try {
+    await writeAll(fd, logMagic, 0);
+    await syncData(fd);
+  } finally {
+    await closeFd(fd);
+  }
+  await fs.rename(temporary, file);
+  await syncDirectory(path.dirname(file));
 }
 
 function emptyIfMissing(thrown: NodeJS.ErrnoException): Buffer {

@@ -48,7 +48,7 @@ export function createStorage(option: StorageOption, context: StorageContext): S
   }
 }
 
-const fileOptionKeys: Record<keyof FileStorageOptions | 'type', true> = { type: true, dir: true, fsync: true, compactionRatio: true, compactionMinBytes: true, logger: true };
+const fileOptionKeys: Record<keyof FileStorageOptions | 'type', true> = { type: true, dir: true, fsync: true, compactionRatio: true, compactionMinBytes: true, onTruncatedLog: true, logger: true };
 const redisOptionKeys: Record<keyof RedisStorageOptions | 'type', true> = { type: true, url: true, client: true, prefix: true, commandTimeoutMs: true, recoveryIntervalMs: true, logger: true };
 
 function checkFile(option: FileStorageOptions, context: StorageContext): FileStorageOptions {
@@ -56,6 +56,9 @@ function checkFile(option: FileStorageOptions, context: StorageContext): FileSto
   if (typeof option.dir !== 'string' || option.dir.length === 0) throw bad('storage.dir', 'must be a directory path', option.dir);
   if (option.fsync !== undefined && !['always', 'everysec', 'no'].includes(option.fsync)) {
     throw bad('storage.fsync', "must be 'always', 'everysec' or 'no'", option.fsync);
+  }
+  if (option.onTruncatedLog !== undefined && !['refuse', 'start-empty'].includes(option.onTruncatedLog)) {
+    throw bad('storage.onTruncatedLog', "must be 'refuse' or 'start-empty'", option.onTruncatedLog);
   }
   if (option.compactionRatio !== undefined && !(option.compactionRatio > 1)) throw bad('storage.compactionRatio', 'must be a number above 1', option.compactionRatio);
   if (option.compactionMinBytes !== undefined && !(Number.isInteger(option.compactionMinBytes) && option.compactionMinBytes >= 0)) {
