@@ -93,7 +93,9 @@ describe('write errors', () => {
     });
     const error = await rejection(store.put('b', 'k', 'new'));
     expect(error.code).toBe('STORAGE_UNAVAILABLE');
-    expect(error.message).toContain('ENOSPC');
+    // The condition, not the data directory's path: that goes to the log only.
+    expect(error.message).toBe('the write was not stored: storage full (ENOSPC)');
+    expect(error.message).not.toContain(dir);
     expect(await store.get('b', 'k')).toBe('old');
     write.mockRestore();
     await store.put('b', 'other', 'fine');
@@ -128,7 +130,8 @@ describe('write errors', () => {
     }) as typeof fs.fdatasync);
     const error = await rejection(store.put('b', 'k', 'v'));
     expect(error.code).toBe('STORAGE_UNAVAILABLE');
-    expect(error.message).toMatch(/fsync .* failed: EIO.*restarts/);
+    expect(error.message).toMatch(/fsync of the log failed: .*\(EIO\).*restarts/);
+    expect(error.message).not.toContain(dir);
     expect(await store.get('b', 'k')).toBeUndefined();
     expect((await rejection(store.put('b', 'k2', 'v'))).code).toBe('STORAGE_UNAVAILABLE');
     expect(logger.events.some(({ level, event }) => level === 'error' && event === 'storage log broken')).toBe(true);

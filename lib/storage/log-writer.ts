@@ -107,7 +107,7 @@ export class LogWriter {
           this.syncedBytes = Math.max(this.syncedBytes, upTo);
           group?.resolve();
         },
-        (thrown: Error) => group?.reject(this.breakWith(`fsync of ${this.path} failed: ${thrown.message}`)),
+        (thrown: Error) => group?.reject(this.breakWith(`fsync of the log failed: ${systemReason(thrown)}`, thrown)),
       )
       .finally(() => {
         this.syncing = undefined;
@@ -127,7 +127,9 @@ export class LogWriter {
       written = writeChunksSync(this.fd, chunks, at);
     } catch (thrown) {
       this.undoPartialWrite(at);
-      throw new KvError('STORAGE_UNAVAILABLE', `could not append to ${this.path}: ${(thrown as Error).message}`);
+      // Clients get the reason, not the data directory's path; the log gets both.
+      this.logger.warn({ file: this.path, reason: (thrown as Error).message }, 'storage write failed');
+      throw new KvError('STORAGE_UNAVAILABLE', `the write was not stored: ${systemReason(thrown as Error)}`);
     }
     this.bytes += written;
     if (this.tap) this.tap.push(...chunks);
@@ -139,15 +141,15 @@ export class LogWriter {
     try {
       fs.ftruncateSync(this.fd, at);
     } catch (thrown) {
-      this.breakWith(`could not cut a failed write from ${this.path}: ${(thrown as Error).message}`);
+      this.breakWith(`could not cut a failed write from the log: ${systemReason(thrown as Error)}`, thrown as Error);
     }
   }
 
   /** After an fsync failure the kernel may have dropped the data: no write is trusted again. */
-  private breakWith(reason: string): KvError {
+  private breakWith(reason: string, cause: Error): KvError {
     this.broken ??= new KvError('STORAGE_UNAVAILABLE', `${reason}; writes are refused until the node restarts`);
     this.tapFailed = true;
-    this.logger.error({ file: this.path, reason }, 'storage log broken');
+    this.logger.error({ file: this.path, reason, error: cause.message }, 'storage log broken');
     const waiting = this.pending;
     this.pending = undefined;
     waiting?.reject(this.broken);
@@ -220,4 +222,19 @@ function newGroup(): Group {
     reject = rej;
   });
   return { chunks: [], promise, resolve, reject };
+}
+
+/** Words a client may read for a failed file operation: the condition, never a path (which a system message may hold). */
+const conditions: Record<string, string> = {
+  ENOSPC: 'storage full',
+  EDQUOT: 'storage full (disk quota)',
+  EIO: 'an I/O error on the storage device',
+  EROFS: 'the storage is read-only',
+  EBADF: 'the log file is closed',
+};
+
+function systemReason(thrown: Error): string {
+  const code = (thrown as NodeJS.ErrnoException).code;
+  if (!code) return 'an unknown error';
+  return conditions[code] ? `${conditions[code]} (${code})` : `system error ${code}`;
 }
