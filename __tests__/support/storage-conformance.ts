@@ -43,6 +43,15 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       for (const storage of open) await storage.close();
       open = [];
     });
+    /** Closes `storage` and opens a new backend over the same place (a restart); undefined for a backend that keeps nothing. */
+    const restart = async (storage: Storage, place: string): Promise<Storage | undefined> => {
+      await storage.close();
+      open = open.filter((each) => each !== storage);
+      const again = factory().make(place);
+      open.push(again);
+      await again.open();
+      return factory().durable ? again : undefined;
+    };
 
     test('a new backend holds no buckets', async () => {
       const storage = factory().make(newPlace());
@@ -204,13 +213,8 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       expect(table.get('milk')).toBeUndefined(); // expired, removed from memory only
       table.put('milk', '2');
       await flush(first, 'shopping');
-      await first.close();
-      open = [];
-
-      const second = await factory().make(place);
-      open.push(second);
-      await second.open();
-      if (!factory().durable) return;
+      const second = await restart(first, place);
+      if (!second) return;
       expect([...second.table('shopping').entries()]).toEqual([['milk', '2', 0]]);
     });
 
@@ -223,13 +227,8 @@ export function behavesLikeStorage(name: string, factory: () => StorageFactory):
       const table = first.table('\xff\x00bytes');
       for (const [key, value] of pairs) table.put(key, value);
       await flush(first, '\xff\x00bytes');
-      await first.close();
-      open = [];
-
-      const second = await factory().make(place);
-      open.push(second);
-      await second.open();
-      if (!factory().durable) return;
+      const second = await restart(first, place);
+      if (!second) return;
       expect(new Map(await stored(second, '\xff\x00bytes'))).toEqual(pairs);
     });
 
