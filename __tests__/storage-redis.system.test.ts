@@ -6,6 +6,7 @@
 import { createStore, KvError, RedisStorage, type Store } from '../lib';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis, RedisServer } from './support/storage-redis-server';
+import { rejection } from './support/rejection';
 
 jest.setTimeout(60_000);
 
@@ -50,7 +51,8 @@ describeWithRedis('a real redis-server', () => {
       return outcomes;
     }
 
-    async function faultUnderLoad(fault: () => Promise<void>, heal: () => Promise<void>): Promise<void> {
+    /** Runs the load through a fault; resolves with every outcome (each checked: OK or STORAGE_UNAVAILABLE, never a hang). */
+    async function faultUnderLoad(fault: () => Promise<void>, heal: () => Promise<void>): Promise<Array<{ code: string; ms: number }>> {
       let done = false;
       const running = load(() => done);
       const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,16 +67,31 @@ describeWithRedis('a real redis-server', () => {
       const codes = new Set(all.map((outcome) => outcome.code));
       expect([...codes].sort()).toEqual(['OK', 'STORAGE_UNAVAILABLE']); // never TIMEOUT, nothing else
       expect(Math.max(...all.map((outcome) => outcome.ms))).toBeLessThan(callTimeoutMs);
-      // Recovered: a fresh round of writes all succeed.
-      await expect(Promise.all(Array.from({ length: 10 }, (_, i) => store.put(`b${i}`, 'after', 'ok')))).resolves.toHaveLength(10);
-      for (let i = 0; i < 10; i++) expect(await store.get(`b${i}`, 'after')).toBe('ok');
+      return all;
     }
 
-    test('Redis killed and restarted: calls fail with STORAGE_UNAVAILABLE, then succeed again', async () => {
+    /** A fresh round of writes all succeed, and are read back. */
+    async function writesSucceed(on: Store): Promise<void> {
+      await expect(Promise.all(Array.from({ length: 10 }, (_, i) => on.put(`b${i}`, 'after', 'ok')))).resolves.toHaveLength(10);
+      for (let i = 0; i < 10; i++) expect(await on.get(`b${i}`, 'after')).toBe('ok');
+    }
+
+    test('Redis killed and restarted empty: writes are refused from then on, saying why; a node restart serves again and finds every write acknowledged since', async () => {
       await faultUnderLoad(
         () => redis.stop(),
         () => redis.restart(),
       );
+      // Redis came back without the data it held: acknowledging writes into it would lose them at the next start.
+      const refused = await rejection(store.put('b1', 'after', 'ok'));
+      expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('no longer holds') });
+      expect(await rejection(store.create('new'))).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      await store.stop();
+      store = await createStore({ callTimeoutMs, storage: { type: 'redis', url: redis.url, commandTimeoutMs: 300, recoveryIntervalMs: 50 } });
+      for (let i = 0; i < 10; i++) await store.create(`b${i}`);
+      await writesSucceed(store);
+      await store.stop();
+      store = await createStore({ callTimeoutMs, storage: { type: 'redis', url: redis.url } });
+      for (let i = 0; i < 10; i++) expect(await store.get(`b${i}`, 'after')).toBe('ok');
     });
 
     test('Redis paused (SIGSTOP) and resumed: calls fail within the timeout, none hangs, then succeed', async () => {
@@ -82,6 +99,7 @@ describeWithRedis('a real redis-server', () => {
         async () => redis.signal('SIGSTOP'),
         async () => redis.signal('SIGCONT'),
       );
+      await writesSucceed(store);
     });
   });
 });

@@ -83,6 +83,28 @@ test('an unreachable Redis is logged once, not on every reconnect ioredis makes'
   expect(logger.events.filter((event) => event.event.startsWith('redis')).map((event) => event.event)).toEqual(['redis error']);
 });
 
+test('a Redis that lost its data (restarted empty, flushed) gets no write acknowledged into it: writes are refused, saying why', async () => {
+  const logger = new RecordingLogger();
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:', logger }) });
+  await store.create('shopping');
+  await store.put('shopping', 'eggs', '6');
+  await client.flushall();
+  const refused = await rejection(store.put('shopping', 'eggs', '8'));
+  expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('no longer holds') });
+  expect(await rejection(store.create('hardware'))).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+  expect(await rejection(store.put('shopping', 'milk', '1'))).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+  expect(logger.events.filter((event) => event.level === 'error').map((event) => event.event)).toEqual(['redis lost the stored data; refusing writes']);
+  await store.stop();
+  // A node restart reads what Redis holds, and writes work again.
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) });
+  expect(await store.buckets()).toEqual([]);
+  await store.create('shopping');
+  await store.put('shopping', 'eggs', '9');
+  await store.stop();
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) });
+  expect(await store.get('shopping', 'eggs')).toBe('9');
+});
+
 test('a failed write names Redis by its host, never by its credentials', async () => {
   const url = 'redis://admin:SuperSecretPw@redis.example:6380/3?password=AlsoSecret';
   store = await createStore({ storage: new RedisStorage({ url, client: client as never, prefix: 'p:', recoveryIntervalMs: 10 }) });

@@ -3,6 +3,7 @@
 // flush) before their OK; reads are served from memory, since a bucket has one
 // writer, its owner. A restarted node loads its buckets back from Redis.
 
+import { randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { wallNow } from '../core/clock';
 import { silentLogger, type Logger } from '../core/logger';
@@ -65,6 +66,10 @@ export class RedisStorage implements Storage {
   private recovery: Promise<void> | undefined;
   private closed = false;
   private readonly connectionErrors = new OutageLog();
+  /** The marker key's value read at open; see claimMarker. */
+  private marker: string | undefined;
+  /** Set once Redis is found to have lost the data: the error every write gets. */
+  private lost: KvError | undefined;
   /**
    * Buckets whose deadlines hash may hold a key: there, a put without a TTL
    * also removes the key's deadline, which may be a stale one left by a key
@@ -116,10 +121,38 @@ export class RedisStorage implements Storage {
     }
     try {
       await this.load();
+      await this.claimMarker();
     } catch (thrown) {
       throw this.failedToOpen(thrown, 'did not return the stored buckets');
     }
     return [...this.tables.keys()];
+  }
+
+  /**
+   * The marker key says that Redis still holds what this prefix stored: set
+   * once (by the first node to open the prefix) and read back with every
+   * write. A Redis that restarted empty, or was flushed, no longer has it.
+   */
+  private async claimMarker(): Promise<void> {
+    await this.client.set(this.markerKey, randomUUID(), 'NX');
+    this.marker = (await this.client.get(this.markerKey)) ?? undefined;
+  }
+
+  private get markerKey(): string {
+    return `${this.prefix}marker`;
+  }
+
+  /** Redis no longer holds this node's data: every write from now on is refused, so none is acknowledged into a keyspace a restart cannot read. */
+  private lose(): KvError {
+    if (!this.lost) {
+      const where = this.options.url === undefined ? 'the given client' : redactRedisUrl(this.options.url);
+      this.lost = new KvError(
+        'STORAGE_UNAVAILABLE',
+        `Redis (${where}) no longer holds this node's data (its marker key is gone: Redis restarted empty or was flushed); writes are refused until the node restarts and loads what Redis holds`,
+      );
+      this.logger.error({ prefix: this.prefix, markerKey: this.markerKey }, 'redis lost the stored data; refusing writes');
+    }
+    return this.lost;
   }
 
   /** Reads every bucket back: the set of names, then each hash and its deadlines, in one pipeline. */
@@ -160,12 +193,15 @@ export class RedisStorage implements Storage {
 
   async createBucket(name: string): Promise<void> {
     if (this.tables.has(name)) return;
+    if (this.lost) throw this.lost;
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not store the new bucket');
+    let marker: string | null;
     try {
-      await this.client.sadd(this.setKey, name);
+      [marker] = await Promise.all([this.client.get(this.markerKey), this.client.sadd(this.setKey, name)]);
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not store the new bucket');
     }
+    if (marker !== this.marker) throw this.lose();
     this.table(name);
   }
 
@@ -190,14 +226,19 @@ export class RedisStorage implements Storage {
    */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
+    if (this.lost) throw this.lost;
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
+    let marker: string | null;
     try {
-      await this.send(bucket, redisWrite(changes, this.withDeadlines.has(bucket)));
+      // The marker is read in the same round trip, ahead of the write on the one connection.
+      [marker] = await Promise.all([this.client.get(this.markerKey), this.send(bucket, redisWrite(changes, this.withDeadlines.has(bucket)))]);
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
       throw this.unavailable(thrown);
     }
+    // Applied, perhaps, to a Redis that lost everything before it: not acknowledged.
+    if (marker !== this.marker) throw this.lose();
   }
 
   private async send(bucket: string, write: RedisWrite): Promise<void> {
@@ -220,6 +261,7 @@ export class RedisStorage implements Storage {
 
   async dropBucket(name: string): Promise<void> {
     if (!this.tables.has(name)) return;
+    if (this.lost) throw this.lost;
     if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not drop the bucket');
     try {
       await execAll(this.client.multi().del(this.hashKey(name)).del(this.deadlinesKey(name)).srem(this.setKey, name));
