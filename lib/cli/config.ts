@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { isNodeName, maxNodeNameLength } from '../cluster/handshake';
 import { parseAddress } from '../cluster/options';
 import { parseRoute } from '../cluster/router';
+import { truncatedLogPolicies } from '../storage/log-replay';
 import { redactRedisUrl } from '../storage/redis-connection';
 import { choice, FlagError, integer, list, optionalChoice, optionalInteger, optionalText, text, type Flag } from './flags';
 
@@ -28,7 +29,7 @@ export const flags = {
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr; debug adds clients, peer dials and handshakes' }),
   logFormat: optionalChoice(['json', 'pretty'], { env: 'ACTOR_KV_LOG_FORMAT', help: 'logs as pino JSON lines, or as readable lines (time, level, message, fields). Default: pretty when stderr is a terminal, json otherwise' }),
   dataDir: optionalText({ env: 'ACTOR_KV_DATA_DIR', help: 'keep the buckets in an append-only log in this directory (created if missing, locked while in use); default: in memory' }, '<dir>'),
-  onTruncatedLog: choice(['refuse', 'start-empty'], { env: 'ACTOR_KV_ON_TRUNCATED_LOG', default: 'refuse', help: 'with --data-dir: a log cut inside its 8-byte header lost everything it held; refuse to start, naming it, or start empty' }),
+  onTruncatedLog: choice(truncatedLogPolicies, { env: 'ACTOR_KV_ON_TRUNCATED_LOG', default: 'refuse', help: 'with --data-dir: a log cut inside its 8-byte header lost everything it held; refuse to start, naming it, or start empty' }),
   fsync: choice(['always', 'everysec', 'no'], { env: 'ACTOR_KV_FSYNC', default: 'everysec', help: 'with --data-dir: fsync the log before each OK (always), once a second (loses at most ~1 s on a machine crash), or when the OS decides' }),
   redisUrl: optionalText({ env: 'ACTOR_KV_REDIS_URL', help: 'keep the buckets in Redis at this redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; default: in memory', check: checkRedisUrl }, '<url>'),
   redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),

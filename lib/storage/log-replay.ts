@@ -29,7 +29,8 @@ export interface ReplayedLog {
 }
 
 /** What to do with a log cut inside its header: it lost everything it held. */
-export type TruncatedLogPolicy = 'refuse' | 'start-empty';
+export const truncatedLogPolicies = ['refuse', 'start-empty'] as const;
+export type TruncatedLogPolicy = (typeof truncatedLogPolicies)[number];
 
 /**
  * Replays `file` (a missing file is an empty log); throws STORAGE_CORRUPT for

@@ -6,6 +6,7 @@ import { rejectUnknownKeys, requireDuration } from '../core/validate';
 import { KvError } from '../errors';
 import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
+import { truncatedLogPolicies } from './log-replay';
 import { redactRedisUrl } from './redis-connection';
 import { defaultRedisStorageOptions, RedisStorage, type RedisStorageOptions } from './redis-storage';
 import type { Storage } from './storage';
@@ -57,7 +58,7 @@ function checkFile(option: FileStorageOptions, context: StorageContext): FileSto
   if (option.fsync !== undefined && !['always', 'everysec', 'no'].includes(option.fsync)) {
     throw bad('storage.fsync', "must be 'always', 'everysec' or 'no'", option.fsync);
   }
-  if (option.onTruncatedLog !== undefined && !['refuse', 'start-empty'].includes(option.onTruncatedLog)) {
+  if (option.onTruncatedLog !== undefined && !(truncatedLogPolicies as readonly string[]).includes(option.onTruncatedLog)) {
     throw bad('storage.onTruncatedLog', "must be 'refuse' or 'start-empty'", option.onTruncatedLog);
   }
   if (option.compactionRatio !== undefined && !(option.compactionRatio > 1)) throw bad('storage.compactionRatio', 'must be a number above 1', option.compactionRatio);
