@@ -48,6 +48,27 @@ async function putLoop(storage: StorageOption, workload: Workload): Promise<Resu
   return { opsPerSecond: latencies.length / seconds, p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
 }
 
+/**
+ * The disk's own bound on 'always': the mean time of an append plus
+ * fdatasync, written the way the log is. W closed-loop writers sharing each
+ * fsync cannot exceed W puts per that time, however cheap the rest is.
+ */
+function fsyncMicros(dir: string): number {
+  const file = path.join(dir, 'fsync-probe');
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(3000, 1);
+  const rounds = 300;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    fs.writeSync(fd, chunk, 0, chunk.length, i * chunk.length);
+    fs.fdatasyncSync(fd);
+  }
+  const micros = ((performance.now() - started) * 1000) / rounds;
+  fs.closeSync(fd);
+  fs.rmSync(file);
+  return micros;
+}
+
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-bench-'));
   const redis = haveRedisServer ? await RedisServer.start() : undefined;
@@ -73,6 +94,9 @@ async function main(): Promise<void> {
       printTable(['storage', 'puts', '÷ memory', 'p99'], rows);
     }
     if (!redis) console.log('redis: skipped (redis-server is not on PATH)');
+    const micros = fsyncMicros(root);
+    const ceiling = (writers: number) => rate((writers * 1e6) / micros);
+    console.log(`disk: an append + fdatasync takes ${micros.toFixed(0)} µs here, so 'always' cannot pass ${ceiling(50)} puts/s with 50 writers or ${ceiling(1000)} with 1,000 (one fsync per round of their puts)`);
   } finally {
     await redis?.stop();
     fs.rmSync(root, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // If nact changes, this is where to look.
 
 import { dispatch, type Ref } from 'nact';
+import { noteDispatch } from '../core/turn-end';
 
 // dispatch takes a third argument, the sender, left out of its typings, and
 // builds a new Nobody reference (three objects) for every message sent
@@ -12,6 +13,7 @@ const dispatchWithSender = dispatch as <Msg>(target: Ref<Msg>, message: Msg, sen
 /** nact's dispatch without a sender reference per message. */
 export function dispatchMessage<Msg>(target: Ref<Msg>, message: Msg): void {
   dispatchWithSender(target, message, noSender);
+  noteDispatch();
 }
 
 /** The messages left in a stopped actor's mailbox: its typings say Msg[], but at run time the entries are { message, sender }. */

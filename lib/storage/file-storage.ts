@@ -11,7 +11,7 @@ import { rewriteLog } from './compaction';
 import { lockDirectory, type DirLock } from './dir-lock';
 import { asStorageError, JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
-import { bucketBytes, encodeRecord, entryBytes, logMagic, type KeyChange, type LogRecord } from './log-format';
+import { bucketBytes, entryBytes, logMagic, type LogRecord } from './log-format';
 import { replayLog, type TruncatedLogPolicy } from './log-replay';
 import { LogWriter, type FsyncPolicy } from './log-writer';
 import type { Storage } from './storage';
@@ -152,14 +152,14 @@ export class FileStorage implements Storage {
   }
 
   private commit(bucket: string, changes: Change[]): void | Promise<void> {
-    const stored = this.append({ op: 'changes', bucket, changes: changes.map(toKeyChange) });
+    const stored = this.append({ op: 'changes', bucket, changes });
     this.liveBytes += liveDelta(changes);
     return stored;
   }
 
   private append(record: LogRecord): void | Promise<void> {
     if (!this.writer || this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the file storage is not open');
-    const stored = this.writer.append(encodeRecord(record));
+    const stored = this.writer.append(record);
     this.maybeCompact();
     return stored;
   }
@@ -167,7 +167,9 @@ export class FileStorage implements Storage {
   private maybeCompact(): void {
     const { compactionRatio, compactionMinBytes } = this.options;
     const size = this.writer!.size;
-    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt || size < compactionMinBytes) return;
+    // Cheapest test first: this runs on every append.
+    if (size < compactionMinBytes || (size < compactionRatio * this.liveBytes && size < this.recountAt)) return;
+    if (this.compacting || this.closed || Date.now() < this.retryCompactionAt) return;
     // Keys that expire leave without a change, so the running count only grows
     // past them: count again, at most each time the log has grown by half.
     if (size < compactionRatio * this.liveBytes && size >= this.recountAt) {
@@ -241,8 +243,4 @@ function tableBytes(entries: Iterable<readonly [string, string, ...unknown[]]>):
   let bytes = 0;
   for (const [key, value] of entries) bytes += entryBytes(key, value);
   return bytes;
-}
-
-function toKeyChange(change: Change): KeyChange {
-  return change.kind === 'clear' ? { clear: true } : { key: change.key, value: change.value, expiresAt: change.expiresAt };
 }

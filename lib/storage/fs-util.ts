@@ -13,16 +13,10 @@ const open = (file: string, flags: string, mode?: number) => promisify(fs.open)(
 const fsync = (fd: number) => promisify(fs.fsync)(fd);
 const ftruncate = (fd: number, length: number) => promisify(fs.ftruncate)(fd, length);
 
-/** Writes every chunk at `position` with one writev(2) (more if it stops short), synchronously; returns the bytes. */
-export function writeChunksSync(fd: number, chunks: Buffer[], position: number): number {
-  const bytes = chunks.length === 1 ? chunks[0]! : undefined;
-  const total = bytes?.length ?? chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  let done = bytes ? fs.writeSync(fd, bytes, 0, total, position) : fs.writevSync(fd, chunks, position);
-  if (done < total) {
-    const whole = bytes ?? Buffer.concat(chunks);
-    while (done < total) done += fs.writeSync(fd, whole, done, total - done, position + done);
-  }
-  return total;
+/** Writes all of `bytes` at `position`, synchronously (more than one write(2) if one stops short). */
+export function writeAllSync(fd: number, bytes: Buffer, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 /** Writes all of `bytes` at `position`, without blocking the event loop. */

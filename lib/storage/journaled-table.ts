@@ -10,11 +10,12 @@ import type { BucketTable } from './storage';
 /**
  * One change since the last flush: a key set (its new value, undefined when
  * deleted, and the value it replaced), or every key cleared (with the table
- * as it was, to roll back to).
+ * as it was, to roll back to). A Change is also a log-format KeyChange, so
+ * the file backend encodes the journal as it is.
  */
 export type Change =
   | { kind: 'key'; key: string; value: string | undefined; expiresAt: number; previous: StoredEntry | undefined }
-  | { kind: 'clear'; previous: KeyTable };
+  | { kind: 'clear'; clear: true; previous: KeyTable };
 
 /**
  * Stores a bucket's changes: undefined when they are already stored, a
@@ -66,7 +67,7 @@ export class JournaledTable implements BucketTable {
   clear(): number {
     const previous = this.keys;
     this.keys = new KeyTable(previous.nextSequence);
-    this.journal.push({ kind: 'clear', previous });
+    this.journal.push({ kind: 'clear', clear: true, previous });
     return previous.size;
   }
 

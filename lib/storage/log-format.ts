@@ -10,7 +10,7 @@
 // version 2 log reads the same and is marked version 3 when it is opened for
 // appending (log-replay.ts).
 
-import { crc32 } from 'node:zlib';
+import { checksum } from './checksum';
 
 /** The first bytes of every log file this version writes. */
 export const logMagic = Buffer.from('AKVLOG3\n', 'latin1');
@@ -36,14 +36,64 @@ export type LogRecord =
 
 /** Encodes one record, ready to append. */
 export function encodeRecord(record: LogRecord): Buffer {
-  const changes = record.op === 'changes' ? record.changes : [];
+  const buffer = Buffer.allocUnsafe(encodedBound(record));
+  return buffer.subarray(0, encodeAt(buffer, 0, record));
+}
+
+/**
+ * Records encoded back to back into one slab: a group of appends costs one
+ * buffer and one write(2), not one of each per record. `take` hands out the
+ * bytes added since the last take, as one contiguous buffer.
+ */
+export class RecordBuffer {
+  private slab = Buffer.allocUnsafe(slabBytes);
+  private start = 0;
+  private end = 0;
+
+  /** Bytes added and not yet taken. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  add(record: LogRecord): void {
+    const bound = encodedBound(record);
+    if (this.end + bound > this.slab.length) this.moveToNewSlab(bound);
+    this.end = encodeAt(this.slab, this.end, record);
+  }
+
+  take(): Buffer {
+    const bytes = this.slab.subarray(this.start, this.end);
+    this.start = this.end;
+    return bytes;
+  }
+
+  /** Taken bytes stay where they are (a writer may still hold them); the untaken ones move. */
+  private moveToNewSlab(bound: number): void {
+    const slab = Buffer.allocUnsafe(Math.max(slabBytes, 2 * (this.length + bound)));
+    this.slab.copy(slab, 0, this.start, this.end);
+    this.end = this.length;
+    this.start = 0;
+    this.slab = slab;
+  }
+}
+
+const slabBytes = 64 * 1024;
+
+/** At least the bytes a record encodes to. */
+function encodedBound(record: LogRecord): number {
   let bound = recordHeaderBytes + 1 + 4 + record.bucket.length;
-  for (const change of changes) bound += 'clear' in change ? 1 : 17 + change.key.length + (change.value?.length ?? 0);
-  const buffer = Buffer.allocUnsafe(bound);
-  let offset = recordHeaderBytes;
+  if (record.op !== 'changes') return bound;
+  for (const change of record.changes) bound += 'clear' in change ? 1 : 17 + change.key.length + (change.value?.length ?? 0);
+  return bound;
+}
+
+/** Encodes `record` into `buffer` at `start` (room for encodedBound bytes); returns where it ends. */
+function encodeAt(buffer: Buffer, start: number, record: LogRecord): number {
+  const payload = start + recordHeaderBytes;
+  let offset = payload;
   buffer[offset++] = ops[record.op];
   offset = writeString(buffer, offset, record.bucket);
-  for (const change of changes) {
+  for (const change of record.op === 'changes' ? record.changes : []) {
     if ('clear' in change) {
       buffer[offset++] = changeTags.clear;
       continue;
@@ -54,18 +104,25 @@ export function encodeRecord(record: LogRecord): Buffer {
     if (value !== undefined) offset = writeString(buffer, offset, value);
     if (value !== undefined && expiresAt !== 0) offset = buffer.writeDoubleLE(expiresAt, offset);
   }
-  const length = offset - recordHeaderBytes;
-  buffer.writeUInt32LE(length, 0);
-  buffer.writeUInt32LE((length ^ lengthMask) >>> 0, 4);
-  buffer.writeUInt32LE(crc32(buffer.subarray(recordHeaderBytes, offset)), 8);
-  return buffer.subarray(0, offset);
+  const length = offset - payload;
+  buffer.writeUInt32LE(length, start);
+  buffer.writeUInt32LE((length ^ lengthMask) >>> 0, start + 4);
+  buffer.writeUInt32LE(checksum(buffer, payload, offset), start + 8);
+  return offset;
 }
 
 function writeString(buffer: Buffer, offset: number, text: string): number {
-  const written = buffer.write(text, offset + 4, 'latin1');
-  buffer.writeUInt32LE(written, offset);
-  return offset + 4 + written;
+  const length = text.length;
+  buffer.writeUInt32LE(length, offset);
+  offset += 4;
+  // Binary strings hold one byte per character. Short ones are copied here:
+  // cheaper than the native call (keys and small values are the usual case).
+  if (length > shortString) return offset + buffer.write(text, offset, 'latin1');
+  for (let i = 0; i < length; i++) buffer[offset + i] = text.charCodeAt(i);
+  return offset + length;
 }
+
+const shortString = 64;
 
 /** What a key costs in a compacted log, roughly (for the compaction threshold). */
 export function entryBytes(key: string, value: string): number {
@@ -136,7 +193,7 @@ function recordEnd(bytes: Buffer, offset: number): number | 'torn' {
   }
   const end = offset + recordHeaderBytes + length;
   if (end > bytes.length) return 'torn';
-  if (crc32(bytes.subarray(offset + recordHeaderBytes, end)) !== bytes.readUInt32LE(offset + 8)) {
+  if (checksum(bytes, offset + recordHeaderBytes, end) !== bytes.readUInt32LE(offset + 8)) {
     // The last record, or one whose bytes turn to zeros up to the end of the
     // file (a zeroed tail page: the zeros start inside a record, not at its
     // boundary): either way no intact record follows.

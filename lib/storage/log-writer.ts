@@ -2,18 +2,21 @@
 // appendfsync: 'always' fsyncs before the OK, in group commits (every write
 // made while an fsync runs, or in the same turn, shares the next one);
 // 'everysec' fsyncs once a second; 'no' leaves it to the operating system.
+// Every policy writes a turn's records together, in one write(2) at the turn
+// end (core/turn-end.ts), before any of them is acknowledged.
 
 import * as fs from 'node:fs';
 import type { Logger } from '../core/logger';
+import { atTurnEnd } from '../core/turn-end';
 import { KvError } from '../errors';
-import { closeFd, syncData, writeChunksSync } from './fs-util';
+import { closeFd, syncData, writeAllSync } from './fs-util';
+import { RecordBuffer, type LogRecord } from './log-format';
 
 /** When the log is fsynced: before each OK, once a second, or when the OS decides. */
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
-/** Chunks written together, and the promise their appenders wait on. */
+/** The promise the appenders of records written together wait on. */
 interface Group {
-  chunks: Buffer[];
   promise: Promise<void>;
   resolve: () => void;
   reject: (error: KvError) => void;
@@ -22,9 +25,9 @@ interface Group {
 export class LogWriter {
   private syncedBytes: number;
   private syncing: Promise<void> | undefined;
+  /** Records not yet written, and the group waiting for them. */
+  private readonly records = new RecordBuffer();
   private pending: Group | undefined;
-  private scheduled = false;
-  private wroteThisTurn = false;
   private broken: KvError | undefined;
   private gate: { promise: Promise<void>; open: () => void } | undefined;
   private tap: Buffer[] | undefined;
@@ -52,36 +55,21 @@ export class LogWriter {
   }
 
   /**
-   * Appends a record; the promise (if any) settles once it is stored. With
-   * 'no' and 'everysec', the first append of an event-loop turn is written at
-   * once (no promise: a lone writer pays no extra turn) and the others of the
-   * turn are written together at its end: one write(2) per turn, not one per
-   * bucket. With 'always', every append of the turn (and those made while an
-   * fsync runs) shares one write and one fsync: group commit. Throws or
-   * rejects with STORAGE_UNAVAILABLE when the record could not be stored.
+   * Appends a record; the promise settles once it is stored: written (with
+   * 'always', fsynced too) together with every record appended in the same
+   * turn, at the turn's end. With 'always', records appended while an fsync
+   * runs wait for it and share the next one: group commit. Throws or rejects
+   * with STORAGE_UNAVAILABLE when the record could not be stored.
    */
-  append(chunk: Buffer): void | Promise<void> {
+  append(record: LogRecord): Promise<void> {
     if (this.broken) throw this.broken;
-    if (this.gate) return this.gate.promise.then(() => this.append(chunk));
-    if (this.policy !== 'always' && !this.wroteThisTurn && !this.pending) {
-      this.writeNow([chunk]);
-      this.wroteThisTurn = true;
-      setImmediate(() => (this.wroteThisTurn = false));
-      return;
+    if (this.gate) return this.gate.promise.then(() => this.append(record));
+    this.records.add(record);
+    if (!this.pending) {
+      this.pending = newGroup();
+      atTurnEnd(() => this.runGroup());
     }
-    this.pending ??= newGroup();
-    this.pending.chunks.push(chunk);
-    this.schedule();
     return this.pending.promise;
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.runGroup();
-    });
   }
 
   /** Writes the pending group; with 'always', fsyncs it too, one fsync at a time. */
@@ -89,9 +77,10 @@ export class LogWriter {
     const group = this.pending;
     if (!group || (this.policy === 'always' && this.syncing)) return;
     this.pending = undefined;
+    const bytes = this.records.take();
     if (this.broken) return group.reject(this.broken);
     try {
-      this.writeNow(group.chunks);
+      this.writeNow(bytes);
     } catch (thrown) {
       return group.reject(thrown as KvError);
     }
@@ -119,20 +108,19 @@ export class LogWriter {
     if (this.bytes > this.syncedBytes && !this.broken && !this.syncing) this.startSync();
   }
 
-  /** Writes chunks at the end of the log, or cuts what a failed write left and throws. */
-  private writeNow(chunks: Buffer[]): void {
+  /** Writes `bytes` at the end of the log, or cuts what a failed write left and throws. */
+  private writeNow(bytes: Buffer): void {
     const at = this.bytes;
-    let written: number;
     try {
-      written = writeChunksSync(this.fd, chunks, at);
+      writeAllSync(this.fd, bytes, at);
     } catch (thrown) {
       this.undoPartialWrite(at);
       // Clients get the reason, not the data directory's path; the log gets both.
       this.logger.warn({ file: this.path, reason: (thrown as Error).message }, 'storage write failed');
       throw new KvError('STORAGE_UNAVAILABLE', `the write was not stored: ${systemReason(thrown as Error)}`);
     }
-    this.bytes += written;
-    if (this.tap) this.tap.push(...chunks);
+    this.bytes += bytes.length;
+    this.tap?.push(bytes);
   }
 
   /** A failed write may have left part of its bytes: cut them, or refuse all writes. */
@@ -221,7 +209,7 @@ function newGroup(): Group {
     resolve = res;
     reject = rej;
   });
-  return { chunks: [], promise, resolve, reject };
+  return { promise, resolve, reject };
 }
 
 /** Words a client may read for a failed file operation: the condition, never a path (which a system message may hold). */
