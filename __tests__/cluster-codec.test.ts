@@ -224,9 +224,10 @@ describe('cluster options', () => {
       requestTimeoutMs: 2000,
       handshakeTimeoutMs: 2000,
       reconnect: { initialMs: 100, maxMs: 2000 },
+      replicas: 1,
       routes: [
-        { from: 0x61, to: 0x6d, node: 'foo' },
-        { from: 0x6e, to: 0x7a, node: 'bar' },
+        { from: 0x61, to: 0x6d, nodes: ['foo'] },
+        { from: 0x6e, to: 0x7a, nodes: ['bar'] },
       ],
     });
     expect([...resolved.peers]).toEqual([
@@ -242,6 +243,10 @@ describe('cluster options', () => {
     ['a route object ending before it starts', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 9, to: 3, node: 'foo' }] }, 'cluster.routes'],
     ['a route object with a fractional byte', 'foo', { secret: 'x'.repeat(16), routes: [{ from: 1.5, to: 3, node: 'foo' }] }, 'cluster.routes'],
     ['a route object that is null', 'foo', { secret: 'x'.repeat(16), routes: [null] }, 'cluster.routes'],
+    ['a route object listing a node twice', 'foo', { secret: 'x'.repeat(16), peers: { bar: null }, routes: [{ from: 0, to: 9, nodes: ['foo', 'foo'] }] }, 'cluster.routes'],
+    ['more replicas than nodes', 'foo', { secret: 'x'.repeat(16), peers: { bar: null }, replicas: 3 }, 'option `cluster.replicas` is 3, but the cluster has only 2 node(s)'],
+    ['a route with fewer nodes than replicas', 'foo', { secret: 'x'.repeat(16), peers: { bar: null }, replicas: 2, routes: ['a-m=foo,bar', 'n-z=bar'] }, 'route n-z=bar lists 1 node(s), but each bucket has 2 copies'],
+    ['replicas of zero', 'foo', { secret: 'x'.repeat(16), replicas: 0 }, 'cluster.replicas'],
     ['a peer named like this node', 'foo', { secret: 'x'.repeat(16), peers: { foo: null } }, 'itself'],
     ['a peer name with a space', 'foo', { secret: 'x'.repeat(16), peers: { 'b r': null } }, 'peer name'],
     ['a bad node name', 'f o', { secret: 'x'.repeat(16) }, 'node'],

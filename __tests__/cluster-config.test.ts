@@ -19,19 +19,19 @@ test.each([
     'the seeds: foo with bar, two routes, the secret from the environment',
     seeds,
     { ACTOR_KV_SECRET: 'a 16-byte secret' },
-    { cluster: { secret: 'a 16-byte secret', listen: { host: '127.0.0.1', port: 5040 }, peers: { bar: '127.0.0.1:5041' }, routes: ['a-m=foo', 'n-z=bar'], requestTimeoutMs: 2000 } },
+    { cluster: { secret: 'a 16-byte secret', listen: { host: '127.0.0.1', port: 5040 }, peers: { bar: '127.0.0.1:5041' }, routes: ['a-m=foo', 'n-z=bar'], requestTimeoutMs: 2000, replicas: 1 } },
   ],
   [
     'a peer that dials in, no listener, no routes, --secret, a timeout',
     ['--node', 'bar', '--peer', 'foo', '--secret', 'x'.repeat(16), '--cluster-timeout-ms', '500'],
     {},
-    { cluster: { secret: 'x'.repeat(16), peers: { foo: null }, routes: [], requestTimeoutMs: 500 } },
+    { cluster: { secret: 'x'.repeat(16), peers: { foo: null }, routes: [], requestTimeoutMs: 500, replicas: 1 } },
   ],
   [
     'peers and routes from the environment, comma-separated',
     ['--node', 'foo'],
     { ACTOR_KV_SECRET: secret, ACTOR_KV_PEERS: 'bar=10.0.0.2:5041, baz', ACTOR_KV_ROUTES: 'a-m=foo,n-z=bar', ACTOR_KV_CLUSTER_HOST: '0.0.0.0', ACTOR_KV_CLUSTER_PORT: '0' },
-    { cluster: { secret, listen: { host: '0.0.0.0', port: 0 }, peers: { bar: '10.0.0.2:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'], requestTimeoutMs: 2000 } },
+    { cluster: { secret, listen: { host: '0.0.0.0', port: 0 }, peers: { bar: '10.0.0.2:5041', baz: null }, routes: ['a-m=foo', 'n-z=bar'], requestTimeoutMs: 2000, replicas: 1 } },
   ],
 ])('%s', (_name, argv, env, expected) => {
   expect(fromCommandLine(argv, env)).toEqual(expected);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { KvError } from '../lib';
 import { toBinary } from '../lib/core/bytes';
-import { firstByte, makeRouter, parseRoute, rangeRouter, rendezvousRouter, type Route } from '../lib/cluster/router';
+import { firstByte, formatRoute, makePreferences, makeRouter, parseRoute, rangePreferences, rangeRouter, rendezvousPreferences, rendezvousRouter, type Route } from '../lib/cluster/router';
 
 const table = (...rows: string[]): Route[] => rows.map(parseRoute);
 
@@ -19,14 +19,14 @@ function thrown(call: () => unknown): KvError {
 
 describe('parseRoute', () => {
   test.each([
-    ['a-m=foo', { from: 0x61, to: 0x6d, node: 'foo' }],
-    ['n-z=bar', { from: 0x6e, to: 0x7a, node: 'bar' }],
-    ['x=baz', { from: 0x78, to: 0x78, node: 'baz' }],
-    ['0-9=digits', { from: 0x30, to: 0x39, node: 'digits' }],
-    ['0x80-0xff=utf8', { from: 0x80, to: 0xff, node: 'utf8' }],
-    ['0x00=nul', { from: 0, to: 0, node: 'nul' }],
-    ['-=dash', { from: 0x2d, to: 0x2d, node: 'dash' }],
-    ['==eq', { from: 0x3d, to: 0x3d, node: 'eq' }],
+    ['a-m=foo', { from: 0x61, to: 0x6d, nodes: ['foo'] }],
+    ['n-z=bar', { from: 0x6e, to: 0x7a, nodes: ['bar'] }],
+    ['x=baz', { from: 0x78, to: 0x78, nodes: ['baz'] }],
+    ['0-9=digits', { from: 0x30, to: 0x39, nodes: ['digits'] }],
+    ['0x80-0xff=utf8', { from: 0x80, to: 0xff, nodes: ['utf8'] }],
+    ['0x00=nul', { from: 0, to: 0, nodes: ['nul'] }],
+    ['-=dash', { from: 0x2d, to: 0x2d, nodes: ['dash'] }],
+    ['==eq', { from: 0x3d, to: 0x3d, nodes: ['eq'] }],
   ])('%s', (text, route) => {
     expect(parseRoute(text)).toEqual(route);
   });
@@ -157,5 +157,82 @@ describe('rendezvous hashing', () => {
   test('with no routes the cluster hashes over every node', () => {
     const router = makeRouter([], ['foo', 'bar']);
     expect(['foo', 'bar']).toContain(router('anything'));
+  });
+});
+
+describe('preference lists', () => {
+  test.each([
+    ['a-m=foo,bar', 2, 'apple', ['foo', 'bar']],
+    ['a-m=foo,bar', 1, 'apple', ['foo']],
+    ['a-m=foo,bar,baz', 2, 'milk', ['foo', 'bar']],
+    ['n-z=bar,baz', 2, 'shopping', ['bar', 'baz']],
+  ])('the row %s with %i copies: %s is held by %j, primary first', (row, replicas, bucket, nodes) => {
+    expect(rangePreferences(table(row, 'n-z=bar,baz'), replicas)(bucket)).toEqual(nodes);
+  });
+
+  test.each([
+    ['a-m=foo,bar', { from: 0x61, to: 0x6d, nodes: ['foo', 'bar'] }],
+    ['0x80-0xff=a,b,c', { from: 0x80, to: 0xff, nodes: ['a', 'b', 'c'] }],
+  ])('%s parses to a list and formats back', (text, route) => {
+    expect(parseRoute(text)).toEqual(route);
+    expect(formatRoute(parseRoute(text))).toBe(text);
+  });
+
+  test.each([['a-m=foo,foo'], ['a-m=foo,'], ['a-m=,foo']])('%s is refused', (text) => {
+    expect(thrown(() => parseRoute(text)).code).toBe('BAD_REQUEST');
+  });
+
+  test('a row with fewer nodes than the copies asked for is refused, naming it', () => {
+    const error = thrown(() => makePreferences(table('a-m=foo,bar', 'n-z=bar'), ['foo', 'bar'], 2));
+    expect(error.message).toBe('route n-z=bar lists 1 node(s), but each bucket has 2 copies (replicas): list at least 2');
+  });
+
+  test('rendezvous: more copies than nodes is refused', () => {
+    expect(thrown(() => rendezvousPreferences(['foo', 'bar'], 3)).message).toContain('only 2 node(s)');
+  });
+
+  const nodeNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/), { minLength: 3, maxLength: 8 });
+  const bucketNames = fc.array(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 50 });
+  const replicaCounts = fc.integer({ min: 1, max: 3 });
+
+  test('rendezvous: R distinct nodes, the same in any node order, the primary as the router places it', () => {
+    fc.assert(
+      fc.property(nodeNames, bucketNames, replicaCounts, (nodes, buckets, replicas) => {
+        const forward = rendezvousPreferences(nodes, replicas);
+        const backward = rendezvousPreferences([...nodes].reverse(), replicas);
+        const router = rendezvousRouter(nodes);
+        return buckets.every((bucket) => {
+          const list = forward(bucket);
+          return list.length === replicas && new Set(list).size === replicas && list.every((node) => nodes.includes(node)) && JSON.stringify(list) === JSON.stringify(backward(bucket)) && list[0] === router(bucket);
+        });
+      }),
+    );
+  });
+
+  test('rendezvous: adding a node changes only the lists it joins, and in those only by its arrival', () => {
+    fc.assert(
+      fc.property(nodeNames, fc.stringMatching(/^[A-Z][a-z]{0,5}$/), bucketNames, replicaCounts, (nodes, added, buckets, replicas) => {
+        const before = rendezvousPreferences(nodes, replicas);
+        const after = rendezvousPreferences([...nodes, added], replicas);
+        return buckets.every((bucket) => {
+          const old = before(bucket);
+          const now = after(bucket);
+          if (!now.includes(added)) return JSON.stringify(now) === JSON.stringify(old);
+          // The others keep their order; the last of the old list makes room.
+          return JSON.stringify(now.filter((node) => node !== added)) === JSON.stringify(old.slice(0, replicas - 1));
+        });
+      }),
+    );
+  });
+
+  test('is stable: these lists never change between releases', () => {
+    const lists = rendezvousPreferences(['foo', 'bar', 'baz'], 2);
+    expect(Object.fromEntries(['shopping', 'awesome-list', 'milk'].map((bucket) => [bucket, lists(bucket).join(',')]))).toMatchInlineSnapshot(`
+{
+  "awesome-list": "bar,foo",
+  "milk": "foo,baz",
+  "shopping": "foo,baz",
+}
+`);
   });
 });

@@ -17,16 +17,17 @@ export function isClustered(config: Config): boolean {
 /** The cluster option for these flags (undefined for a single node), or what is wrong with them. */
 export function clusterOptionsFrom({ config, origin }: Loaded): { cluster: ClusterOptions | undefined } | { error: string } {
   if (!isClustered(config)) return { cluster: undefined };
-  const { peer, route, clusterPort, clusterHost, secret, clusterTimeoutMs, node } = config;
+  const { peer, route, clusterPort, clusterHost, secret, clusterTimeoutMs, replicas, node } = config;
   if (secret === undefined) return { error: '--secret (or ACTOR_KV_SECRET) is required with --peer, --route or --cluster-port' };
   const secretBytes = Buffer.byteLength(secret, 'utf8');
   if (secretBytes < minSecretBytes) return { error: `${sourceName('secret', origin)} must be at least ${minSecretBytes} bytes, got ${secretBytes}` };
   const peers = peersFrom(peer, node, sourceName('peer', origin));
   if (typeof peers === 'string') return { error: peers };
   for (const row of route) {
-    const owner = parseRoute(row).node; // its syntax was checked with the flag
-    if (owner !== node && !Object.hasOwn(peers, owner)) {
-      return { error: `${sourceName('route', origin)} ${row}: ${owner} is neither this node (${sourceName('node', origin)} ${node}) nor a peer (--peer)` };
+    for (const owner of parseRoute(row).nodes) { // its syntax was checked with the flag
+      if (owner !== node && !Object.hasOwn(peers, owner)) {
+        return { error: `${sourceName('route', origin)} ${row}: ${owner} is neither this node (${sourceName('node', origin)} ${node}) nor a peer (--peer)` };
+      }
     }
   }
   const cluster: ClusterOptions = {
@@ -34,6 +35,7 @@ export function clusterOptionsFrom({ config, origin }: Loaded): { cluster: Clust
     peers,
     routes: route,
     requestTimeoutMs: clusterTimeoutMs,
+    replicas,
     ...(clusterPort === undefined ? {} : { listen: { host: clusterHost, port: clusterPort } }),
   };
   try {

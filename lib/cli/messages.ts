@@ -35,6 +35,7 @@ const optionFlags: Readonly<Record<string, string>> = {
   'cluster.peers': '--peer',
   'cluster.routes': '--route',
   'cluster.requestTimeoutMs': '--cluster-timeout-ms',
+  'cluster.replicas': '--replicas',
   'storage.dir': '--data-dir',
   'storage.fsync': '--fsync',
   'storage.url': '--redis-url',

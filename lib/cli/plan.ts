@@ -43,6 +43,7 @@ const needs: readonly Needs[] = [
   { key: 'redisPrefix', needs: '--redis-url', holds: (config) => config.redisUrl !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },
+  { key: 'replicas', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'secret', needs: '--peer, --route or --cluster-port', holds: isClustered },
 ];
 

@@ -5,7 +5,7 @@ import { KvError } from '../errors';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';
-import { checkRouteNodes, toRoute, type Route } from './router';
+import { checkRouteNodes, toRoute, type Route, type RouteOption } from './router';
 
 /** A peer's address: 'host:port', `{ host, port }`, or null for a peer that only dials in. */
 export type PeerAddressOption = string | { host?: string; port: number } | null;
@@ -22,10 +22,17 @@ export interface ClusterOptions {
   /** The other nodes by name, each with its address (see PeerAddressOption). */
   peers?: Record<string, PeerAddressOption>;
   /**
-   * The routing table, rows as 'a-m=foo' or Route objects; first match wins.
+   * The routing table, rows as 'a-m=foo' (or 'a-m=foo,bar': primary, then
+   * replicas) or objects; first match wins.
    * @default rendezvous hashing over all nodes
    */
-  routes?: Array<string | Route>;
+  routes?: Array<string | RouteOption>;
+  /**
+   * How many nodes hold each bucket (R): the primary and R-1 replicas, which
+   * hold every acknowledged write (docs/replication.md).
+   * @default 1
+   */
+  replicas?: number;
   /**
    * How long a request to another node may wait for its reply.
    * @default 2000 ms
@@ -59,6 +66,7 @@ export interface ResolvedClusterOptions {
   listen: PeerAddress | null;
   peers: Map<string, PeerAddress | null>;
   routes: Route[];
+  replicas: number;
   requestTimeoutMs: number;
   handshakeTimeoutMs: number;
   maxFrameBytes: number;
@@ -71,6 +79,7 @@ const defaultHost = '127.0.0.1';
 export const minSecretBytes = 16;
 
 export const defaultClusterOptions = {
+  replicas: 1,
   requestTimeoutMs: 2000,
   handshakeTimeoutMs: 2000,
   maxFrameBytes: 64 * 1024 * 1024,
@@ -86,6 +95,7 @@ const clusterOptionKeys: Record<keyof ClusterOptions, true> = {
   listen: true,
   peers: true,
   routes: true,
+  replicas: true,
   requestTimeoutMs: true,
   handshakeTimeoutMs: true,
   maxFrameBytes: true,
@@ -113,13 +123,17 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
     listen: options.listen === undefined ? null : parseAddress(options.listen, 'cluster.listen'),
     peers,
     routes: (options.routes ?? []).map(toRoute),
+    replicas: options.replicas ?? defaultClusterOptions.replicas,
     requestTimeoutMs: options.requestTimeoutMs ?? defaultClusterOptions.requestTimeoutMs,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? defaultClusterOptions.handshakeTimeoutMs,
     maxFrameBytes: options.maxFrameBytes ?? defaultClusterOptions.maxFrameBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? defaultClusterOptions.maxBufferedBytes,
     reconnect: { ...defaultClusterOptions.reconnect, ...options.reconnect },
   };
-  checkRouteNodes(resolved.routes, [self, ...peers.keys()]);
+  positive('cluster.replicas', resolved.replicas);
+  const nodes = [self, ...peers.keys()];
+  if (resolved.replicas > nodes.length) throw bad(`option \`cluster.replicas\` is ${resolved.replicas}, but the cluster has only ${nodes.length} node(s)`);
+  checkRouteNodes(resolved.routes, nodes, resolved.replicas);
   for (const key of ['maxFrameBytes', 'maxBufferedBytes'] as const) positive(`cluster.${key}`, resolved[key]);
   for (const key of ['requestTimeoutMs', 'handshakeTimeoutMs'] as const) requireDuration(`cluster.${key}`, resolved[key]);
   requireDuration('cluster.reconnect.initialMs', resolved.reconnect.initialMs);

@@ -1,27 +1,36 @@
-// Which node owns a bucket (the Elixir guide's KV.Router): a table of inclusive byte
-// ranges of the bucket name's first byte (`a-m=foo`), or, when no table is
-// given, rendezvous hashing over every node. Pure: no actors, no sockets.
+// Which nodes hold a bucket (the Elixir guide's KV.Router): a table of inclusive byte
+// ranges of the bucket name's first byte (`a-m=foo`, or `a-m=foo,bar` for a
+// primary and its replica), or, when no table is given, rendezvous hashing
+// over every node (the top R scores). The result is the bucket's preference
+// list: R distinct nodes, the preferred primary first. Pure: no actors, no sockets.
 
 import { KvError } from '../errors';
 import { clusterErrors } from './errors';
 import { isNodeName, maxNodeNameLength } from './handshake';
 
-/** One row of the routing table: names whose first byte is in from..to go to `node`. */
+/** One row of the routing table: names whose first byte is in from..to go to `nodes`. */
 export interface Route {
   /** First byte of the range, inclusive (0-255). */
   from: number;
   /** Last byte of the range, inclusive (0-255). */
   to: number;
-  /** The node that owns the range. */
-  node: string;
+  /** The nodes that hold the range, preferred primary first; distinct. */
+  nodes: readonly string[];
 }
+
+/** A Route as the library accepts it: one node, or a list. */
+export type RouteOption = { from: number; to: number; node: string } | { from: number; to: number; nodes: readonly string[] };
 
 /** Maps a bucket name to its owner's node name; throws NO_ROUTE when none covers it. */
 export type Router = (bucket: string) => string;
 
+/** Maps a bucket name to its preference list (R distinct nodes, primary first); throws NO_ROUTE. */
+export type Preferences = (bucket: string) => readonly string[];
+
 /**
  * Parses `a-m=foo` (a range), `x=bar` (one byte) or `0x80-0xff=baz` (bytes in
- * hex, for names that start with non-ASCII UTF-8). Throws BAD_REQUEST.
+ * hex, for names that start with non-ASCII UTF-8); the nodes may be a list,
+ * `a-m=foo,bar`, primary first. Throws BAD_REQUEST.
  */
 export function parseRoute(text: string): Route {
   const match = /^(.+)=([^=]+)$/.exec(text);
@@ -30,26 +39,41 @@ export function parseRoute(text: string): Route {
   const fromByte = parseByte(from, text);
   const toByte = to === undefined ? fromByte : parseByte(to, text);
   if (fromByte > toByte) throw badRoute(text, 'the range ends before it starts');
-  if (!isNodeName(match[2])) throw badRoute(text, `the node name must be 1-${maxNodeNameLength} letters, digits or _.@:-`);
-  return { from: fromByte, to: toByte, node: match[2]! };
+  const nodes = match[2]!.split(',');
+  if (!nodes.every(isNodeName)) throw badRoute(text, `a node name must be 1-${maxNodeNameLength} letters, digits or _.@:-`);
+  if (new Set(nodes).size < nodes.length) throw badRoute(text, 'a node is listed twice');
+  return { from: fromByte, to: toByte, nodes };
 }
 
-/** A routing-table row given as text (parseRoute) or as a Route, checked; throws BAD_REQUEST. */
-export function toRoute(route: string | Route): Route {
+/** A routing-table row given as text (parseRoute) or as an object, checked; throws BAD_REQUEST. */
+export function toRoute(route: string | RouteOption): Route {
   if (typeof route === 'string') return parseRoute(route);
-  const { from, to, node } = (route ?? {}) as Partial<Route>;
+  const { from, to, node, nodes = node === undefined ? undefined : [node] } = (route ?? {}) as { from?: number; to?: number; node?: string; nodes?: readonly string[] };
   const isByte = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255;
-  if (!isByte(from) || !isByte(to) || from > to || !isNodeName(node)) {
-    throw new KvError('BAD_REQUEST', `route ${JSON.stringify(route)} in \`cluster.routes\` must be { from, to, node } with bytes 0-255, from <= to, and a node name`);
+  const isList = Array.isArray(nodes) && nodes.length > 0 && nodes.every(isNodeName) && new Set(nodes).size === nodes.length;
+  if (!isByte(from) || !isByte(to) || from > to || !isList) {
+    throw new KvError('BAD_REQUEST', `route ${JSON.stringify(route)} in \`cluster.routes\` must be { from, to, node } or { from, to, nodes } with bytes 0-255, from <= to, and distinct node names`);
   }
-  return { from, to, node };
+  return { from, to, nodes: [...nodes] };
 }
 
-/** Throws BAD_REQUEST unless every row routes to one of `nodes` (this node or a peer). */
-export function checkRouteNodes(routes: readonly Route[], nodes: readonly string[]): void {
+/** Throws BAD_REQUEST unless every row routes to `replicas` or more of `nodes` (this node or a peer). */
+export function checkRouteNodes(routes: readonly Route[], nodes: readonly string[], replicas = 1): void {
   for (const route of routes) {
-    if (!nodes.includes(route.node)) throw new KvError('BAD_REQUEST', `route to unknown node ${route.node}: it is neither this node nor a peer`);
+    for (const node of route.nodes) {
+      if (!nodes.includes(node)) throw new KvError('BAD_REQUEST', `route to unknown node ${node}: it is neither this node nor a peer`);
+    }
+    if (route.nodes.length < replicas) {
+      throw new KvError('BAD_REQUEST', `route ${formatRoute(route)} lists ${route.nodes.length} node(s), but each bucket has ${replicas} copies (replicas): list at least ${replicas}`);
+    }
   }
+}
+
+/** A route as its row would be written: a-m=foo,bar. */
+export function formatRoute(route: Route): string {
+  const byte = (value: number): string => (value > 0x20 && value < 0x7f ? String.fromCharCode(value) : `0x${value.toString(16).padStart(2, '0')}`);
+  const range = route.from === route.to ? byte(route.from) : `${byte(route.from)}-${byte(route.to)}`;
+  return `${range}=${route.nodes.join(',')}`;
 }
 
 function splitRange(range: string, text: string): [string, string | undefined] {
@@ -80,13 +104,18 @@ export function firstByte(bucket: string): number {
 
 /** A router over a table: the first row whose range holds the first byte wins, as the Elixir guide's Enum.find. */
 export function rangeRouter(routes: readonly Route[]): Router {
+  return primaryOf(rangePreferences(routes, 1));
+}
+
+/** Preference lists from a table: the first `replicas` nodes of the first row that holds the first byte. */
+export function rangePreferences(routes: readonly Route[], replicas: number): Preferences {
   // 256 entries, filled once: a lookup is one array index.
-  const owners: Array<string | undefined> = new Array(256).fill(undefined);
-  for (const route of [...routes].reverse()) owners.fill(route.node, route.from, route.to + 1);
+  const lists: Array<readonly string[] | undefined> = new Array(256).fill(undefined);
+  for (const route of [...routes].reverse()) lists.fill(route.nodes.slice(0, replicas), route.from, route.to + 1);
   return (bucket) => {
-    const owner = owners[firstByte(bucket)];
-    if (owner === undefined) throw clusterErrors.noRoute(bucket);
-    return owner;
+    const list = lists[firstByte(bucket)];
+    if (list === undefined) throw clusterErrors.noRoute(bucket);
+    return list;
   };
 }
 
@@ -96,20 +125,39 @@ export function rangeRouter(routes: readonly Route[]): Router {
  * wins; removing one moves only the buckets it had.
  */
 export function rendezvousRouter(nodes: readonly string[]): Router {
+  return primaryOf(rendezvousPreferences(nodes, 1));
+}
+
+/**
+ * The top `replicas` nodes by rendezvous score, highest first. Adding a node
+ * changes only the lists it enters (it displaces the last of those); the
+ * order of the others is unchanged.
+ */
+export function rendezvousPreferences(nodes: readonly string[], replicas: number): Preferences {
   if (nodes.length === 0) throw new KvError('BAD_REQUEST', 'rendezvous hashing needs at least one node');
+  if (replicas > nodes.length) throw new KvError('BAD_REQUEST', `each bucket has ${replicas} copies (replicas), but the cluster has only ${nodes.length} node(s)`);
   const seeds = nodes.map((node) => ({ node, seed: hashString(node, 0x811c9dc5) }));
-  return (bucket) => {
-    let best = seeds[0]!;
-    let bestScore = -1;
-    for (const candidate of seeds) {
-      const score = hashString(bucket, candidate.seed);
-      if (score > bestScore || (score === bestScore && candidate.node < best.node)) {
-        best = candidate;
-        bestScore = score;
-      }
+  if (replicas === 1) return (bucket) => [topScore(seeds, bucket)];
+  return (bucket) =>
+    seeds
+      .map(({ node, seed }) => ({ node, score: hashString(bucket, seed) }))
+      .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1))
+      .slice(0, replicas)
+      .map(({ node }) => node);
+}
+
+/** The node with the highest score for `bucket` (ties: the smaller name), without sorting. */
+function topScore(seeds: ReadonlyArray<{ node: string; seed: number }>, bucket: string): string {
+  let best = seeds[0]!;
+  let bestScore = -1;
+  for (const candidate of seeds) {
+    const score = hashString(bucket, candidate.seed);
+    if (score > bestScore || (score === bestScore && candidate.node < best.node)) {
+      best = candidate;
+      bestScore = score;
     }
-    return best.node;
-  };
+  }
+  return best.node;
 }
 
 /** FNV-1a over UTF-16 code units from `seed`, then murmur3's finaliser to spread the bits. */
@@ -127,9 +175,18 @@ export function hashString(text: string, seed: number): number {
   return hash >>> 0;
 }
 
-/** The router for a cluster: the table if one is given (every row naming a known node), else rendezvous. */
+/** The preference lists for a cluster: the table if one is given (every row naming known nodes, enough of them), else rendezvous. */
+export function makePreferences(routes: readonly Route[], nodes: readonly string[], replicas = 1): Preferences {
+  if (routes.length === 0) return rendezvousPreferences(nodes, replicas);
+  checkRouteNodes(routes, nodes, replicas);
+  return rangePreferences(routes, replicas);
+}
+
+/** The router for a cluster: each bucket's preferred primary. */
 export function makeRouter(routes: readonly Route[], nodes: readonly string[]): Router {
-  if (routes.length === 0) return rendezvousRouter(nodes);
-  checkRouteNodes(routes, nodes);
-  return rangeRouter(routes);
+  return primaryOf(makePreferences(routes, nodes, 1));
+}
+
+function primaryOf(preferences: Preferences): Router {
+  return (bucket) => preferences(bucket)[0]!;
 }
