@@ -194,7 +194,7 @@ describe('requests served for a peer', () => {
   const local = { create: async (bucket: string) => void created.push(bucket), submit: () => {}, submitBatch: () => {}, exists: () => true, buckets: () => [], tree: () => ({ node: 'bar', buckets: [] }) } as never;
 
   test.each([['a b'], [''], ['tab\there']])('a bad bucket name %j is BAD_REQUEST and creates nothing', async (bucket) => {
-    const outcome = await serveRequest('bar', () => 'bar', local, { kind: 'create', bucket });
+    const outcome = await serveRequest('bar', () => ['bar'], local, undefined, { kind: 'create', bucket });
     expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) });
     expect(created).toEqual([]);
   });

@@ -15,6 +15,9 @@ export type KvErrorCode =
   | 'STORAGE_CORRUPT' // the stored data is damaged before its end: the node refuses to start
   | 'STORAGE_LOCKED' // another process uses the data directory
   | 'ADDRESS_IN_USE' // a port the node would listen on is taken (the text port or the cluster port)
+  | 'NOT_PRIMARY' // replication: this node does not serve the bucket (another node took over)
+  | 'NOT_ENOUGH_REPLICAS' // replication: the write could not reach every copy, nor a majority agree to go on without one
+  | 'OUT_OF_SYNC' // replication, between nodes: a copy missed writes and needs a full copy
   | 'INTERNAL'; // a bug: please report it
 
 /** The plain-data form of an error: what crosses actor mailboxes and the transport. */

@@ -30,7 +30,8 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const local = await LocalNode.start(resolved, storage, store.emitSafely);
   if (!clusterOptions) return store.attach(local);
   try {
-    return store.attach(local, await Cluster.start(resolved.node, clusterOptions, local, resolved.logger, store.emitSafely));
+    const facts = { durable: storage.kind !== 'memory', dir: typeof resolved.storage === 'object' && 'type' in resolved.storage && resolved.storage.type === 'file' ? resolved.storage.dir : undefined };
+    return store.attach(local, await Cluster.start(resolved.node, clusterOptions, local, resolved.logger, store.emitSafely, facts));
   } catch (error) {
     await local.stop();
     throw error;

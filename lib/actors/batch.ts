@@ -37,6 +37,12 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       return okEmpty;
     case 'crash':
       throw new Error(op.reason);
+    case 'dump':
+      return ok([...table.entries()]);
+    case 'replace':
+      table.clear();
+      for (const [key, value, expiresAt] of op.entries) table.put(key, value, expiresAt);
+      return okEmpty;
   }
 }
 

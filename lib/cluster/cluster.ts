@@ -9,10 +9,21 @@ import type { NodeTree } from '../core/tree';
 import { toErrorData } from '../errors';
 import type { ResolvedClusterOptions } from './options';
 import type { PeerAddress, PeerState } from './peer';
+import { encodeRequest } from './protocol';
 import { RemoteNode } from './remote-node';
-import { makeRouter, type Router } from './router';
+import { Replication } from './replication/replication';
+import { VoteBook } from './replication/votes';
+import { makePreferences, type Preferences } from './router';
 import { serveRequest } from './serve';
 import { Transport } from './transport';
+
+/** What the cluster needs to know of this node's storage. */
+export interface StorageFacts {
+  /** Buckets survive a restart of the node (file or Redis storage). */
+  durable: boolean;
+  /** Where replication keeps its votes: the data directory, if there is one. */
+  dir: string | undefined;
+}
 
 /** One node in the cluster-wide tree: its tree, or why it could not be asked. */
 export type ClusterNodeTree = (NodeTree & { reachable: true }) | { node: string; reachable: false; reason: string };
@@ -26,33 +37,52 @@ export interface ClusterTree {
 export class Cluster {
   private constructor(
     private readonly self: string,
-    private readonly router: Router,
+    private readonly preferences: Preferences,
     private readonly transport: Transport,
     private readonly handles: ReadonlyMap<string, NodeHandle>,
+    /** With replicas: every bucket's calls go through it. */
+    private readonly replication: Replication | undefined,
   ) {}
 
   /** Validates the routes, listens, and dials the peers once. */
-  static async start(self: string, options: ResolvedClusterOptions, local: NodeHandle, logger: Logger, emit: EmitEvent): Promise<Cluster> {
-    const router = makeRouter(options.routes, [self, ...options.peers.keys()]);
+  static async start(self: string, options: ResolvedClusterOptions, local: NodeHandle, logger: Logger, emit: EmitEvent, storage: StorageFacts): Promise<Cluster> {
+    const nodes = [self, ...options.peers.keys()];
+    const preferences = makePreferences(options.routes, nodes, options.replicas);
+    let replication: Replication | undefined;
     const transport = await Transport.start(
       { self, listen: options.listen, peers: options.peers },
       {
         handshake: { self, secret: options.secret, timeoutMs: options.handshakeTimeoutMs, maxFrameBytes: options.maxFrameBytes },
         connection: { requestTimeoutMs: options.requestTimeoutMs, maxFrameBytes: options.maxFrameBytes, maxBufferedBytes: options.maxBufferedBytes },
         reconnect: options.reconnect,
-        serve: (request) => serveRequest(self, router, local, request),
+        serve: (request) => serveRequest(self, preferences, local, replication, request),
         logger,
         emit,
       },
     );
     const handles = new Map<string, NodeHandle>([[self, local]]);
     for (const name of options.peers.keys()) handles.set(name, new RemoteNode(transport.peer(name)));
-    return new Cluster(self, router, transport, handles);
+    if (options.replicas > 1) {
+      replication = new Replication({
+        self,
+        nodes,
+        preferences,
+        local,
+        durable: storage.durable,
+        votes: VoteBook.in(storage.dir),
+        send: (node, request, timeoutMs) => new Promise((resolve) => transport.peer(node).request(encodeRequest(request), resolve, timeoutMs)),
+        linkUp: (node) => transport.peer(node).state === 'up',
+        requestTimeoutMs: options.requestTimeoutMs,
+        logger,
+      });
+    }
+    return new Cluster(self, preferences, transport, handles, replication);
   }
 
-  /** The node that owns `bucket`; throws NO_ROUTE. */
+  /** The node that serves `bucket` (with replicas, the replication handle that finds its primary); throws NO_ROUTE. */
   owner(bucket: string): NodeHandle {
-    return this.handles.get(this.router(bucket))!;
+    const primary = this.preferences(bucket)[0]!;
+    return this.replication ?? this.handles.get(primary)!;
   }
 
   /** Every node's name, sorted. */
@@ -73,14 +103,16 @@ export class Cluster {
   /** The buckets of every reachable node, sorted (tree() tells which nodes were not reachable). */
   async buckets(): Promise<string[]> {
     const lists = await Promise.all(this.nodes().map((name) => Promise.resolve(this.handles.get(name)!.buckets()).catch(() => [])));
-    return lists.flat().sort();
+    // With replicas, a bucket is on several nodes: name it once.
+    return [...new Set(lists.flat())].sort();
   }
 
   /** Every node's tree; a node that cannot be asked is marked unreachable with the reason. */
   tree(): Promise<ClusterTree> {
     const ask = async (node: string): Promise<ClusterNodeTree> => {
       try {
-        return { ...(await this.handles.get(node)!.tree()), reachable: true };
+        const handle = node === this.self && this.replication ? this.replication : this.handles.get(node)!;
+        return { ...(await handle.tree()), reachable: true };
       } catch (error) {
         return { node, reachable: false, reason: toErrorData(error).message };
       }
@@ -89,6 +121,7 @@ export class Cluster {
   }
 
   stop(): Promise<void> {
+    this.replication?.stop();
     return this.transport.stop();
   }
 }

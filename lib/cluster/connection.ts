@@ -84,7 +84,7 @@ export class Connection {
    * Failures travel as outcomes, never as exceptions: a batch's callers are
    * settled from them directly.
    */
-  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void): void {
+  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void, timeoutMs = this.settings.requestTimeoutMs): void {
     if (this.closed || this.bufferedBytes > this.settings.maxBufferedBytes) return answer(failed(clusterErrors.unavailable(this.peer).toData()));
     if (!request || request.bytes > this.settings.maxFrameBytes) {
       return answer(failed(clusterErrors.tooLarge('a request', request?.bytes, this.settings.maxFrameBytes).toData()));
@@ -94,7 +94,7 @@ export class Connection {
       this.waiting.delete(id);
       answer(outcome.ok ? outcome.value : outcome);
     };
-    this.waiting.set(id, this.open.open(settle, now() + this.settings.requestTimeoutMs, this.peer));
+    this.waiting.set(id, this.open.open(settle, now() + timeoutMs, this.peer));
     this.enqueue(frameRequest(id, request));
   }
 

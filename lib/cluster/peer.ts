@@ -55,9 +55,9 @@ export class Peer {
   }
 
   /** Sends an encoded request; `answer` gets its outcome, NODE_UNAVAILABLE at once if the peer is not up. */
-  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void): void {
+  request(request: EncodedRequest | undefined, answer: (outcome: Outcome<unknown>) => void, timeoutMs?: number): void {
     if (!this.connection) return answer(failed((this.stopped ? errors.stopped() : clusterErrors.unavailable(this.name)).toData()));
-    this.connection.request(request, answer);
+    this.connection.request(request, answer, timeoutMs);
   }
 
   /** The longest frame body sent to or accepted from the peer. */

@@ -3,7 +3,9 @@
 // JSON (nact references stay home: nact has no remoting).
 
 import { checkOp } from '../core/arguments';
-import type { BucketOp, Outcome } from '../core/operations';
+import type { BucketOp, Outcome, StoredEntries } from '../core/operations';
+import type { BucketConfig } from './replication/config';
+import type { StepAction } from './replication/primary';
 
 /** A request for another node's actors. */
 export type NodeRequest =
@@ -18,7 +20,16 @@ export type NodeRequest =
   /** The owner's bucket names. */
   | { kind: 'buckets' }
   /** The owner's supervision tree. */
-  | { kind: 'tree' };
+  | { kind: 'tree' }
+  // Replication (replication/): a call for a bucket's primary (`claim`: the
+  // sender could not reach the primary, take over if this node cannot either),
+  // the epoch votes, and the steps a primary sends its copies.
+  | { kind: 'client'; bucket: string; action: StepAction; claim: boolean }
+  | { kind: 'prepare'; bucket: string; epoch: number }
+  | { kind: 'accept'; bucket: string; config: BucketConfig }
+  | { kind: 'replicate'; bucket: string; config: BucketConfig; seq: number; action: StepAction }
+  | { kind: 'install'; bucket: string; config: BucketConfig; seq: number; entries: StoredEntries }
+  | { kind: 'ping' };
 
 /** One frame after the handshake: a request (`q`) or the reply (`r`) to request `i`. */
 export type Envelope = { i: number; q: NodeRequest } | { i: number; r: Outcome<unknown> };
@@ -99,7 +110,20 @@ export function requestProblem(request: Record<string, unknown>): string | null 
   switch (request.kind) {
     case 'buckets':
     case 'tree':
+    case 'ping':
       return null;
+    case 'client':
+    case 'replicate':
+      if (typeof request.bucket !== 'string') return 'bucket must be a string';
+      if (request.kind === 'replicate' && (!isConfig(request.config) || !Number.isSafeInteger(request.seq))) return 'a replicate request needs a config and a seq';
+      return isAction(request.bucket, request.action) ? null : 'action must be ops, create or drop';
+    case 'prepare':
+      return typeof request.bucket === 'string' && Number.isSafeInteger(request.epoch) ? null : 'a prepare request needs a bucket and an epoch';
+    case 'accept':
+      return typeof request.bucket === 'string' && isConfig(request.config) ? null : 'an accept request needs a bucket and a config';
+    case 'install':
+      if (typeof request.bucket !== 'string' || !isConfig(request.config) || !Number.isSafeInteger(request.seq)) return 'an install request needs a bucket, a config and a seq';
+      return isOp(request.bucket, { kind: 'replace', entries: request.entries } as BucketOp) ? null : 'entries must be [key, value, expiresAt] triples';
     case 'create':
     case 'exists':
     case 'drop':
@@ -110,6 +134,18 @@ export function requestProblem(request: Record<string, unknown>): string | null 
     default:
       return `unknown request kind ${JSON.stringify(request.kind)}`;
   }
+}
+
+function isConfig(value: unknown): value is BucketConfig {
+  const config = value as Partial<BucketConfig> | null;
+  return typeof config === 'object' && config !== null && Number.isSafeInteger(config.epoch) && typeof config.primary === 'string' && Array.isArray(config.copies) && config.copies.every((copy) => typeof copy === 'string');
+}
+
+function isAction(bucket: string, value: unknown): value is StepAction {
+  const action = value as Partial<StepAction> | null;
+  if (typeof action !== 'object' || action === null) return false;
+  if (action.kind === 'create' || action.kind === 'drop') return true;
+  return action.kind === 'ops' && Array.isArray(action.ops) && action.ops.every((op) => isOp(bucket, op));
 }
 
 /** The same check as a local call's (checkOp), so a peer cannot send what a caller could not. */

@@ -6,12 +6,21 @@ import type { NodeHandle } from '../core/node-handle';
 import { failed, ok, type BucketOp, type Outcome } from '../core/operations';
 import { KvError, toErrorData } from '../errors';
 import type { NodeRequest } from './protocol';
-import type { Router } from './router';
+import type { Replication } from './replication/replication';
+import type { Preferences } from './router';
 
-/** Serves one (well-formed) request from a peer on `local`; never rejects. */
-export async function serveRequest(self: string, router: Router, local: NodeHandle, request: NodeRequest): Promise<Outcome<unknown>> {
+/** Serves one (well-formed) request from a peer on `local` (and its replication, with R > 1); never rejects. */
+export async function serveRequest(self: string, preferences: Preferences, local: NodeHandle, replication: Replication | undefined, request: NodeRequest): Promise<Outcome<unknown>> {
   try {
-    if ('bucket' in request) checkOwner(self, router, request.bucket);
+    // Every node votes on every bucket's epochs; the other requests go to the bucket's holders only.
+    if ('bucket' in request) {
+      if (request.kind === 'prepare' || request.kind === 'accept') checkBucket(request.bucket);
+      else checkHolder(self, preferences, request.bucket);
+    }
+    if (replication) {
+      const replicated = serveReplication(replication, request);
+      if (replicated) return await replicated;
+    }
     switch (request.kind) {
       case 'create':
         await local.create(request.bucket);
@@ -26,7 +35,12 @@ export async function serveRequest(self: string, router: Router, local: NodeHand
       case 'buckets':
         return ok(await local.buckets());
       case 'tree':
-        return ok(await local.tree());
+        return ok(await (replication ?? local).tree());
+      case 'ping':
+        return ok(null);
+      default:
+        // Replication's requests reach a node without replicas only from a misconfigured peer.
+        return failed({ code: 'BAD_REQUEST', message: `node ${self} keeps one copy of each bucket (replicas 1): a peer that sends ${request.kind} has other settings` });
     }
   } catch (error) {
     return failed(toErrorData(error));
@@ -34,14 +48,38 @@ export async function serveRequest(self: string, router: Router, local: NodeHand
 }
 
 /**
- * A peer's request names a bucket this node must own: the same checks as a
- * local call, so nodes whose route tables differ cannot plant buckets on a
- * node that does not own them. Throws BAD_REQUEST or NO_ROUTE.
+ * A peer's request names a bucket this node must hold (as its primary or a
+ * replica): the same checks as a local call, so nodes whose route tables
+ * differ cannot plant buckets on a node that does not hold them. Throws
+ * BAD_REQUEST or NO_ROUTE.
  */
-function checkOwner(self: string, router: Router, bucket: string): void {
+function checkHolder(self: string, preferences: Preferences, bucket: string): void {
   checkBucket(bucket);
-  const owner = router(bucket);
-  if (owner !== self) throw new KvError('NO_ROUTE', `node ${self} does not own bucket ${bucket} (route tables differ: this node routes it to ${owner})`);
+  const holders = preferences(bucket);
+  if (!holders.includes(self)) throw new KvError('NO_ROUTE', `node ${self} does not own bucket ${bucket} (route tables differ: this node routes it to ${holders.join(',')})`);
+}
+
+/** The requests replication answers (the bucket calls go through the primary too); undefined for the others. */
+function serveReplication(replication: Replication, request: NodeRequest): Promise<Outcome<unknown>> | undefined {
+  switch (request.kind) {
+    case 'client':
+      return replication.serveClient(request.bucket, request.action, request.claim);
+    case 'replicate':
+      return replication.serveReplicate(request.bucket, request.config, request.seq, request.action);
+    case 'install':
+      return replication.serveInstall(request.bucket, request.config, request.seq, request.entries);
+    case 'prepare':
+      return Promise.resolve(ok(replication.servePrepare(request.bucket, request.epoch)));
+    case 'accept':
+      return Promise.resolve(ok(replication.serveAccept(request.bucket, request.config)));
+    case 'create':
+    case 'drop':
+    case 'batch':
+    case 'exists':
+      return Promise.resolve(failed({ code: 'BAD_REQUEST', message: `with replicas, ${request.kind} goes through the bucket's primary (a peer with other settings sent it)` }));
+    default:
+      return undefined;
+  }
 }
 
 /** The whole batch joins the bucket's queue at once, so it reaches the bucket as one actor message. */

@@ -55,6 +55,16 @@ export function checkOp(bucket: string, op: BucketOp): void {
       return checkScan(op);
     case 'size':
     case 'clear':
+    case 'dump':
+      return;
+    case 'replace':
+      if (!Array.isArray(op.entries)) throw new KvError('BAD_REQUEST', `entries must be an array, got ${typeof op.entries}`);
+      for (const entry of op.entries) {
+        if (!Array.isArray(entry) || entry.length !== 3) throw new KvError('BAD_REQUEST', 'each entry must be [key, value, expiresAt]');
+        checkString('key', entry[0]);
+        checkString('value', entry[1]);
+        checkDeadline(entry[2]);
+      }
       return;
     case 'getMany':
       if (!Array.isArray(op.keys)) throw new KvError('BAD_REQUEST', `keys must be an array, got ${typeof op.keys}`);

@@ -25,7 +25,14 @@ export type BucketOp =
   /** Sets every entry, as one write: stored all together or not at all. */
   | { kind: 'putMany'; entries: Array<[string, string]> }
   /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
-  | { kind: 'crash'; reason: string };
+  | { kind: 'crash'; reason: string }
+  /** Every entry with its deadline, at this point of the bucket's order (a replica's full copy is made from it). */
+  | { kind: 'dump' }
+  /** Replaces the whole contents with `entries`, as one write (a replica installing a full copy). */
+  | { kind: 'replace'; entries: StoredEntries };
+
+/** Entries with their expiry deadlines: [key, value, expiresAt (epoch ms, 0: never)]. */
+export type StoredEntries = Array<[string, string, number]>;
 
 /** One page of a key scan: some keys, and the cursor for the next page (0 when the scan is done). */
 export interface KeyPage {
@@ -34,11 +41,11 @@ export interface KeyPage {
 }
 
 /** What one operation produced: a value (get/delete), a flag (has), a count, a page, values, or nothing. */
-export type OpValue = string | boolean | number | undefined | KeyPage | Array<string | null>;
+export type OpValue = string | boolean | number | undefined | KeyPage | Array<string | null> | StoredEntries;
 
 /** The operations that change the table (and so wait for its flush). */
 export function isWrite(op: BucketOp): boolean {
-  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany' || op.kind === 'expire';
+  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany' || op.kind === 'expire' || op.kind === 'replace';
 }
 
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */

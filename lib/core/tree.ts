@@ -32,4 +32,21 @@ export interface NodeTree {
   supervisors: string[];
   /** Every bucket, sorted by name. */
   buckets: BucketInfo[];
+  /** With replicas (R > 1): what this node knows of each of its buckets' copies. */
+  replication?: BucketReplication[];
+}
+
+/** One bucket's replication, as one node sees it. */
+export interface BucketReplication {
+  bucket: string;
+  /** The preference list: R nodes, the preferred primary first. */
+  preference: string[];
+  /** The primary under the newest configuration this node knows. */
+  primary: string;
+  /** That configuration's epoch (0: the preference list's own, no failover yet). */
+  epoch: number;
+  /** The copies that hold every acknowledged write (the primary first); the others are catching up or lost. */
+  inSync: string[];
+  /** This node's part: it serves the bucket, holds a copy, or neither. */
+  role: 'primary' | 'copy' | 'none';
 }

@@ -1,0 +1,230 @@
+// A bucket on its primary: every call for it is run here, one step at a time,
+// in order. A step applies its operations to the local bucket actor, then has
+// every other copy of the configuration apply the writes among them (in the
+// same order, numbered), and only then answers: an acknowledged write is on
+// every copy. A step of reads only is confirmed by the copies too (they
+// refuse a primary they know was replaced), so a primary cut off from the
+// others never serves a value older than one acknowledged elsewhere.
+//
+// A copy that missed steps gets a full copy of the bucket (install); a copy
+// that cannot be reached is dropped from the configuration by a new epoch that
+// a majority accepts, or the step fails with NOT_ENOUGH_REPLICAS. A copy that
+// refuses the epoch means another node took over: this one stops serving.
+
+import { failed, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
+import type { ErrorData } from '../../errors';
+import type { BucketConfig } from './config';
+import { replicationErrors } from './errors';
+
+/** What a step asks of the copies: the writes to apply (none: only confirm the epoch), or a bucket created or dropped. */
+export type StepAction = { kind: 'ops'; ops: BucketOp[] } | { kind: 'create' } | { kind: 'drop' };
+
+/** What a copy answers to a step: done, or why not. */
+export type CopyAnswer = Outcome<unknown>;
+
+/** The primary's links to the rest: its node's actors, the copies, the votes. */
+export interface PrimaryEnv {
+  self: string;
+  /** Runs operations on the local bucket actor. */
+  runLocal(bucket: string, ops: BucketOp[]): Promise<Outcome[]>;
+  createLocal(bucket: string): Promise<void>;
+  dropLocal(bucket: string): Promise<void>;
+  /** Sends one replication step to a copy. */
+  replicate(copy: string, bucket: string, epoch: number, seq: number, action: StepAction): Promise<CopyAnswer>;
+  /** Sends a full copy of the bucket to a copy, as of step `seq`. */
+  install(copy: string, bucket: string, epoch: number, seq: number, entries: StoredEntries): Promise<CopyAnswer>;
+  /** Has a majority accept a configuration with these copies (this node primary); the new config, or why not. */
+  reconfigure(bucket: string, from: BucketConfig, copies: string[]): Promise<BucketConfig | ErrorData>;
+  /** Called once when a copy says another node took over. */
+  deposed(bucket: string): void;
+}
+
+interface Waiting {
+  action: StepAction;
+  answer: (outcomes: Outcome[]) => void;
+}
+
+export class PrimaryBucket {
+  private queue: Waiting[] = [];
+  private running = false;
+  /** False once another node took over: every call is refused from then on. */
+  serving = true;
+
+  constructor(
+    readonly bucket: string,
+    public config: BucketConfig,
+    /** The last step every copy applied. */
+    public seq: number,
+    private readonly env: PrimaryEnv,
+  ) {}
+
+  /** Copies that hold every step (the primary included). */
+  get inSync(): string[] {
+    return this.config.copies;
+  }
+
+  /** Runs `action` after the steps before it; `answer` gets one outcome per operation (one for create/drop). */
+  run(action: StepAction, answer: (outcomes: Outcome[]) => void): void {
+    if (!this.serving) return answer(outcomesOf(action, failed(replicationErrors.notPrimary(this.env.self, this.bucket).toData())));
+    this.queue.push({ action, answer });
+    if (!this.running) void this.drain();
+  }
+
+  /** Adds `copy` back, between two steps: a full copy of the bucket as of then, and a configuration that includes it. */
+  repair(copy: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.repairs.push({ copy, resolve });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private repairs: Array<{ copy: string; resolve: (done: boolean) => void }> = [];
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0 || this.repairs.length > 0) {
+      await this.runRepairs();
+      const steps = mergeSteps(this.queue);
+      this.queue = [];
+      for (const step of steps) await this.step(step);
+    }
+    this.running = false;
+  }
+
+  /** One step: a run of consecutive operation calls merged into one, or a create or drop. */
+  private async step(merged: Step): Promise<void> {
+    const { action } = merged;
+    let outcomes: Outcome[];
+    if (!this.serving) outcomes = outcomesOf(action, failed(replicationErrors.notPrimary(this.env.self, this.bucket).toData()));
+    else outcomes = await this.apply(action);
+    let at = 0;
+    for (const { count, answer } of merged.answers) {
+      answer(outcomes.slice(at, at + count));
+      at += count;
+    }
+  }
+
+  private async apply(action: StepAction): Promise<Outcome[]> {
+    let outcomes: Outcome[];
+    let toCopies: StepAction = action;
+    try {
+      if (action.kind === 'ops') {
+        outcomes = await this.env.runLocal(this.bucket, action.ops);
+        toCopies = { kind: 'ops', ops: action.ops.filter((op, index) => isWrite(op) && outcomes[index]!.ok) };
+      } else {
+        await (action.kind === 'create' ? this.env.createLocal(this.bucket) : this.env.dropLocal(this.bucket));
+        outcomes = [ok(undefined)];
+      }
+    } catch (error) {
+      return outcomesOf(action, failed(error as ErrorData));
+    }
+    const changes = toCopies.kind !== 'ops' || toCopies.ops.length > 0;
+    const seq = changes ? this.seq + 1 : this.seq;
+    const held = await this.toCopies(seq, toCopies);
+    // Not on every copy: no call of the step is acknowledged (a write may still have been applied here; it is indeterminate).
+    if (held !== true) return outcomes.map((outcome) => (outcome.ok ? failed(held) : outcome));
+    this.seq = seq;
+    return outcomes;
+  }
+
+  /** Has every other copy apply the step; true, or the error for the callers. */
+  private async toCopies(seq: number, action: StepAction): Promise<true | ErrorData> {
+    const others = this.config.copies.filter((copy) => copy !== this.env.self);
+    if (others.length === 0) return true;
+    const answers = await Promise.all(others.map((copy) => this.toCopy(copy, seq, action)));
+    if (answers.includes('deposed')) return this.depose();
+    const lost = others.filter((_copy, index) => answers[index] === 'lost');
+    if (lost.length === 0) return true;
+    const copies = this.config.copies.filter((copy) => !lost.includes(copy));
+    const next = await this.env.reconfigure(this.bucket, this.config, copies);
+    if ('code' in next) {
+      if (next.code === 'NOT_PRIMARY') return this.depose();
+      return replicationErrors.notEnoughReplicas(this.bucket, lost, next.message).toData();
+    }
+    this.config = next;
+    return true;
+  }
+
+  /** One copy's step: applied ('held'), a newer epoch there ('deposed'), or out of reach ('lost'). A copy that missed steps gets a full copy. */
+  private async toCopy(copy: string, seq: number, action: StepAction): Promise<'held' | 'deposed' | 'lost'> {
+    const answer = await this.env.replicate(copy, this.bucket, this.config.epoch, seq, action);
+    if (answer.ok) return 'held';
+    if (answer.error.code === 'NOT_PRIMARY') return 'deposed';
+    if (answer.error.code !== 'OUT_OF_SYNC') return 'lost';
+    return this.installOn(copy, seq);
+  }
+
+  private async installOn(copy: string, seq: number): Promise<'held' | 'deposed' | 'lost'> {
+    let entries: StoredEntries;
+    try {
+      const [dump] = await this.env.runLocal(this.bucket, [{ kind: 'dump' }]);
+      // A dropped bucket has no entries: the copy drops its own too.
+      entries = dump!.ok ? (dump!.value as StoredEntries) : [];
+    } catch {
+      return 'lost';
+    }
+    const answer = await this.env.install(copy, this.bucket, this.config.epoch, seq, entries);
+    if (answer.ok) return 'held';
+    return answer.error.code === 'NOT_PRIMARY' ? 'deposed' : 'lost';
+  }
+
+  private depose(): ErrorData {
+    if (this.serving) {
+      this.serving = false;
+      this.env.deposed(this.bucket);
+    }
+    return replicationErrors.notPrimary(this.env.self, this.bucket).toData();
+  }
+
+  /** Brings back copies of the preference list that this configuration lost. */
+  private async runRepairs(): Promise<void> {
+    const repairs = this.repairs;
+    this.repairs = [];
+    for (const { copy, resolve } of repairs) {
+      if (!this.serving || this.config.copies.includes(copy)) {
+        resolve(this.config.copies.includes(copy));
+        continue;
+      }
+      const installed = await this.installOn(copy, this.seq);
+      if (installed === 'deposed') this.depose();
+      if (installed !== 'held') {
+        resolve(false);
+        continue;
+      }
+      const next = await this.env.reconfigure(this.bucket, this.config, [...this.config.copies, copy]);
+      if ('code' in next) {
+        if (next.code === 'NOT_PRIMARY') this.depose();
+        resolve(false);
+        continue;
+      }
+      this.config = next;
+      resolve(true);
+    }
+  }
+}
+
+/** One outcome per operation of `action`, all `outcome`. */
+function outcomesOf(action: StepAction, outcome: Outcome): Outcome[] {
+  return action.kind === 'ops' ? action.ops.map(() => outcome) : [outcome];
+}
+
+/** A step as run: its action, and the calls it answers with how many outcomes each. */
+interface Step {
+  action: StepAction;
+  answers: Array<{ count: number; answer: (outcomes: Outcome[]) => void }>;
+}
+
+/** Consecutive operation calls merged into one step (one round trip to the copies for all); a create or drop alone. */
+function mergeSteps(queue: readonly Waiting[]): Step[] {
+  const steps: Step[] = [];
+  for (const { action, answer } of queue) {
+    const last = steps[steps.length - 1];
+    if (action.kind === 'ops' && last?.action.kind === 'ops') {
+      last.action.ops.push(...action.ops);
+      last.answers.push({ count: action.ops.length, answer });
+    } else {
+      steps.push({ action: action.kind === 'ops' ? { kind: 'ops', ops: [...action.ops] } : action, answers: [{ count: action.kind === 'ops' ? action.ops.length : 1, answer }] });
+    }
+  }
+  return steps;
+}
