@@ -30,8 +30,10 @@ export interface StoreCapabilities {
   node: string;
   /** Every node, sorted by name: clusterTree() lists each. */
   nodes: string[];
-  /** The node that owns `bucket`: a node's tree shows the buckets it owns, and only those. */
+  /** The node that owns `bucket` (its primary): a node's tree shows the buckets it holds, and only those. */
   ownerOf(bucket: string): string;
+  /** With replicas: every node that holds a copy of `bucket` (default: its owner alone). */
+  holdersOf?(bucket: string): readonly string[];
   /** The storage kind tree() reports ('memory', 'file', 'redis'). */
   storage: string;
 }
@@ -49,9 +51,11 @@ export const suiteBuckets = [...new Set(['apples', 'b', 'milk', 'notes', 'nuts',
 /** How many random sequences each property runs per target: enough to find ordering bugs, few enough to stay fast. */
 const modelRuns = 150;
 
-/** The bucket as its owner's tree shows it, wherever that is. */
+/** The bucket as its owner's tree shows it (with replicas, its primary's), wherever that is. */
 async function bucketInfo(store: Store, bucket: string): Promise<BucketInfo | undefined> {
-  for (const node of (await store.clusterTree()).nodes) {
+  const nodes = (await store.clusterTree()).nodes.filter((node) => node.reachable);
+  const isPrimary = (node: (typeof nodes)[number]): boolean => node.reachable && (node.replication?.some((copy) => copy.bucket === bucket && copy.role === 'primary') ?? true);
+  for (const node of [...nodes.filter(isPrimary), ...nodes]) {
     const found = node.reachable ? node.buckets.find((info) => info.name === bucket) : undefined;
     if (found) return found;
   }
@@ -72,7 +76,8 @@ function outcomes(calls: Array<(settle: (outcome: Outcome) => void) => void>): P
 
 export function behavesLikeAStore(name: string, makeStore: MakeStore, capabilities: StoreCapabilities): void {
   const { ownerOf } = capabilities;
-  const owned = (node: string, buckets: string[]): string[] => buckets.filter((bucket) => ownerOf(bucket) === node).sort();
+  const holdersOf = capabilities.holdersOf ?? ((bucket: string) => [ownerOf(bucket)]);
+  const owned = (node: string, buckets: string[]): string[] => buckets.filter((bucket) => holdersOf(bucket).includes(node)).sort();
 
   describe(`a store (${name})`, () => {
     const made: StoreUnderTest[] = [];

@@ -12,7 +12,7 @@
 // refuses the epoch means another node took over: this one stops serving.
 
 import { failed, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
-import type { ErrorData } from '../../errors';
+import { toErrorData, type ErrorData } from '../../errors';
 import type { BucketConfig } from './config';
 import { replicationErrors } from './errors';
 
@@ -116,7 +116,7 @@ export class PrimaryBucket {
         outcomes = [ok(undefined)];
       }
     } catch (error) {
-      return outcomesOf(action, failed(error as ErrorData));
+      return outcomesOf(action, failed(toErrorData(error)));
     }
     const changes = toCopies.kind !== 'ops' || toCopies.ops.length > 0;
     const seq = changes ? this.seq + 1 : this.seq;

@@ -200,7 +200,7 @@ export class Replication implements NodeHandle {
       self: this.env.self,
       runLocal: (name, ops) => new Promise((resolve) => this.env.local.submitBatch(name, ops, resolve)),
       createLocal: (name) => this.env.local.create(name),
-      dropLocal: (name) => this.env.local.drop(name).catch((error: unknown) => (toErrorData(error).code === 'NOT_FOUND' ? undefined : Promise.reject(toErrorData(error)))),
+      dropLocal: (name) => this.env.local.drop(name),
       replicate: (copy, name, _epoch, step, action): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'replicate', bucket: name, config: primary.config, seq: step, action }),
       install: (copy, name, _epoch, step, entries): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'install', bucket: name, config: primary.config, seq: step, entries }),
       reconfigure: (name, from, copies) => this.propose(name, from, copies, false),
