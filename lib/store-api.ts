@@ -72,8 +72,12 @@ export interface Store extends EventEmitter<StoreEventMap>, AsyncDisposable {
    * exception, and the other calls are settled all the same.
    */
   submit(bucket: string, op: BucketOp, settle: (outcome: Outcome) => void): void;
-  /** Fault injection: makes the bucket's actor throw; resolves once the crash was handled. */
-  crashBucket(bucket: Bytes, reason?: string): Promise<void>;
+  /**
+   * Fault injection: makes the bucket's actor throw; resolves once the crash
+   * was handled. With replicas, `node` picks the copy whose actor crashes
+   * (default: the primary's).
+   */
+  crashBucket(bucket: Bytes, reason?: string, options?: { node?: string }): Promise<void>;
   /** This node's supervision tree, as plain data. */
   tree(): Promise<NodeTree>;
   /** Every node's tree (unreachable nodes marked so); a single node gives its own. */

@@ -10,7 +10,7 @@ import { binaryToBuffer, binaryToText, toBinary } from './core/bytes';
 import { wallNow } from './core/clock';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
-import { failed, type BucketOp, type KeyPage, type OpValue } from './core/operations';
+import { failed, type BucketOp, type KeyPage, type OpValue, type Outcome } from './core/operations';
 import { settleSafely, type Settle } from './core/settle';
 import type { NodeTree } from './core/tree';
 import { errors, KvError, toErrorData } from './errors';
@@ -185,8 +185,17 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     return this.cluster ? this.cluster.buckets() : this.local.buckets();
   }
 
-  crashBucket(bucket: Bytes, reason = 'crashBucket was called'): Promise<void> {
-    return this.ask(bucket, { kind: 'crash', reason }) as Promise<void>;
+  crashBucket(bucket: Bytes, reason = 'crashBucket was called', options: { node?: string } = {}): Promise<void> {
+    if (options.node === undefined) return this.ask(bucket, { kind: 'crash', reason }) as Promise<void>;
+    const node = options.node;
+    return attempt(async () => {
+      const name = bin(bucket);
+      checkBucket(name);
+      const handle = node === this.node ? this.local : this.cluster?.node(node);
+      if (!handle) throw new KvError('BAD_REQUEST', `no node ${node} in this cluster`);
+      const outcome = await new Promise<Outcome>((resolve) => handle.submit(name, { kind: 'crash', reason }, resolve));
+      if (!outcome.ok) throw KvError.fromData(outcome.error);
+    });
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {

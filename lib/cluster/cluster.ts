@@ -85,6 +85,11 @@ export class Cluster {
     return this.replication ?? this.handles.get(primary)!;
   }
 
+  /** The handle of node `name` itself (its own actors, not its buckets' primaries), or undefined. */
+  node(name: string): NodeHandle | undefined {
+    return this.handles.get(name);
+  }
+
   /** Every node's name, sorted. */
   nodes(): string[] {
     return [...this.handles.keys()].sort();

@@ -72,15 +72,23 @@ function serveReplication(replication: Replication, request: NodeRequest): Promi
       return Promise.resolve(ok(replication.servePrepare(request.bucket, request.epoch)));
     case 'accept':
       return Promise.resolve(ok(replication.serveAccept(request.bucket, request.config)));
+    case 'batch':
+      // Fault injection on one copy's actor (crashBucket with a node) goes to that node's actors directly.
+      if (request.ops.every((op) => op.kind === 'crash')) return undefined;
+      return refuseUnreplicated(request.kind);
     case 'create':
     case 'drop':
-    case 'batch':
     case 'exists':
-      return Promise.resolve(failed({ code: 'BAD_REQUEST', message: `with replicas, ${request.kind} goes through the bucket's primary (a peer with other settings sent it)` }));
+      return refuseUnreplicated(request.kind);
     default:
       return undefined;
   }
 }
+
+function refuseUnreplicated(kind: string): Promise<Outcome<unknown>> {
+  return Promise.resolve(failed({ code: 'BAD_REQUEST', message: `with replicas, ${kind} goes through the bucket's primary (a peer with other settings sent it)` }));
+}
+
 
 /** The whole batch joins the bucket's queue at once, so it reaches the bucket as one actor message. */
 function runBatch(local: NodeHandle, bucket: string, ops: BucketOp[]): Promise<Outcome<Outcome[]>> {

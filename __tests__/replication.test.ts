@@ -1,0 +1,130 @@
+// Replication in one process: three nodes with two copies of each bucket.
+// What a copy's crash does to a write, a primary that stops, a node that
+// cannot reach a majority, and the voting rules (Paxos's acceptor) by table.
+// The faults with real processes, pauses and partitions are in
+// replication-faults.system.test.ts.
+
+import type { Store } from '../lib';
+import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
+import { VoteBook } from '../lib/cluster/replication/votes';
+import { startNodes, stopAll } from './support/cluster-nodes';
+import { rejection } from './support/rejection';
+
+jest.setTimeout(30_000);
+
+/** The bucket's primary and its copy, as the cluster's tree tells. */
+async function placement(store: Store, bucket: string): Promise<{ primary: string; copy: string; epoch: number }> {
+  for (const node of (await store.clusterTree()).nodes) {
+    const info = node.reachable ? node.replication?.find((entry) => entry.bucket === bucket && entry.role === 'primary') : undefined;
+    if (info) return { primary: info.primary, copy: info.inSync.find((node) => node !== info.primary)!, epoch: info.epoch };
+  }
+  throw new Error(`no primary for ${bucket}`);
+}
+
+describe('three nodes, two copies of each bucket', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test("a copy whose bucket actor crashes mid-write gets a full copy: the write is acknowledged only once both hold it, and the copy can take over with every acknowledged write", async () => {
+    nodes = await startNodes(['foo', 'bar', 'baz'], { cluster: { replicas: 2, requestTimeoutMs: 500 } });
+    const entry = nodes.get('foo')!;
+    await entry.create('shopping');
+    const { primary, copy } = await placement(entry, 'shopping');
+    const acknowledged = new Map<string, string>();
+    for (let round = 0; round < 20; round++) {
+      // A write and a crash of the copy's actor, issued together: the crash lands before, during or after the copy applies the write.
+      const key = `k${round}`;
+      const [written] = await Promise.allSettled([entry.put('shopping', key, `v${round}`), entry.crashBucket('shopping', `round ${round}`, { node: copy })]);
+      if (written.status === 'fulfilled') acknowledged.set(key, `v${round}`);
+      else expect(written.reason).toMatchObject({ code: expect.stringMatching(/^(NOT_ENOUGH_REPLICAS|BUCKET_CRASHED)$/) });
+    }
+    expect(acknowledged.size).toBeGreaterThan(0);
+    // Past its restart intensity the copy's bucket fails; the full copy it is then sent revives it.
+    // Now lose the primary: the copy takes over and must hold every acknowledged write.
+    await nodes.get(primary)!.stop();
+    nodes.delete(primary);
+    for (const [key, value] of acknowledged) expect(await nodes.get(copy)!.get('shopping', key)).toBe(value);
+  });
+
+  test('when the primary stops, the copy takes over: every acknowledged write is read back through another node, and new writes are acknowledged', async () => {
+    nodes = await startNodes(['foo', 'bar', 'baz'], { cluster: { replicas: 2, requestTimeoutMs: 500 } });
+    const entry = nodes.get('baz')!;
+    for (const bucket of ['apples', 'milk', 'nuts', 'shopping']) await entry.create(bucket);
+    for (let i = 0; i < 200; i++) await entry.put(['apples', 'milk', 'nuts', 'shopping'][i % 4]!, `k${i}`, `v${i}`);
+    const { primary, copy, epoch } = await placement(entry, 'milk');
+    await nodes.get(primary)!.stop();
+    nodes.delete(primary);
+    const reader = nodes.get([...nodes.keys()].find((name) => name !== copy) ?? copy)!;
+    for (let i = 1; i < 200; i += 4) expect(await reader.get('milk', `k${i}`)).toBe(`v${i}`);
+    await reader.put('milk', 'after', 'failover');
+    const now = await placement(reader, 'milk');
+    expect(now.primary).toBe(copy);
+    expect(now.epoch).toBeGreaterThan(epoch);
+    expect(await nodes.get(copy)!.get('milk', 'after')).toBe('failover');
+  });
+
+  test('a node alone (no majority) refuses writes to a bucket whose copy it cannot reach, with a clear error, and acknowledges nothing', async () => {
+    nodes = await startNodes(['foo', 'bar', 'baz'], { cluster: { replicas: 2, requestTimeoutMs: 300 } });
+    const entry = nodes.get('foo')!;
+    await entry.create('shopping');
+    const { primary } = await placement(entry, 'shopping');
+    const alone = nodes.get(primary)!;
+    for (const other of [...nodes.keys()].filter((name) => name !== primary)) {
+      await nodes.get(other)!.stop();
+      nodes.delete(other);
+    }
+    const error = await rejection(alone.put('shopping', 'k', 'v'));
+    expect(error.code).toMatch(/^(NOT_ENOUGH_REPLICAS|NODE_UNAVAILABLE|TIMEOUT)$/);
+    expect(error.message).toContain('shopping');
+  });
+});
+
+describe('votes (Paxos acceptor)', () => {
+  const config = (epoch: number, primary: string, copies: string[]) => ({ epoch, primary, copies });
+
+  test.each([
+    ['a first prepare is promised, with nothing accepted', [['prepare', 1024]], [{ promised: true, accepted: null }]],
+    ['a prepare at or below the promise is refused, naming it', [['prepare', 2048], ['prepare', 2048], ['prepare', 1024]], [{ promised: true, accepted: null }, { promised: false, above: 2048 }, { promised: false, above: 2048 }]],
+    ['an accept below the promise is refused', [['prepare', 2048], ['accept', config(1024, 'foo', ['foo'])]], [{ promised: true, accepted: null }, { accepted: false, above: 2048 }]],
+    ['an accepted config is reported to the next prepare', [['accept', config(1024, 'bar', ['bar'])], ['prepare', 2049]], [{ accepted: true }, { promised: true, accepted: config(1024, 'bar', ['bar']) }]],
+  ] as const)('%s', (_name, steps, answers) => {
+    const votes = new VoteBook(undefined);
+    const got = steps.map(([kind, arg]) => (kind === 'prepare' ? votes.prepare('b', arg as number) : votes.accept('b', arg as ReturnType<typeof config>)));
+    expect(got).toEqual(answers);
+  });
+
+  test('votes kept in a data directory survive a restart', () => {
+    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'actor-kv-votes-'));
+    try {
+      const votes = VoteBook.in(dir);
+      votes.prepare('b', 3072);
+      votes.accept('b', config(3072, 'baz', ['baz']));
+      const again = VoteBook.in(dir);
+      expect(again.promised('b')).toBe(3072);
+      expect(again.accepted('b')).toEqual(config(3072, 'baz', ['baz']));
+      expect(again.prepare('b', 2048)).toEqual({ promised: false, above: 3072 });
+    } finally {
+      require('node:fs').rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [0, 0, 1024],
+    [0, 2, 1026],
+    [1026, 1, 2049],
+    [2049, 0, 3072],
+  ])('the next epoch above %i for proposer %i is %i: unique to its proposer', (above, proposer, epoch) => {
+    expect(nextEpoch(above, proposer)).toBe(epoch);
+  });
+
+  test.each([[1, 1], [2, 2], [3, 2], [4, 3], [5, 3]])('a majority of %i nodes is %i', (nodes, needed) => {
+    expect(majority(nodes)).toBe(needed);
+  });
+
+  test('the first configuration is the preference list', () => {
+    expect(initialConfig(['foo', 'bar'])).toEqual({ epoch: 0, primary: 'foo', copies: ['foo', 'bar'] });
+  });
+});
