@@ -36,6 +36,11 @@ const expectedLines: Record<string, string[]> = {
     '> CREATE shopping',
     'ERROR node bar unavailable',
   ],
+  'replication.ts': [
+    ...['> CREATE shopping', 'OK', '> PUT shopping eggs 6', 'OK', '> PUT shopping milk 1', 'OK'],
+    ...['> GET shopping eggs', '6', 'OK', '> GET shopping milk', '1', 'OK'],
+    ...['> PUT shopping bread 2', 'OK', '> GET shopping bread', '2', 'OK'],
+  ],
 };
 
 jest.setTimeout(120_000);
