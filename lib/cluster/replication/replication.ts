@@ -64,6 +64,8 @@ export class Replication implements NodeHandle {
   /** The epoch at which this node learned it no longer serves a bucket. */
   private readonly deposedAt = new Map<string, number>();
   private readonly claims = new Map<string, Promise<PrimaryBucket | ErrorData>>();
+  /** Repairs under way, as copy and bucket. */
+  private readonly repairing = new Set<string>();
   private readonly batcher = new TurnBatcher((bucket, ops, answer) => this.submitBatch(bucket, ops, answer));
   private readonly repairTimer: NodeJS.Timeout;
 
@@ -362,15 +364,17 @@ export class Replication implements NodeHandle {
     for (const primary of this.primaries.values()) this.repair(primary);
   }
 
-  /** Asks `primary` to add back each node of the preference list its configuration lacks and that can be reached. */
+  /** Asks `primary` to add back each node of the preference list its configuration lacks and that can be reached, one repair at a time per copy. */
   private repair(primary: PrimaryBucket): void {
     if (!primary.serving) return;
     for (const node of this.env.preferences(primary.bucket)) {
-      if (!primary.config.copies.includes(node) && this.env.linkUp(node)) {
-        void primary.repair(node).then((added) => {
-          if (added) this.env.logger.info({ bucket: primary.bucket, copy: node, epoch: primary.config.epoch }, 'replication: a copy caught up and is in sync again');
-        });
-      }
+      const key = `${node}\n${primary.bucket}`;
+      if (primary.config.copies.includes(node) || !this.env.linkUp(node) || this.repairing.has(key)) continue;
+      this.repairing.add(key);
+      void primary.repair(node).then((added) => {
+        this.repairing.delete(key);
+        if (added) this.env.logger.info({ bucket: primary.bucket, copy: node, epoch: primary.config.epoch }, 'replication: a copy caught up and is in sync again');
+      });
     }
   }
 }
