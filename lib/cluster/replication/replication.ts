@@ -128,7 +128,7 @@ export class Replication implements NodeHandle {
     const tried = new Set<string>();
     let target = this.hints.get(bucket) ?? this.knownConfig(bucket).primary;
     let claim = false;
-    let last: ErrorData = replicationErrors.unavailable(bucket, 'no copy answered').toData();
+    let last: ErrorData | undefined;
     for (let hop = 0; hop < maxHops; hop++) {
       const outcome = target === this.env.self ? await this.serveClient(bucket, action, claim) : await this.env.send(target, { kind: 'client', bucket, action, claim });
       if (outcome.ok) {
@@ -150,7 +150,8 @@ export class Replication implements NodeHandle {
       claim = true;
     }
     this.hints.delete(bucket);
-    return outcomesFor(action, failed(last));
+    // Built only here: a KvError captures a stack, too dear for every call.
+    return outcomesFor(action, failed(last ?? replicationErrors.unavailable(bucket, 'no copy answered').toData()));
   }
 
   /** Who may serve the bucket, most likely first: the known configuration's copies, then the preference list. */
