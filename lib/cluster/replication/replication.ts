@@ -372,10 +372,14 @@ export class Replication implements NodeHandle {
       const key = `${node}\n${primary.bucket}`;
       if (primary.config.copies.includes(node) || !this.env.linkUp(node) || this.repairing.has(key)) continue;
       this.repairing.add(key);
-      void primary.repair(node).then((added) => {
-        this.repairing.delete(key);
-        if (added) this.env.logger.info({ bucket: primary.bucket, copy: node, epoch: primary.config.epoch }, 'replication: a copy caught up and is in sync again');
-      });
+      // A link can stay up to a node that does not answer (paused, cut off): ask first, so that a
+      // repair, which holds the bucket's calls while it copies, starts only towards a live node.
+      void this.reachable(node)
+        .then((live) => live && primary.repair(node))
+        .then((added) => {
+          this.repairing.delete(key);
+          if (added) this.env.logger.info({ bucket: primary.bucket, copy: node, epoch: primary.config.epoch }, 'replication: a copy caught up and is in sync again');
+        });
     }
   }
 }
