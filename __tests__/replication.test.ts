@@ -63,6 +63,8 @@ describe('three nodes, two copies of each bucket', () => {
     const now = await placement(reader, 'milk');
     expect(now.primary).toBe(copy);
     expect(now.epoch).toBeGreaterThan(epoch);
+    const view = (await nodes.get(copy)!.tree()).replication!.find((entry) => entry.bucket === 'milk')!;
+    expect(view).toMatchObject({ primary: copy, role: 'primary', inSync: [copy], outOfSync: [primary] });
     expect(await nodes.get(copy)!.get('milk', 'after')).toBe('failover');
   });
 

@@ -212,7 +212,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
 
   async tree(): Promise<NodeTree> {
     this.checkRunning();
-    return namesAsText(this.local.tree());
+    return namesAsText(await (this.cluster?.selfTree() ?? this.local.tree()));
   }
 
   async clusterTree(): Promise<ClusterTree> {
@@ -269,7 +269,9 @@ function text(value: string | undefined): string | undefined {
 
 /** A tree with its bucket names as text. */
 function namesAsText<T extends NodeTree>(tree: T): T {
-  return { ...tree, buckets: tree.buckets.map((bucket) => ({ ...bucket, name: binaryToText(bucket.name) })) };
+  const buckets = tree.buckets.map((bucket) => ({ ...bucket, name: binaryToText(bucket.name) }));
+  if (!tree.replication) return { ...tree, buckets };
+  return { ...tree, buckets, replication: tree.replication.map((entry) => ({ ...entry, bucket: binaryToText(entry.bucket) })) };
 }
 
 /** The absolute deadline `ms` from now (the entry node's clock); throws BAD_REQUEST unless `ms` is a positive integer. */

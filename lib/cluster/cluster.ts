@@ -90,6 +90,11 @@ export class Cluster {
     return this.handles.get(name);
   }
 
+  /** This node's tree, with what it knows of its buckets' copies when there are replicas. */
+  selfTree(): NodeTree | Promise<NodeTree> {
+    return (this.replication ?? this.handles.get(this.self)!).tree();
+  }
+
   /** Every node's name, sorted. */
   nodes(): string[] {
     return [...this.handles.keys()].sort();

@@ -45,8 +45,10 @@ export interface BucketReplication {
   primary: string;
   /** That configuration's epoch (0: the preference list's own, no failover yet). */
   epoch: number;
-  /** The copies that hold every acknowledged write (the primary first); the others are catching up or lost. */
+  /** The copies that hold every acknowledged write (the primary first). */
   inSync: string[];
+  /** Nodes of the preference list that do not: lost, or catching up (they are added back once they hold a full copy). */
+  outOfSync: string[];
   /** This node's part: it serves the bucket, holds a copy, or neither. */
   role: 'primary' | 'copy' | 'none';
 }

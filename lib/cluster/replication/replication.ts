@@ -120,7 +120,9 @@ export class Replication implements NodeHandle {
     const primary = this.primaries.get(bucket);
     const config = primary?.serving ? primary.config : this.knownConfig(bucket);
     const role = primary?.serving ? 'primary' : config.copies.includes(this.env.self) ? 'copy' : 'none';
-    return { bucket, preference: [...this.env.preferences(bucket)], primary: config.primary, epoch: config.epoch, inSync: config.copies, role };
+    const preference = [...this.env.preferences(bucket)];
+    const outOfSync = preference.filter((node) => !config.copies.includes(node));
+    return { bucket, preference, primary: config.primary, epoch: config.epoch, inSync: config.copies, outOfSync, role };
   }
 
   /** Sends the call to the primary, following hints and taking over from an unreachable primary. */
