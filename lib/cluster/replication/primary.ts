@@ -121,9 +121,12 @@ export class PrimaryBucket {
     const changes = toCopies.kind !== 'ops' || toCopies.ops.length > 0;
     const seq = changes ? this.seq + 1 : this.seq;
     const held = await this.toCopies(seq, toCopies);
+    // The step happened here whatever the copies said: a copy that missed it
+    // finds the next step's number out of order and gets a full copy, so no
+    // copy is left without a write this primary may later serve.
+    this.seq = seq;
     // Not on every copy: no call of the step is acknowledged (a write may still have been applied here; it is indeterminate).
     if (held !== true) return outcomes.map((outcome) => (outcome.ok ? failed(held) : outcome));
-    this.seq = seq;
     return outcomes;
   }
 
