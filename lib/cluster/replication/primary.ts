@@ -39,9 +39,12 @@ export interface PrimaryEnv {
   deposed(bucket: string): void;
 }
 
+/** A call's answer: one outcome per operation, or (this node no longer serves the bucket) NOT_PRIMARY for the whole call, which the caller retries elsewhere. */
+export type StepAnswer = (result: Outcome[] | ErrorData) => void;
+
 interface Waiting {
   action: StepAction;
-  answer: (outcomes: Outcome[]) => void;
+  answer: StepAnswer;
 }
 
 export class PrimaryBucket {
@@ -63,9 +66,9 @@ export class PrimaryBucket {
     return this.config.copies;
   }
 
-  /** Runs `action` after the steps before it; `answer` gets one outcome per operation (one for create/drop). */
-  run(action: StepAction, answer: (outcomes: Outcome[]) => void): void {
-    if (!this.serving) return answer(outcomesOf(action, failed(replicationErrors.notPrimary(this.env.self, this.bucket).toData())));
+  /** Runs `action` after the steps before it; `answer` gets one outcome per operation (one for create/drop), or NOT_PRIMARY. */
+  run(action: StepAction, answer: StepAnswer): void {
+    if (!this.serving) return answer(this.notPrimary());
     this.queue.push({ action, answer });
     if (!this.running) void this.drain();
   }
@@ -94,9 +97,12 @@ export class PrimaryBucket {
   /** One step: a run of consecutive operation calls merged into one, or a create or drop. */
   private async step(merged: Step): Promise<void> {
     const { action } = merged;
-    let outcomes: Outcome[];
-    if (!this.serving) outcomes = outcomesOf(action, failed(replicationErrors.notPrimary(this.env.self, this.bucket).toData()));
-    else outcomes = await this.apply(action);
+    const outcomes = this.serving ? await this.apply(action) : undefined;
+    // Another node serves the bucket now: the callers try there (nothing of the step was acknowledged).
+    if (!outcomes || !this.serving) {
+      for (const { answer } of merged.answers) answer(this.notPrimary());
+      return;
+    }
     let at = 0;
     for (const { count, answer } of merged.answers) {
       answer(outcomes.slice(at, at + count));
@@ -130,34 +136,42 @@ export class PrimaryBucket {
     return outcomes;
   }
 
-  /** Has every other copy apply the step; true, or the error for the callers. */
+  /**
+   * Has every other copy apply the step; true, or the error for the callers.
+   * A copy that refuses this epoch may have promised a newer one to a node
+   * that then failed to win (a cut-off primary tries, alone): a new epoch
+   * from a majority settles it, and the step is sent again. If that majority
+   * accepted another primary meanwhile, this node steps down.
+   */
   private async toCopies(seq: number, action: StepAction): Promise<true | ErrorData> {
-    const others = this.config.copies.filter((copy) => copy !== this.env.self);
-    if (others.length === 0) return true;
-    const answers = await Promise.all(others.map((copy) => this.toCopy(copy, seq, action)));
-    if (answers.includes('deposed')) return this.depose();
-    const lost = others.filter((_copy, index) => answers[index] === 'lost');
-    if (lost.length === 0) return true;
-    const copies = this.config.copies.filter((copy) => !lost.includes(copy));
-    const next = await this.env.reconfigure(this.bucket, this.config, copies);
-    if ('code' in next) {
-      if (next.code === 'NOT_PRIMARY') return this.depose();
-      return replicationErrors.notEnoughReplicas(this.bucket, lost, next.message).toData();
+    let pending = this.config.copies.filter((copy) => copy !== this.env.self);
+    for (let round = 0; pending.length > 0; round++) {
+      const answers = await Promise.all(pending.map((copy) => this.toCopy(copy, seq, action)));
+      const lost = pending.filter((_copy, index) => answers[index] === 'lost');
+      const refused = pending.filter((_copy, index) => answers[index] === 'refused');
+      if (lost.length === 0 && refused.length === 0) return true;
+      if (round === 2) return replicationErrors.notEnoughReplicas(this.bucket, [...lost, ...refused], 'the copies kept refusing this epoch').toData();
+      const next = await this.env.reconfigure(this.bucket, this.config, this.config.copies.filter((copy) => !lost.includes(copy)));
+      if ('code' in next) {
+        if (next.code === 'NOT_PRIMARY') return this.depose();
+        return replicationErrors.notEnoughReplicas(this.bucket, [...lost, ...refused], next.message).toData();
+      }
+      this.config = next;
+      pending = refused;
     }
-    this.config = next;
     return true;
   }
 
-  /** One copy's step: applied ('held'), a newer epoch there ('deposed'), or out of reach ('lost'). A copy that missed steps gets a full copy. */
-  private async toCopy(copy: string, seq: number, action: StepAction): Promise<'held' | 'deposed' | 'lost'> {
+  /** One copy's step: applied ('held'), a newer epoch promised there ('refused'), or out of reach ('lost'). A copy that missed steps gets a full copy. */
+  private async toCopy(copy: string, seq: number, action: StepAction): Promise<CopyResult> {
     const answer = await this.env.replicate(copy, this.bucket, this.config.epoch, seq, action);
     if (answer.ok) return 'held';
-    if (answer.error.code === 'NOT_PRIMARY') return 'deposed';
+    if (answer.error.code === 'NOT_PRIMARY') return 'refused';
     if (answer.error.code !== 'OUT_OF_SYNC') return 'lost';
     return this.installOn(copy, seq);
   }
 
-  private async installOn(copy: string, seq: number): Promise<'held' | 'deposed' | 'lost'> {
+  private async installOn(copy: string, seq: number): Promise<CopyResult> {
     let entries: StoredEntries;
     try {
       const [dump] = await this.env.runLocal(this.bucket, [{ kind: 'dump' }]);
@@ -168,7 +182,7 @@ export class PrimaryBucket {
     }
     const answer = await this.env.install(copy, this.bucket, this.config.epoch, seq, entries);
     if (answer.ok) return 'held';
-    return answer.error.code === 'NOT_PRIMARY' ? 'deposed' : 'lost';
+    return answer.error.code === 'NOT_PRIMARY' ? 'refused' : 'lost';
   }
 
   private depose(): ErrorData {
@@ -176,6 +190,10 @@ export class PrimaryBucket {
       this.serving = false;
       this.env.deposed(this.bucket);
     }
+    return this.notPrimary();
+  }
+
+  private notPrimary(): ErrorData {
     return replicationErrors.notPrimary(this.env.self, this.bucket).toData();
   }
 
@@ -188,8 +206,18 @@ export class PrimaryBucket {
         resolve(this.config.copies.includes(copy));
         continue;
       }
-      const installed = await this.installOn(copy, this.seq);
-      if (installed === 'deposed') this.depose();
+      let installed = await this.installOn(copy, this.seq);
+      if (installed === 'refused') {
+        // The copy promised a newer epoch (it tried to take over, alone): settle it with a majority first.
+        const next = await this.env.reconfigure(this.bucket, this.config, this.config.copies);
+        if ('code' in next) {
+          if (next.code === 'NOT_PRIMARY') this.depose();
+          resolve(false);
+          continue;
+        }
+        this.config = next;
+        installed = await this.installOn(copy, this.seq);
+      }
       if (installed !== 'held') {
         resolve(false);
         continue;
@@ -211,10 +239,13 @@ function outcomesOf(action: StepAction, outcome: Outcome): Outcome[] {
   return action.kind === 'ops' ? action.ops.map(() => outcome) : [outcome];
 }
 
+/** What a copy did with a step: applied it, refused this epoch (it promised a newer one), or could not be reached. */
+type CopyResult = 'held' | 'refused' | 'lost';
+
 /** A step as run: its action, and the calls it answers with how many outcomes each. */
 interface Step {
   action: StepAction;
-  answers: Array<{ count: number; answer: (outcomes: Outcome[]) => void }>;
+  answers: Array<{ count: number; answer: StepAnswer }>;
 }
 
 /** Consecutive operation calls merged into one step (one round trip to the copies for all); a create or drop alone. */

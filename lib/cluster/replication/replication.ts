@@ -172,7 +172,7 @@ export class Replication implements NodeHandle {
   async serveClient(bucket: string, action: StepAction, claim: boolean): Promise<Outcome<Outcome[]>> {
     const primary = await this.primaryFor(bucket, claim);
     if ('code' in primary) return failed(primary);
-    return new Promise((resolve) => primary.run(action, (outcomes) => resolve(ok(outcomes))));
+    return new Promise((resolve) => primary.run(action, (result) => resolve(Array.isArray(result) ? ok(result) : failed(result))));
   }
 
   private async primaryFor(bucket: string, claim: boolean): Promise<PrimaryBucket | ErrorData> {
@@ -251,25 +251,38 @@ export class Replication implements NodeHandle {
   private async propose(bucket: string, from: BucketConfig, copies: string[], claim: boolean): Promise<BucketConfig | ErrorData> {
     const { nodes, self, votes } = this.env;
     const needed = majority(nodes.length);
-    const epoch = nextEpoch(Math.max(votes.promised(bucket), from.epoch), [...nodes].sort().indexOf(self));
-    const promises = await gather<PrepareAnswer>(nodes, needed, (node) =>
-      node === self ? Promise.resolve(votes.prepare(bucket, epoch)) : this.ask<PrepareAnswer>(node, { kind: 'prepare', bucket, epoch }),
-      (answer) => answer.promised,
-    );
-    const granted = promises.filter((answer): answer is Extract<PrepareAnswer, { promised: true }> => answer.promised);
-    if (granted.length < needed) return this.noMajority(bucket, granted.length, needed, nodes.length, promises);
-    const newest = granted.reduce<BucketConfig>((config, answer) => newer(config, answer.accepted)!, initialConfig(this.env.preferences(bucket)));
-    const mine = newest.epoch <= from.epoch || newest.primary === self;
-    if (!mine && !(claim && newest.copies.includes(self))) return this.notPrimary(bucket, newest.primary);
-    if (claim && !newest.copies.includes(self)) return this.notPrimary(bucket, newest.primary);
-    const config: BucketConfig = { epoch, primary: self, copies };
-    const accepts = await gather<AcceptAnswer>(nodes, needed, (node) =>
-      node === self ? Promise.resolve(votes.accept(bucket, config)) : this.ask<AcceptAnswer>(node, { kind: 'accept', bucket, config }),
-      (answer) => answer.accepted,
-    );
-    const accepted = accepts.filter((answer) => answer.accepted).length;
-    if (accepted < needed) return this.noMajority(bucket, accepted, needed, nodes.length, accepts);
-    return config;
+    const proposer = [...nodes].sort().indexOf(self);
+    let above = Math.max(votes.promised(bucket), from.epoch);
+    // A refusal names the epoch promised instead: bid above it, a few times at most.
+    for (let attempt = 0; ; attempt++) {
+      const epoch = nextEpoch(above, proposer);
+      const promises = await gather<PrepareAnswer>(nodes, needed, (node) =>
+        node === self ? Promise.resolve(votes.prepare(bucket, epoch)) : this.ask<PrepareAnswer>(node, { kind: 'prepare', bucket, epoch }),
+        (answer) => answer.promised,
+      );
+      const granted = promises.filter((answer): answer is Extract<PrepareAnswer, { promised: true }> => answer.promised);
+      if (granted.length < needed) {
+        const outbid = Math.max(...promises.map((answer) => ('above' in answer ? answer.above : 0)));
+        if (outbid > epoch && attempt < 2) {
+          above = outbid;
+          continue;
+        }
+        return this.noMajority(bucket, granted.length, needed, nodes.length, promises);
+      }
+      const newest = granted.reduce<BucketConfig>((config, answer) => newer(config, answer.accepted)!, initialConfig(this.env.preferences(bucket)));
+      // What a majority may have accepted is the truth from now on, here too.
+      votes.learn(bucket, newest);
+      const mine = newest.epoch <= from.epoch || newest.primary === self;
+      if (claim ? !newest.copies.includes(self) : !mine) return this.notPrimary(bucket, newest.primary);
+      const config: BucketConfig = { epoch, primary: self, copies };
+      const accepts = await gather<AcceptAnswer>(nodes, needed, (node) =>
+        node === self ? Promise.resolve(votes.accept(bucket, config)) : this.ask<AcceptAnswer>(node, { kind: 'accept', bucket, config }),
+        (answer) => answer.accepted,
+      );
+      const accepted = accepts.filter((answer) => answer.accepted).length;
+      if (accepted < needed) return this.noMajority(bucket, accepted, needed, nodes.length, accepts);
+      return config;
+    }
   }
 
   private noMajority(bucket: string, got: number, needed: number, of: number, answers: ReadonlyArray<PrepareAnswer | AcceptAnswer>): ErrorData {
