@@ -25,11 +25,18 @@ afterAll(async () => {
   await store.stop();
 });
 
-/** Random bytes with no ASCII whitespace (so no line break); the rare multi-byte whitespace is filtered out. */
+/**
+ * Random bytes with no ASCII whitespace (so no line break) that are one word
+ * as they are: the rare multi-byte whitespace (U+0085 is C2 85) is filtered
+ * out, at the ends too, where it would leave one shorter word.
+ */
 const word = fc
   .uint8Array({ minLength: 1, maxLength: 40 })
   .map((bytes) => Buffer.from(bytes.map((byte) => ((byte >= 0x09 && byte <= 0x0d) || byte === 0x20 ? 0x78 : byte))).toString('latin1'))
-  .filter((binary) => referenceWords(Buffer.from(binary, 'latin1')).length === 1);
+  .filter((binary) => {
+    const words = referenceWords(Buffer.from(binary, 'latin1'));
+    return words.length === 1 && words[0] === binary;
+  });
 
 test('any bytes but whitespace, as key and value: PUT then GET returns the same bytes', async () => {
   await fc.assert(
