@@ -83,47 +83,70 @@ export class PrimaryBucket {
 
   private repairs: Array<{ copy: string; resolve: (done: boolean) => void }> = [];
 
+  /**
+   * Runs the queue. One step is replicated while the next is applied here,
+   * so the bucket actor and the round trip to the copies overlap; the copies
+   * still get the steps one at a time, in order. (A full copy made meanwhile
+   * may hold the next step's writes already: every write is idempotent, so
+   * applying that step again changes nothing.)
+   */
   private async drain(): Promise<void> {
     this.running = true;
-    while (this.queue.length > 0 || this.repairs.length > 0) {
-      await this.runRepairs();
+    let replicating: Promise<void> = Promise.resolve();
+    for (;;) {
+      if (this.repairs.length > 0) {
+        await replicating;
+        await this.runRepairs();
+        continue;
+      }
+      if (this.queue.length === 0) {
+        await replicating;
+        if (this.queue.length === 0 && this.repairs.length === 0) break;
+        continue;
+      }
       const steps = mergeSteps(this.queue);
       this.queue = [];
-      for (const step of steps) await this.step(step);
+      for (const step of steps) {
+        const applied = this.serving ? await this.applyHere(step.action) : undefined;
+        await replicating;
+        replicating = this.finish(step, applied);
+      }
     }
     this.running = false;
   }
 
-  /** One step: a run of consecutive operation calls merged into one, or a create or drop. */
-  private async step(merged: Step): Promise<void> {
-    const { action } = merged;
-    const outcomes = this.serving ? await this.apply(action) : undefined;
+  /** Replicates a step applied here and answers its calls. */
+  private async finish(step: Step, applied: Applied | undefined): Promise<void> {
+    const outcomes = applied && this.serving ? await this.replicate(applied) : undefined;
     // Another node serves the bucket now: the callers try there (nothing of the step was acknowledged).
     if (!outcomes || !this.serving) {
-      for (const { answer } of merged.answers) answer(this.notPrimary());
+      for (const { answer } of step.answers) answer(this.notPrimary());
       return;
     }
     let at = 0;
-    for (const { count, answer } of merged.answers) {
+    for (const { count, answer } of step.answers) {
       answer(outcomes.slice(at, at + count));
       at += count;
     }
   }
 
-  private async apply(action: StepAction): Promise<Outcome[]> {
-    let outcomes: Outcome[];
-    let toCopies: StepAction = action;
+  /** Applies a step on this node's bucket actor: its outcomes, and what the copies must apply (nothing when it failed here). */
+  private async applyHere(action: StepAction): Promise<Applied> {
     try {
-      if (action.kind === 'ops') {
-        outcomes = await this.env.runLocal(this.bucket, action.ops);
-        toCopies = { kind: 'ops', ops: action.ops.filter((op, index) => isWrite(op) && outcomes[index]!.ok) };
-      } else {
+      if (action.kind !== 'ops') {
         await (action.kind === 'create' ? this.env.createLocal(this.bucket) : this.env.dropLocal(this.bucket));
-        outcomes = [ok(undefined)];
+        return { outcomes: [ok(undefined)], toCopies: action };
       }
+      const outcomes = await this.env.runLocal(this.bucket, action.ops);
+      return { outcomes, toCopies: { kind: 'ops', ops: action.ops.filter((op, index) => isWrite(op) && outcomes[index]!.ok) } };
     } catch (error) {
-      return outcomesOf(action, failed(toErrorData(error)));
+      return { outcomes: outcomesOf(action, failed(toErrorData(error))), toCopies: undefined };
     }
+  }
+
+  /** Has the copies apply a step applied here; its outcomes, failed if not every copy holds it. */
+  private async replicate({ outcomes, toCopies }: Applied): Promise<Outcome[]> {
+    if (!toCopies) return outcomes;
     const changes = toCopies.kind !== 'ops' || toCopies.ops.length > 0;
     const seq = changes ? this.seq + 1 : this.seq;
     const held = await this.toCopies(seq, toCopies);
@@ -237,6 +260,12 @@ export class PrimaryBucket {
 /** One outcome per operation of `action`, all `outcome`. */
 function outcomesOf(action: StepAction, outcome: Outcome): Outcome[] {
   return action.kind === 'ops' ? action.ops.map(() => outcome) : [outcome];
+}
+
+/** A step applied on the primary: its outcomes, and the writes the copies must apply (undefined: it failed here, nothing to send). */
+interface Applied {
+  outcomes: Outcome[];
+  toCopies: StepAction | undefined;
 }
 
 /** What a copy did with a step: applied it, refused this epoch (it promised a newer one), or could not be reached. */
