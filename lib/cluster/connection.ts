@@ -5,6 +5,7 @@
 
 import type { Socket } from 'node:net';
 import { now } from '../core/clock';
+import { atTurnEnd } from '../core/turn-end';
 import { OpenCall, OpenCalls } from '../core/open-calls';
 import type { Outcome } from '../core/operations';
 import { failed, ok } from '../core/operations';
@@ -134,7 +135,11 @@ export class Connection {
     this.enqueue(encodeReply(id, outcome, isBatch, this.settings.maxFrameBytes));
   }
 
-  /** Queues a frame; everything queued in one event-loop turn goes out in one write. */
+  /**
+   * Queues a frame; everything queued in one event-loop turn goes out in one
+   * write, at the end of the check phase in which the bucket actors answered
+   * (core/turn-end.ts), not one loop iteration later.
+   */
   private enqueue(body: Buffer): void {
     const header = Buffer.allocUnsafe(headerBytes);
     header.writeUInt32BE(body.length, 0);
@@ -142,7 +147,7 @@ export class Connection {
     this.outboxBytes += headerBytes + body.length;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    atTurnEnd(() => this.flush());
   }
 
   private flush(): void {
