@@ -150,6 +150,19 @@ function describeVotes(cluster: ReplicationCluster, label: string): void {
   console.log(`${label}: votes on foo's buckets` + lines(fooBuckets.flatMap((bucket) => nodeNames.map((node) => `${bucket} on ${node}: ${cluster.votes(node, bucket)}`))));
 }
 
+/** Starts a cluster (its buckets created through bar) before the block's tests, hands it to `use`, and stops it after them. */
+function clusterForBlock(use: (cluster: ReplicationCluster) => void): void {
+  let started: ReplicationCluster | undefined;
+  beforeAll(async () => {
+    started = await ReplicationCluster.start();
+    await createBuckets(started, 'bar');
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+}
+
 /** Milliseconds from `at` to the first acknowledged write on `inBuckets` sent since then (NaN if none). */
 function failoverMs(ledger: Ledger, at: number, inBuckets: readonly string[]): number {
   const first = ledger.firstAckSince(at, inBuckets);
@@ -159,15 +172,7 @@ function failoverMs(ledger: Ledger, at: number, inBuckets: readonly string[]): n
 describe('a primary killed (SIGKILL) under load, brought back from its data directory, then its copy killed', () => {
   let cluster: ReplicationCluster;
   const ledger = new Ledger(clients, keysPerBucket);
-
-  beforeAll(async () => {
-    cluster = await ReplicationCluster.start();
-    await createBuckets(cluster, 'bar');
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  clusterForBlock((started) => (cluster = started));
 
   test('the primary killed mid-load: its copy takes over within two request timeouts and no acknowledged write is lost', async () => {
     const start = Date.now();
@@ -244,15 +249,7 @@ describe('a primary killed (SIGKILL) under load, brought back from its data dire
 describe('a primary paused (SIGSTOP) under load, then resumed (SIGCONT)', () => {
   let cluster: ReplicationCluster;
   const ledger = new Ledger(clients, keysPerBucket);
-
-  beforeAll(async () => {
-    cluster = await ReplicationCluster.start();
-    await createBuckets(cluster, 'bar');
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  clusterForBlock((started) => (cluster = started));
 
   test('its copy takes over within the bound, no request waits past the call timeout, and reads through the resumed primary never go back', async () => {
     const start = Date.now();
@@ -335,15 +332,7 @@ describe('a primary paused (SIGSTOP) under load, then resumed (SIGCONT)', () => 
 describe('a primary partitioned from both other nodes while clients write through all three', () => {
   let cluster: ReplicationCluster;
   const ledger = new Ledger(clients, keysPerBucket);
-
-  beforeAll(async () => {
-    cluster = await ReplicationCluster.start();
-    await createBuckets(cluster, 'bar');
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  clusterForBlock((started) => (cluster = started));
 
   test('after healing no acknowledged write is lost, every node returns the same value for every key, and the copies on disk agree', async () => {
     const start = Date.now();
@@ -454,15 +443,7 @@ describe('a primary partitioned from both other nodes while clients write throug
 // majority (it steps down only if that majority accepted another primary).
 describe('a partitioned primary whose own clients wrote during the cut, healed, then left alone', () => {
   let cluster: ReplicationCluster;
-
-  beforeAll(async () => {
-    cluster = await ReplicationCluster.start();
-    await createBuckets(cluster, 'bar');
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  clusterForBlock((started) => (cluster = started));
 
   test('its copy goes on serving its buckets and brings it back in sync, with no call entering through it', async () => {
     const [onFoo, onBar, onBaz] = await Promise.all(nodeNames.map((node) => cluster.connect(node)));

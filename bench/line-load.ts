@@ -58,6 +58,27 @@ export interface LoopHooks {
   stopping(): boolean;
 }
 
+/** Counts the requests of the batches that come back while measuring, and tells the loops when to stop. */
+export class MeasuringWindow {
+  measuring = false;
+  stopping = false;
+  ops = 0;
+  readonly latenciesMs: number[] = [];
+  /** Hooks for closedLoop at this depth. */
+  readonly hooks: LoopHooks;
+
+  constructor(depth: number) {
+    this.hooks = {
+      done: (latencyMs) => {
+        if (!this.measuring) return;
+        this.ops += depth;
+        this.latenciesMs.push(latencyMs);
+      },
+      stopping: () => this.stopping,
+    };
+  }
+}
+
 /**
  * One connection in a closed loop: sends `depth` requests in one write, waits
  * for their `depth` replies, repeats until told to stop. Resolves with the

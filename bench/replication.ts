@@ -9,7 +9,7 @@
 
 import net from 'node:net';
 import { CliProcess } from '../__tests__/support/server-process';
-import { closedLoop, ReplyCounter } from './line-load';
+import { closedLoop, MeasuringWindow, ReplyCounter } from './line-load';
 import { printTable, rate } from './measure';
 
 const connections = 50;
@@ -138,19 +138,12 @@ interface Result {
  * a warm-up, then `phaseMs` measured. Latency is per batch (its last reply).
  */
 async function phase(cluster: Cluster, depth: number): Promise<Result> {
-  const window = { measuring: false, stopping: false, ops: 0, latenciesMs: [] as number[] };
+  const window = new MeasuringWindow(depth);
   const loops = Array.from({ length: connections }, (_, index) => {
     const bucket = buckets[index % buckets.length]!;
     let sent = 0;
     const request = () => `PUT ${bucket} k${sent % 100} v${sent++}\r\n`;
-    return closedLoop(cluster.ports[primaryOf(bucket)], depth, request, {
-      done: (latencyMs) => {
-        if (!window.measuring) return;
-        window.ops += depth;
-        window.latenciesMs.push(latencyMs);
-      },
-      stopping: () => window.stopping,
-    });
+    return closedLoop(cluster.ports[primaryOf(bucket)], depth, request, window.hooks);
   });
   await delay(warmupMs);
   const startedAt = process.hrtime.bigint();

@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Store, StoreEventMap } from '../lib';
-import { closedLoop, populate } from './line-load';
+import { closedLoop, MeasuringWindow, populate } from './line-load';
 import { printTable } from './measure';
 
 const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
@@ -131,17 +131,8 @@ interface Result {
 
 /** N closed loops against `child`: warm up, then measure ops, latencies and the server's CPU. */
 async function load(child: Child, connections: number, depth: number): Promise<Result> {
-  const window = { measuring: false, stopping: false, ops: 0, latenciesMs: [] as number[] };
-  const loops = Array.from({ length: connections }, () =>
-    closedLoop(child.port, depth, randomRequest, {
-      done: (latencyMs) => {
-        if (!window.measuring) return;
-        window.ops += depth;
-        window.latenciesMs.push(latencyMs);
-      },
-      stopping: () => window.stopping,
-    }),
-  );
+  const window = new MeasuringWindow(depth);
+  const loops = Array.from({ length: connections }, () => closedLoop(child.port, depth, randomRequest, window.hooks));
   await delay(warmupMs);
   const cpuBefore = await cpuMicros(child);
   const startedAt = process.hrtime.bigint();
