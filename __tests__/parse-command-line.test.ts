@@ -9,6 +9,7 @@ const defaults: Config = {
   node: 'local',
   maxLineBytes: 65536,
   maxConnections: 10000,
+  maxClientMemory: undefined,
   idleTimeoutMs: 60000,
   clusterPort: undefined,
   clusterHost: '127.0.0.1',

@@ -19,6 +19,7 @@ export const flags = {
   node: text({ env: 'ACTOR_KV_NODE', default: 'local', help: `this node's name: 1-${maxNodeNameLength} letters, digits or _.@:-`, check: checkNodeName }, '<name>'),
   maxLineBytes: integer({ env: 'ACTOR_KV_MAX_LINE_BYTES', default: 65536, min: 1, help: 'longest request line; a longer one gets `ERROR line too long` and a close' }, '<bytes>'),
   maxConnections: integer({ env: 'ACTOR_KV_MAX_CONNECTIONS', default: 10000, min: 1, help: 'most clients at once; one more gets `ERROR max clients reached` and a close' }),
+  maxClientMemory: optionalInteger({ env: 'ACTOR_KV_MAX_CLIENT_MEMORY', min: 1, max: Number.MAX_SAFE_INTEGER, help: 'bytes all clients together may hold (unparsed input, requests in flight, unsent replies); past it growing clients are paused, a quarter past it the biggest are disconnected. Default: a quarter of the heap limit, at most 256 MiB' }, '<bytes>'),
   idleTimeoutMs: integer({ env: 'ACTOR_KV_IDLE_TIMEOUT_MS', default: 60000, min: 0, max: maxDelayMs, help: 'drop a client whose started line stays incomplete this long; 0 = never' }, '<ms>'),
   clusterPort: optionalInteger({ env: 'ACTOR_KV_CLUSTER_PORT', min: 0, max: 65535, help: 'TCP port where this node accepts its peers; 0 picks a free one (the bound port is printed). Default: none, dial out only' }, '<port>'),
   clusterHost: text({ env: 'ACTOR_KV_CLUSTER_HOST', default: '127.0.0.1', help: 'with --cluster-port: the address it listens on' }, '<address>'),

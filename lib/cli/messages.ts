@@ -29,6 +29,7 @@ const optionFlags: Readonly<Record<string, string>> = {
   port: '--port',
   maxLineBytes: '--max-line-bytes',
   maxConnections: '--max-connections',
+  maxClientMemoryBytes: '--max-client-memory',
   idleTimeoutMs: '--idle-timeout-ms',
   'cluster.listen': '--cluster-port',
   'cluster.secret': '--secret',

@@ -59,12 +59,12 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
   const clustering = clusterOptionsFrom(loaded);
   if ('error' in clustering) return { kind: 'usage-error', message: clustering.error };
   const { config } = loaded;
-  const { port, host, maxLineBytes, maxConnections, idleTimeoutMs } = config;
+  const { port, host, maxLineBytes, maxConnections, idleTimeoutMs, maxClientMemory } = config;
   return {
     kind: 'run',
     config,
     store: { node: config.node, storage: storage.storage, ...(clustering.cluster ? { cluster: clustering.cluster } : {}) },
-    server: { port, host, maxLineBytes, maxConnections, idleTimeoutMs },
+    server: { port, host, maxLineBytes, maxConnections, idleTimeoutMs, ...(maxClientMemory === undefined ? {} : { maxClientMemoryBytes: maxClientMemory }) },
     storage: storage.summary,
   };
 }

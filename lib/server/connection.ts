@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { Store } from '../store';
 import { refusals } from './format';
 import { LineReader, type LineSink } from './line-reader';
+import type { BudgetMember, MemoryBudget } from './memory-budget';
+import type { ReadQuota } from './read-quota';
 import type { ResolvedServerOptions } from './options';
 import { parse } from './parse';
 import { ReplyQueue } from './reply-queue';
@@ -14,12 +16,24 @@ import type { Flushable, Turn } from './turn';
 /** Requests awaiting their reply past which reading pauses, as unsent bytes do. */
 const maxQueuedReplies = 4096;
 
-export class Connection implements LineSink, Flushable {
+/**
+ * Lines taken from one client at a time: a client that sends 10,000 requests
+ * in one write has them read 256 at a time, within the turn's quota shared
+ * by every client (read-quota.ts), so its requests in flight stay bounded.
+ */
+const maxLinesPerRead = 256;
+
+/** Why reading from a client is paused: unsent replies, the memory budget, or a backlog read a turn at a time. */
+type PauseReason = 'output' | 'budget' | 'backlog';
+
+export class Connection implements LineSink, Flushable, BudgetMember {
   private readonly reader: LineReader;
   private readonly limits: ResolvedServerOptions;
   private readonly replies: ReplyQueue;
   private flushQueued = false;
-  private paused = false;
+  private readonly pausedFor = new Set<PauseReason>();
+  /** A pause was logged ('client paused'): its end is logged too. */
+  private pauseLogged = false;
   /** Set once no further request will be read: refused, ended by the client, or shutting down. */
   private closing = false;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -36,12 +50,14 @@ export class Connection implements LineSink, Flushable {
     store: Store,
     private readonly turn: Turn,
     options: ResolvedServerOptions,
+    private readonly budget: MemoryBudget,
+    private readonly quota: ReadQuota,
   ) {
     this.limits = options;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log('debug', 'client connected', {});
     this.reader = new LineReader(options.maxLineBytes);
-    this.replies = new ReplyQueue(store, turn, () => this.scheduleFlush());
+    this.replies = new ReplyQueue(store, turn, () => this.scheduleFlush(), () => quota.answered());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client half-closed: answer everything it sent, then close our side.
     socket.on('end', () => this.closeAfterReplies());
@@ -50,6 +66,7 @@ export class Connection implements LineSink, Flushable {
     socket.on('error', () => {});
     this.closed = new Promise((resolve) =>
       socket.once('close', (hadError) => {
+        this.budget.remove(this);
         this.stopIdleTimer();
         clearTimeout(this.closeTimer);
         this.log('debug', 'client closed', hadError ? { reason: 'reset or error' } : {});
@@ -58,26 +75,60 @@ export class Connection implements LineSink, Flushable {
     );
   }
 
+  /** Bytes held for this client: input not yet cut into requests, requests in flight and their replies, unsent bytes. */
+  get heldBytes(): number {
+    return this.reader.pending + this.replies.heldBytes + this.socket.writableLength;
+  }
+
+  pauseForBudget(paused: boolean): void {
+    if (paused) this.logPause({ reason: 'client memory budget', held: this.heldBytes });
+    this.setPaused('budget', paused);
+    if (!paused) this.readBacklog();
+  }
+
+  dropForBudget(total: number, limit: number): void {
+    this.log('warn', 'client dropped', { reason: 'the clients together passed the client memory budget, and this one held the most', held: this.heldBytes, total, limit });
+    this.socket.destroy();
+  }
+
   /** Stops reading requests, answers those already received, then closes. */
   shutdown(): void {
     this.closeAfterReplies();
   }
 
   line(binary: string): void {
-    // After QUIT, the lines behind it in the same chunk are not requests any more.
-    if (this.closing) return;
+    // After QUIT, the lines behind it in the same chunk are not requests any more (nor in flight).
+    if (this.closing) return this.quota.answered();
     const parsed = parse(binary);
-    this.replies.request(parsed);
+    this.replies.request(parsed, binary.length);
     // QUIT: its OK, and every reply before it, go out before the close.
     if (parsed.kind === 'quit') this.closeAfterReplies();
   }
 
   private onData(chunk: Buffer): void {
     if (this.closing) return this.discard(chunk);
-    const lines = this.reader.push(chunk, this);
+    this.read(chunk);
+  }
+
+  /** Cuts the lines this turn's quota allows from `chunk` (none: the backlog); the rest waits for a later turn. */
+  private read(chunk: Buffer | undefined): void {
+    const granted = this.quota.take(maxLinesPerRead);
+    const lines = this.reader.push(chunk, this, granted);
     if (lines === 'too-long') return this.refuse(refusals.lineTooLong, 'line too long');
+    this.quota.giveBack(granted - lines);
     this.updateIdleTimer(lines > 0);
     this.updateBackpressure();
+    this.budget.update(this);
+    const backlogged = this.reader.backlogged && !this.closing;
+    this.setPaused('backlog', backlogged);
+    if (backlogged) this.quota.wait(() => this.readBacklog());
+  }
+
+  /** Goes on with the backlog, unless reading is paused for another reason (its end resumes it). */
+  private readBacklog(): void {
+    if (this.closing || this.socket.destroyed || !this.reader.backlogged) return;
+    if (this.pausedFor.has('output') || this.pausedFor.has('budget')) return;
+    this.read(undefined);
   }
 
   // Input after closing began is read and dropped (a lingering close), so the
@@ -106,6 +157,7 @@ export class Connection implements LineSink, Flushable {
     if (out === undefined) return this.drop();
     // One char per byte: the socket counts the string's length, which is its bytes.
     if (out !== '') this.socket.write(out, 'latin1');
+    this.budget.update(this);
     if (this.closing && this.replies.length === 0) this.finish();
     else this.updateBackpressure();
   }
@@ -141,17 +193,34 @@ export class Connection implements LineSink, Flushable {
   private updateBackpressure(): void {
     if (this.closing || this.socket.destroyed) return;
     const over = this.socket.writableLength > this.limits.outputSoftLimitBytes || this.replies.length > maxQueuedReplies;
-    if (over === this.paused) return;
-    this.paused = over;
-    if (over) {
+    if (over === this.pausedFor.has('output')) return;
+    if (over) this.logPause({ unsentBytes: this.socket.writableLength, queuedReplies: this.replies.length });
+    this.setPaused('output', over);
+    if (!over) this.readBacklog();
+  }
+
+  /** Pauses reading while any reason holds; resumes when none does. */
+  private setPaused(reason: PauseReason, paused: boolean): void {
+    if (this.closing || this.socket.destroyed) return;
+    const before = this.pausedFor.size > 0;
+    if (paused) this.pausedFor.add(reason);
+    else this.pausedFor.delete(reason);
+    const after = this.pausedFor.size > 0;
+    if (before === after) return;
+    if (after) {
       this.socket.pause();
       this.stopIdleTimer();
-      this.log('info', 'client paused', { unsentBytes: this.socket.writableLength, queuedReplies: this.replies.length });
     } else {
       this.socket.resume();
       this.updateIdleTimer(true);
-      this.log('info', 'client resumed', {});
+      if (this.pauseLogged) this.log('info', 'client resumed', {});
+      this.pauseLogged = false;
     }
+  }
+
+  private logPause(fields: Record<string, unknown>): void {
+    this.pauseLogged = true;
+    this.log('info', 'client paused', fields);
   }
 
   // A started line must end within idleTimeoutMs of the last complete line;
@@ -159,7 +228,7 @@ export class Connection implements LineSink, Flushable {
   private updateIdleTimer(progress: boolean): void {
     if (this.limits.idleTimeoutMs === 0) return;
     if (progress || this.reader.pending === 0) this.stopIdleTimer();
-    if (this.reader.pending > 0 && !this.idleTimer && !this.paused) {
+    if (this.reader.pending > 0 && !this.idleTimer && this.pausedFor.size === 0) {
       this.idleTimer = setTimeout(() => this.refuse(refusals.idleTimeout, 'client idle'), this.limits.idleTimeoutMs);
     }
   }

@@ -1,6 +1,8 @@
 // Framing: cuts a byte stream into request lines (`\r\n` or a bare `\n`),
 // holding at most one partial line of at most `maxLineBytes` per client. A
-// line is whatever bytes it holds, UTF-8 or not, as a binary string.
+// line is whatever bytes it holds, UTF-8 or not, as a binary string. A caller
+// may take a limited number of lines per call: the rest of the chunk waits as
+// a backlog (the chunk itself, not a copy) for the next call.
 
 /** Where the reader sends what it finds. */
 export interface LineSink {
@@ -24,21 +26,33 @@ export class LineReader {
    */
   private room: Buffer | undefined;
   private held = 0;
+  /** Bytes of chunks read but not yet cut into lines (past a call's line limit). */
+  private backlog: Buffer | undefined;
 
   /** `maxLineBytes` counts a line's bytes without its terminator. */
   constructor(private readonly maxLineBytes: number) {}
 
-  /** Bytes held for a line not yet complete. */
+  /** Bytes held for a line not yet complete, and read but not yet cut into lines. */
   get pending(): number {
-    return this.held;
+    return this.held + (this.backlog?.length ?? 0);
+  }
+
+  /** Whether bytes wait past a line limit (call push with no chunk to go on). */
+  get backlogged(): boolean {
+    return this.backlog !== undefined;
   }
 
   /**
-   * Feeds one chunk: every complete line goes to `sink`, in order. Returns how
-   * many lines it completed, or 'too-long' as soon as a line passes the limit
-   * (the reader then holds nothing and should not be fed again).
+   * Feeds one chunk (none: goes on with the backlog): complete lines go to
+   * `sink`, in order, at most `maxLines` of them; what is left of the chunk
+   * waits for the next call. Returns how many lines it completed, or
+   * 'too-long' as soon as a line passes the limit (the reader then holds
+   * nothing and should not be fed again).
    */
-  push(chunk: Buffer, sink: LineSink): number | 'too-long' {
+  push(input: Buffer | undefined, sink: LineSink, maxLines = Infinity): number | 'too-long' {
+    const chunk = this.backlog && input ? Buffer.concat([this.backlog, input]) : (this.backlog ?? input);
+    this.backlog = undefined;
+    if (!chunk) return 0;
     let start = 0;
     let lines = 0;
     if (this.held > 0) {
@@ -55,6 +69,10 @@ export class LineReader {
       lines++;
     }
     for (let end = chunk.indexOf(LF, start); end !== -1; end = chunk.indexOf(LF, start)) {
+      if (lines >= maxLines) {
+        this.backlog = chunk.subarray(start);
+        return lines;
+      }
       if (!this.emit(chunk, start, end, sink)) return this.spend();
       start = end + 1;
       lines++;
@@ -88,6 +106,7 @@ export class LineReader {
 
   private spend(): 'too-long' {
     this.release();
+    this.backlog = undefined;
     return 'too-long';
   }
 

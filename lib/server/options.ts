@@ -1,5 +1,6 @@
 // Options of the text server, with every default in one object.
 
+import { getHeapStatistics } from 'node:v8';
 import { silentLogger, type Logger } from '../core/logger';
 import { rejectUnknownKeys, requireDuration, requirePort, requirePositiveInteger, stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
@@ -37,6 +38,13 @@ export interface ServerOptions {
    */
   outputHardLimitBytes?: number;
   /**
+   * Bytes all clients together may hold (input not yet cut into requests,
+   * requests in flight, replies not yet sent). Past it, growing clients are
+   * paused; a quarter past it, the biggest are disconnected first.
+   * @default a quarter of the heap limit, at most 256 MiB
+   */
+  maxClientMemoryBytes?: number;
+  /**
    * How long a started line may stay incomplete before the client is dropped; 0 = never.
    * @default 60000 ms
    */
@@ -62,6 +70,7 @@ export const defaultServerOptions: ResolvedServerOptions = {
   maxConnections: 10_000,
   outputSoftLimitBytes: 1024 * 1024,
   outputHardLimitBytes: 32 * 1024 * 1024,
+  maxClientMemoryBytes: Math.min(256 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 4)),
   idleTimeoutMs: 60_000,
   closeTimeoutMs: 2_000,
   logger: silentLogger,
@@ -76,6 +85,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   requirePositiveInteger('maxConnections', resolved.maxConnections);
   requirePositiveInteger('outputSoftLimitBytes', resolved.outputSoftLimitBytes);
   requirePositiveInteger('outputHardLimitBytes', resolved.outputHardLimitBytes);
+  requirePositiveInteger('maxClientMemoryBytes', resolved.maxClientMemoryBytes);
   requireDuration('idleTimeoutMs', resolved.idleTimeoutMs, true);
   requireDuration('closeTimeoutMs', resolved.closeTimeoutMs);
   if (resolved.outputHardLimitBytes < resolved.outputSoftLimitBytes) {

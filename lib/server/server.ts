@@ -5,6 +5,8 @@ import net from 'node:net';
 import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
+import { MemoryBudget } from './memory-budget';
+import { ReadQuota } from './read-quota';
 import { refusals } from './format';
 import { Turn } from './turn';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
@@ -36,12 +38,16 @@ class TextServer implements KvServer {
   private readonly server: net.Server;
   private readonly clients = new Set<Connection>();
   private readonly turn = new Turn();
+  private readonly budget: MemoryBudget;
+  /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
+  private readonly quota = new ReadQuota(4096, 16_384);
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly options: ResolvedServerOptions,
   ) {
+    this.budget = new MemoryBudget(options.maxClientMemoryBytes);
     // Socket options:
     // 1. allowHalfOpen: a client that sends its requests and then shuts down
     //    its side (`nc -N`, a script) still gets every reply before we close.
@@ -80,7 +86,7 @@ class TextServer implements KvServer {
   private accept(socket: net.Socket): void {
     if (this.closing) return void socket.destroy();
     if (this.clients.size >= this.options.maxConnections) return this.refuse(socket);
-    const connection = new Connection(socket, this.store, this.turn, this.options);
+    const connection = new Connection(socket, this.store, this.turn, this.options, this.budget, this.quota);
     this.clients.add(connection);
     void connection.closed.then(() => this.clients.delete(connection));
   }
