@@ -45,12 +45,15 @@ describe('the client memory budget', () => {
     expect(budget.held).toBe(800);
   });
 
-  test('a closed client leaves the total', () => {
+  test('a closed client leaves the total, and the clients it kept paused go on', () => {
     const budget = new MemoryBudget(1000);
-    const client = Object.assign(new Client('a'), { heldBytes: 700 });
-    budget.update(client);
-    budget.remove(client);
-    expect(budget.held).toBe(0);
+    const [big, small] = [Object.assign(new Client('big'), { heldBytes: 900 }), Object.assign(new Client('small'), { heldBytes: 200 })];
+    budget.update(big);
+    budget.update(small);
+    expect(small.paused).toBe(true);
+    budget.remove(big);
+    expect(budget.held).toBe(200);
+    expect(small.paused).toBe(false);
   });
 });
 

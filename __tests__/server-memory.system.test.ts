@@ -2,6 +2,7 @@
 // measured on a real node process (its resident memory from /proc).
 
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { LineClient } from './support/server-helpers';
 import { CliProcess } from './support/server-process';
@@ -128,3 +129,53 @@ describe('the client memory budget', () => {
     polite.destroy();
   }, 120_000);
 });
+
+/** 50 clients, each sending 1 MiB of seeded random bytes (replayable) and reading what comes back; exits once all are closed. */
+const garbageScript = `
+const net = require('node:net');
+const port = Number(process.argv[1]);
+let open = 50;
+for (let client = 0; client < 50; client++) {
+  const bytes = Buffer.alloc(1 << 20);
+  let state = 0x9e3779b9 ^ client;
+  for (let i = 0; i < bytes.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.on('data', () => {});
+  socket.on('close', () => { if (--open === 0) process.exit(0); });
+  socket.on('connect', () => socket.end(bytes));
+}`;
+
+test('50 clients sending 1 MiB of random bytes each: a polite client on the same node keeps a p99 under 100 ms', async () => {
+  node = CliProcess.start(['--port', '0', '--log-level', 'warn']);
+  const port = await node.port();
+  const polite = await LineClient.connect(port);
+  polite.write('CREATE polite\r\n');
+  expect(await polite.lines(1)).toEqual(['OK']);
+  const latencies: number[] = [];
+  let polling = true;
+  const politeLoop = (async () => {
+    for (let i = 0; polling; i++) {
+      const started = Date.now();
+      polite.write(`PUT polite k ${i}\r\n`);
+      const reply = await polite.lines(1).catch((error: Error) => {
+        throw new Error(`request ${i}: ${error.message}; the node logged: ${node.stderr.split('\n').filter((line) => !line.includes('client connected') && !line.includes('client closed')).slice(-8).join('\n')}`);
+      });
+      expect(reply).toEqual(['OK']);
+      latencies.push(Date.now() - started);
+    }
+  })();
+  // The garbage comes from another process, so this one (the polite client's) only measures.
+  const garbage = spawn(process.execPath, ['-e', garbageScript, String(port)], { stdio: 'ignore' });
+  await new Promise((resolve) => garbage.once('exit', resolve));
+  polling = false;
+  await politeLoop;
+  latencies.sort((a, b) => a - b);
+  const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
+  console.log(`50 garbage clients: the polite client's p99 was ${p99} ms over ${latencies.length} requests (max ${latencies[latencies.length - 1]} ms)`);
+  expect(p99).toBeLessThan(100);
+  polite.destroy();
+}, 60_000);

@@ -18,10 +18,10 @@ const maxQueuedReplies = 4096;
 
 /**
  * Lines taken from one client at a time: a client that sends 10,000 requests
- * in one write has them read 256 at a time, within the turn's quota shared
+ * in one write has them read 32 at a time, within the turn's quota shared
  * by every client (read-quota.ts), so its requests in flight stay bounded.
  */
-const maxLinesPerRead = 256;
+const maxLinesPerRead = 32;
 
 /** Why reading from a client is paused: unsent replies, the memory budget, or a backlog read a turn at a time. */
 type PauseReason = 'output' | 'budget' | 'backlog';
@@ -32,6 +32,8 @@ export class Connection implements LineSink, Flushable, BudgetMember {
   private readonly replies: ReplyQueue;
   private flushQueued = false;
   private readonly pausedFor = new Set<PauseReason>();
+  /** Lines handed to line() by the read under way (each is in flight until answered). */
+  private linesRead = 0;
   /** A pause was logged ('client paused'): its end is logged too. */
   private pauseLogged = false;
   /** Set once no further request will be read: refused, ended by the client, or shutting down. */
@@ -97,6 +99,7 @@ export class Connection implements LineSink, Flushable, BudgetMember {
   }
 
   line(binary: string): void {
+    this.linesRead++;
     // After QUIT, the lines behind it in the same chunk are not requests any more (nor in flight).
     if (this.closing) return this.quota.answered();
     const parsed = parse(binary);
@@ -113,9 +116,11 @@ export class Connection implements LineSink, Flushable, BudgetMember {
   /** Cuts the lines this turn's quota allows from `chunk` (none: the backlog); the rest waits for a later turn. */
   private read(chunk: Buffer | undefined): void {
     const granted = this.quota.take(maxLinesPerRead);
+    this.linesRead = 0;
     const lines = this.reader.push(chunk, this, granted);
+    // Counted by line(), which also sees the lines before one that is too long.
+    this.quota.giveBack(granted - this.linesRead);
     if (lines === 'too-long') return this.refuse(refusals.lineTooLong, 'line too long');
-    this.quota.giveBack(granted - lines);
     this.updateIdleTimer(lines > 0);
     this.updateBackpressure();
     this.budget.update(this);

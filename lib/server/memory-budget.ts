@@ -44,18 +44,26 @@ export class MemoryBudget {
         member.pauseForBudget(true);
       }
       if (this.total > this.limit * dropFactor) this.dropBiggest();
-    } else if (this.total < this.limit * resumeFactor && this.paused.size > 0) {
-      const paused = [...this.paused];
-      this.paused.clear();
-      for (const waiting of paused) waiting.pauseForBudget(false);
-    }
+    } else this.resumeIfUnder();
   }
 
-  /** Forgets a client that closed. */
+  /** Forgets a client that closed (what it held may let the paused ones go on). */
   remove(member: BudgetMember): void {
+    this.forget(member);
+    this.resumeIfUnder();
+  }
+
+  private forget(member: BudgetMember): void {
     this.total -= this.counted.get(member) ?? 0;
     this.counted.delete(member);
     this.paused.delete(member);
+  }
+
+  private resumeIfUnder(): void {
+    if (this.total >= this.limit * resumeFactor || this.paused.size === 0) return;
+    const paused = [...this.paused];
+    this.paused.clear();
+    for (const waiting of paused) waiting.pauseForBudget(false);
   }
 
   private dropBiggest(): void {
@@ -63,7 +71,7 @@ export class MemoryBudget {
     for (const [member, bytes] of biggest) {
       if (this.total <= this.limit) return;
       member.dropForBudget(this.total, this.limit);
-      this.remove(member);
+      this.forget(member);
       if (bytes === 0) return;
     }
   }

@@ -40,7 +40,7 @@ class TextServer implements KvServer {
   private readonly turn = new Turn();
   private readonly budget: MemoryBudget;
   /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
-  private readonly quota = new ReadQuota(4096, 16_384);
+  private readonly quota = new ReadQuota(2048, 16_384);
   private closing: Promise<void> | undefined;
 
   constructor(
