@@ -1,7 +1,9 @@
 // From argv and environment to what the command will do: show help or the
 // version, refuse a usage error, or run a node with these store and server
-// options. Pure, so every rule of the command line is tested as a table.
+// options. Pure but for reading the TLS files the flags name, so every rule of
+// the command line is tested as a table.
 
+import { readFileSync } from 'node:fs';
 import type { StoreOptions } from '../options';
 import type { ServerOptions } from '../server/options';
 import { clusterOptionsFrom, isClustered } from './cluster-config';
@@ -59,14 +61,51 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
   const clustering = clusterOptionsFrom(loaded);
   if ('error' in clustering) return { kind: 'usage-error', message: clustering.error };
   const { config } = loaded;
+  const tls = tlsFrom(config);
+  if ('error' in tls) return { kind: 'usage-error', message: tls.error };
   const { port, host, maxLineBytes, maxConnections, idleTimeoutMs, maxClientMemory } = config;
+  const cluster = clustering.cluster && (tls.cluster ? { ...clustering.cluster, tls: tls.cluster } : clustering.cluster);
   return {
     kind: 'run',
     config,
-    store: { node: config.node, storage: storage.storage, ...(clustering.cluster ? { cluster: clustering.cluster } : {}) },
-    server: { port, host, maxLineBytes, maxConnections, idleTimeoutMs, ...(maxClientMemory === undefined ? {} : { maxClientMemoryBytes: maxClientMemory }) },
+    store: { node: config.node, storage: storage.storage, ...(cluster ? { cluster } : {}) },
+    server: {
+      port, host, maxLineBytes, maxConnections, idleTimeoutMs,
+      ...(maxClientMemory === undefined ? {} : { maxClientMemoryBytes: maxClientMemory }),
+      ...(tls.server ? { tls: tls.server } : {}),
+    },
     storage: storage.summary,
   };
+}
+
+/** The TLS files the flags name, read; or which flag is missing or unreadable. */
+function tlsFrom(config: Config): { server?: { cert: Buffer; key: Buffer }; cluster?: { cert: Buffer; key: Buffer; ca: Buffer } } | { error: string } {
+  const read = (flag: string, file: string): Buffer | string => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      return `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    }
+  };
+  const group = <K extends string>(flags: Record<K, [string, string | undefined]>): Record<K, Buffer> | undefined | { error: string } => {
+    const given = Object.values<[string, string | undefined]>(flags).filter(([, file]) => file !== undefined);
+    if (given.length === 0) return undefined;
+    const missing = Object.values<[string, string | undefined]>(flags).find(([, file]) => file === undefined);
+    if (missing) return { error: `${given.map(([flag]) => flag).join(' and ')} need${given.length === 1 ? 's' : ''} ${missing[0]}` };
+    const files: Partial<Record<K, Buffer>> = {};
+    for (const key of Object.keys(flags) as K[]) {
+      const bytes = read(flags[key][0], flags[key][1]!);
+      if (typeof bytes === 'string') return { error: bytes };
+      files[key] = bytes;
+    }
+    return files as Record<K, Buffer>;
+  };
+  const server = group({ cert: ['--tls-cert', config.tlsCert], key: ['--tls-key', config.tlsKey] });
+  if (server && 'error' in server) return server;
+  const cluster = group({ cert: ['--cluster-tls-cert', config.clusterTlsCert], key: ['--cluster-tls-key', config.clusterTlsKey], ca: ['--cluster-tls-ca', config.clusterTlsCa] });
+  if (cluster && 'error' in cluster) return cluster;
+  if (cluster && !isClustered(config)) return { error: '--cluster-tls-cert does nothing without --peer, --route or --cluster-port' };
+  return { ...(server ? { server } : {}), ...(cluster ? { cluster } : {}) };
 }
 
 /** The message for the first flag given that would do nothing, if any. */

@@ -58,6 +58,7 @@ export class Cluster {
         serve: (request) => serveRequest(self, preferences, local, replication, request),
         logger,
         emit,
+        tls: options.tls,
       },
     );
     const handles = new Map<string, NodeHandle>([[self, local]]);

@@ -207,6 +207,8 @@ export interface AcceptPolicy {
   isPeer(name: string): boolean;
   /** Once `name` is authenticated: keep this connection, or keep the one already being dialed. */
   verdict(name: string): hs.Verdict;
+  /** Why the connection cannot be `name` whatever it proves (with TLS: its certificate names another node), or undefined. */
+  notWho?(name: string): string | undefined;
 }
 
 /** Accepts: challenges the dialer, checks its proof, and only then proves itself, with the verdict. */
@@ -220,6 +222,8 @@ export function acceptHandshake(socket: Socket, settings: HandshakeSettings, pol
       if (!policy.isPeer(hello.name) || hello.name === settings.self) {
         throw new HandshakeFailed(`node ${hello.name} is not a configured peer`, { refusal: 'unknown-node', peer: hello.name });
       }
+      const impostor = policy.notWho?.(hello.name);
+      if (impostor) throw new HandshakeFailed(`the connection claiming to be ${hello.name}: ${impostor}`, { peer: hello.name });
       transcript = { dialer: hello.name, acceptor: settings.self, dialerNonce: hello.nonce, acceptorNonce };
       // No proof yet: a MAC sent to a party that has not proven itself would let it guess the secret offline.
       send(socket, { name: settings.self, nonce: acceptorNonce });

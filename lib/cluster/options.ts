@@ -5,6 +5,7 @@ import { KvError } from '../errors';
 import type { BackoffOptions } from './backoff';
 import { isNodeName, maxNodeNameLength } from './handshake';
 import type { PeerAddress } from './peer';
+import type { ClusterTlsOptions } from './tls';
 import { checkRouteNodes, toRoute, type Route, type RouteOption } from './router';
 
 /** A peer's address: 'host:port', `{ host, port }`, or null for a peer that only dials in. */
@@ -58,6 +59,13 @@ export interface ClusterOptions {
    * @default from 100 ms, doubling, at most 2000 ms, with jitter
    */
   reconnect?: Partial<BackoffOptions>;
+  /**
+   * Mutual TLS between the nodes: this node's certificate and key, and the
+   * cluster's CA (PEM). Each certificate must name its node (CN or a DNS
+   * subject alternative name). Every node of a cluster sets it, or none.
+   * @default plain TCP (frames after the handshake neither encrypted nor authenticated)
+   */
+  tls?: ClusterTlsOptions;
 }
 
 /** Cluster options with every default filled in. */
@@ -72,6 +80,7 @@ export interface ResolvedClusterOptions {
   maxFrameBytes: number;
   maxBufferedBytes: number;
   reconnect: BackoffOptions;
+  tls: ClusterTlsOptions | null;
 }
 
 const defaultHost = '127.0.0.1';
@@ -101,6 +110,7 @@ const clusterOptionKeys: Record<keyof ClusterOptions, true> = {
   maxFrameBytes: true,
   maxBufferedBytes: true,
   reconnect: true,
+  tls: true,
 };
 
 const reconnectOptionKeys: Record<keyof BackoffOptions, true> = { initialMs: true, maxMs: true };
@@ -129,7 +139,15 @@ export function resolveClusterOptions(self: string, options: ClusterOptions): Re
     maxFrameBytes: options.maxFrameBytes ?? defaultClusterOptions.maxFrameBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? defaultClusterOptions.maxBufferedBytes,
     reconnect: { ...defaultClusterOptions.reconnect, ...options.reconnect },
+    tls: options.tls ?? null,
   };
+  if (resolved.tls) {
+    rejectUnknownKeys('cluster.tls.', resolved.tls, { cert: true, key: true, ca: true });
+    for (const key of ['cert', 'key', 'ca'] as const) {
+      const value = resolved.tls[key];
+      if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw bad(`option \`cluster.tls.${key}\` must be PEM text or a Buffer`);
+    }
+  }
   positive('cluster.replicas', resolved.replicas);
   const nodes = [self, ...peers.keys()];
   if (resolved.replicas > nodes.length) throw bad(`option \`cluster.replicas\` is ${resolved.replicas}, but the cluster has only ${nodes.length} node(s)`);

@@ -5,6 +5,7 @@
 // the first, then summaries, then one line when the peer is back.
 
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
 import { failed, type Outcome } from '../core/operations';
@@ -16,6 +17,7 @@ import { clusterErrors } from './errors';
 import type { Verdict } from './handshake';
 import { dialHandshake, HandshakeFailed, type Established, type HandshakeSettings } from './handshake-session';
 import type { EncodedRequest } from './protocol';
+import { certificateNames, type ClusterTlsOptions } from './tls';
 
 /** Where a peer listens. */
 export interface PeerAddress {
@@ -33,6 +35,8 @@ export interface PeerContext {
   serve: Serve;
   logger: Logger;
   emit: EmitEvent;
+  /** Mutual TLS between the nodes, or null for plain TCP. */
+  tls: ClusterTlsOptions | null;
 }
 
 export class Peer {
@@ -113,7 +117,7 @@ export class Peer {
   private async dial(): Promise<void> {
     const { host, port } = this.address!;
     this.context.logger.debug({ peer: this.name, address: `${host}:${port}`, attempt: this.failedDials + 1 }, 'cluster peer dialing');
-    const socket = connect({ host, port });
+    const socket = this.open(host, port);
     this.dialing = socket;
     try {
       const established = await dialHandshake(socket, this.context.handshake, this.name);
@@ -126,6 +130,15 @@ export class Peer {
       this.dialing = undefined;
       this.dialFailed(error);
     }
+  }
+
+  /** A TCP connection to the peer, or with TLS one that holds only if the peer's certificate names it. */
+  private open(host: string, port: number): Socket {
+    const { tls } = this.context;
+    if (!tls) return connect({ host, port });
+    const checkServerIdentity = (_host: string, cert: Parameters<typeof certificateNames>[0]): Error | undefined =>
+      certificateNames(cert, this.name) ? undefined : new Error(`the node at ${host}:${port} has a TLS certificate for ${cert?.subject?.CN ?? 'nobody'}, not ${this.name}`);
+    return connectTls({ host, port, cert: tls.cert, key: tls.key, ca: tls.ca, checkServerIdentity });
   }
 
   private dialFailed(error: unknown): void {

@@ -6,10 +6,12 @@
 // node with the wrong secret that retries every few seconds costs a few lines.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { OutageLog } from '../core/outage-log';
 import { errors, toErrorData } from '../errors';
 import { acceptHandshake, HandshakeFailed } from './handshake-session';
 import { Peer, type PeerAddress, type PeerContext } from './peer';
+import { wrongPeer } from './tls';
 
 /**
  * Handshakes in progress at once. Past it, the oldest is dropped for the new
@@ -72,7 +74,16 @@ export class Transport {
   }
 
   private listen(address: PeerAddress): Promise<void> {
-    const server = createServer((socket) => this.accept(socket));
+    const { tls } = this.context;
+    // With TLS, a connection reaches accept() only once its certificate checked out against the CA.
+    const server = tls
+      ? createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, (socket) => this.accept(socket))
+      : createServer((socket) => this.accept(socket));
+    // A plain TCP client or a certificate from another CA: refused by TLS before any byte of ours.
+    server.on('tlsClientError', (error, socket) => {
+      this.logRefusal(String(socket.remoteAddress), `${socket.remoteAddress}:${socket.remotePort}`, error);
+      socket.destroy();
+    });
     this.server = server;
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(errors.listenFailed('the cluster port', `${address.host}:${address.port}`, 'option `cluster.listen`', error));
@@ -98,6 +109,8 @@ export class Transport {
     const policy = {
       isPeer: (name: string) => this.peers.has(name),
       verdict: (name: string) => this.peer(name).verdictOnInbound(this.options.self),
+      // Checked at the hello, before any proof is exchanged: a certificate for another node ends it there.
+      notWho: (name: string) => (this.context.tls ? wrongPeer(socket as TLSSocket, name) : undefined),
     };
     acceptHandshake(socket, this.context.handshake, policy).then(
       (established) => {

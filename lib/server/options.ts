@@ -55,13 +55,18 @@ export interface ServerOptions {
    */
   closeTimeoutMs?: number;
   /**
+   * TLS on the client listener: the server's certificate and key (PEM).
+   * @default plain TCP
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
    * Where the server reports refused, paused and dropped clients.
    * @default nowhere
    */
   logger?: Logger;
 }
 
-export type ResolvedServerOptions = Required<ServerOptions>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls'>> & Pick<ServerOptions, 'tls'>;
 
 export const defaultServerOptions: ResolvedServerOptions = {
   port: 4040,
@@ -78,7 +83,14 @@ export const defaultServerOptions: ResolvedServerOptions = {
 
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  rejectUnknownKeys('', options, Object.fromEntries(Object.keys(defaultServerOptions).map((key) => [key, true])));
+  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls'].map((key) => [key, true])));
+  if (options.tls !== undefined) {
+    rejectUnknownKeys('tls.', options.tls, { cert: true, key: true });
+    for (const key of ['cert', 'key'] as const) {
+      const value = options.tls[key];
+      if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new KvError('BAD_REQUEST', `option \`tls.${key}\` must be PEM text or a Buffer`);
+    }
+  }
   const resolved = { ...defaultServerOptions, ...stripUndefined(options) };
   requirePort('port', resolved.port);
   requirePositiveInteger('maxLineBytes', resolved.maxLineBytes);

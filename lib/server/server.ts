@@ -2,6 +2,7 @@
 // accepts clients up to maxConnections and hands each to a Connection.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
@@ -55,7 +56,16 @@ class TextServer implements KvServer {
     //    algorithm would only hold them back for the client's delayed ACK.
     // 3. keepAlive: finds peers that vanished without a FIN, so they do not
     //    hold a connection slot forever.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => this.accept(socket));
+    // 4. tls: the same server over TLS when a certificate is given; a client
+    //    reaches accept() once its handshake is done (a failed one never does).
+    const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 };
+    this.server = options.tls
+      ? tls.createServer({ ...socketOptions, cert: options.tls.cert, key: options.tls.key }, (socket) => this.accept(socket))
+      : net.createServer(socketOptions, (socket) => this.accept(socket));
+    this.server.on('tlsClientError', (error: Error, socket: net.Socket) => {
+      this.options.logger.debug({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'client TLS handshake failed');
+      socket.destroy();
+    });
   }
 
   get port(): number {
