@@ -3,6 +3,7 @@
 // whose every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN.
 
 import net from 'node:net';
+import tls from 'node:tls';
 
 /** Counts reply ends: every reply ends with a line starting OK, NOT FOUND, ERROR or UNKNOWN; values start with `v`. */
 export class ReplyCounter {
@@ -30,22 +31,31 @@ export class ReplyCounter {
   }
 }
 
+/** How the load reaches a server: plain TCP, or TLS trusting `ca` (a certificate for localhost). */
+export type Transport = { tlsCa?: Buffer };
+
+/** A client socket to `port` on 127.0.0.1 over `transport`; `ready` fires once it can send. */
+export function connectTo(port: number, transport: Transport, ready: () => void): net.Socket {
+  if (!transport.tlsCa) return net.connect({ port, host: '127.0.0.1', noDelay: true }, ready);
+  return tls.connect({ port, host: '127.0.0.1', ca: transport.tlsCa, servername: 'localhost', noDelay: true } as tls.ConnectionOptions, ready);
+}
+
 /** Creates the buckets and every key, so GETs find values. */
-export async function populate(port: number, buckets: number, keysPerBucket: number): Promise<void> {
+export async function populate(port: number, buckets: number, keysPerBucket: number, transport: Transport = {}): Promise<void> {
   const lines: string[] = [];
   for (let b = 0; b < buckets; b++) {
     lines.push(`CREATE bench${b}\r\n`);
     for (let k = 0; k < keysPerBucket; k++) lines.push(`PUT bench${b} k${k} v0\r\n`);
   }
-  const socket = net.connect(port, '127.0.0.1');
   const counter = new ReplyCounter();
   let answered = 0;
+  let socket!: net.Socket;
   await new Promise<void>((resolve) => {
+    socket = connectTo(port, transport, () => socket.write(lines.join('')));
     socket.on('data', (chunk: Buffer) => {
       answered += counter.count(chunk);
       if (answered === lines.length) resolve();
     });
-    socket.write(lines.join(''));
   });
   socket.destroy();
 }
@@ -84,8 +94,8 @@ export class MeasuringWindow {
  * for their `depth` replies, repeats until told to stop. Resolves with the
  * number of error replies it saw.
  */
-export function closedLoop(port: number, depth: number, request: () => string, hooks: LoopHooks): Promise<number> {
-  const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+export function closedLoop(port: number, depth: number, request: () => string, hooks: LoopHooks, transport: Transport = {}): Promise<number> {
+  const socket = connectTo(port, transport, () => send());
   const counter = new ReplyCounter();
   let pending = 0;
   let sentAt = 0n;
@@ -97,7 +107,6 @@ export function closedLoop(port: number, depth: number, request: () => string, h
     socket.write(batch);
   };
   return new Promise((resolve) => {
-    socket.on('connect', send);
     socket.on('data', (chunk: Buffer) => {
       pending -= counter.count(chunk);
       if (pending > 0) return;

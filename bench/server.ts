@@ -6,13 +6,15 @@
 // generator's CPU (sharing the cores) is not counted. Prints figures; asserts
 // nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window).
 // A third row runs actor-kv's text server over a stub store that answers at
-// once: it separates the protocol layer's cost from the store's.
+// once: it separates the protocol layer's cost from the store's. A fourth runs
+// actor-kv with TLS on its listener (a certificate made at run time).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Store, StoreEventMap } from '../lib';
-import { closedLoop, MeasuringWindow, populate } from './line-load';
+import { TestCa } from '../__tests__/support/tls-certs';
+import { closedLoop, MeasuringWindow, populate, type Transport } from './line-load';
 import { printTable } from './measure';
 
 const measureMs = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
@@ -24,13 +26,13 @@ const workloads = [
   { connections: 50, depth: 1 },
   { connections: 50, depth: 16 },
 ];
-type Kind = 'trivial' | 'actor-kv' | 'protocol only';
-const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only'];
+type Kind = 'trivial' | 'actor-kv' | 'protocol only' | 'actor-kv over TLS';
+const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only', 'actor-kv over TLS'];
 
 // ---- the servers, in a child process ---------------------------------------
 
 async function serveInChild(kind: Kind): Promise<void> {
-  const port = kind === 'trivial' ? await trivialServer() : await actorKvServer(kind === 'protocol only');
+  const port = kind === 'trivial' ? await trivialServer() : await actorKvServer(kind === 'protocol only', kind === 'actor-kv over TLS');
   process.send!({ port });
   process.on('message', (message: string) => {
     if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
@@ -51,9 +53,10 @@ function trivialServer(): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
 }
 
-async function actorKvServer(stubbed: boolean): Promise<number> {
+async function actorKvServer(stubbed: boolean, overTls: boolean): Promise<number> {
   const { createStore, startServer } = await import('../lib');
-  const server = await startServer(stubbed ? stubStore() : await createStore(), { port: 0 });
+  const tls = overTls ? { cert: process.env.BENCH_TLS_CERT!, key: process.env.BENCH_TLS_KEY! } : undefined;
+  const server = await startServer(stubbed ? stubStore() : await createStore(), { port: 0, ...(tls ? { tls } : {}) });
   return server.port;
 }
 
@@ -102,8 +105,18 @@ interface Child {
   port: number;
 }
 
+/** The CA of the certificate the TLS row's server presents, made for this run (in the parent only). */
+let ca: TestCa | undefined;
+
 function startChild(kind: Kind): Promise<Child> {
-  const child = fork(__filename, ['--child', kind], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  if (!ca) {
+    ca = TestCa.create('bench CA');
+    const made = ca;
+    process.on('exit', () => made.remove());
+  }
+  const listenerPem = ca.issue('localhost');
+  const env = { ...process.env, BENCH_TLS_CERT: listenerPem.cert.toString(), BENCH_TLS_KEY: listenerPem.key.toString() };
+  const child = fork(__filename, ['--child', kind], { execArgv: ['-r', 'ts-node/register/transpile-only'], env });
   return new Promise((resolve) => child.once('message', (message: { port: number }) => resolve({ process: child, port: message.port })));
 }
 
@@ -130,9 +143,9 @@ interface Result {
 }
 
 /** N closed loops against `child`: warm up, then measure ops, latencies and the server's CPU. */
-async function load(child: Child, connections: number, depth: number): Promise<Result> {
+async function load(child: Child, connections: number, depth: number, transport: Transport): Promise<Result> {
   const window = new MeasuringWindow(depth);
-  const loops = Array.from({ length: connections }, () => closedLoop(child.port, depth, randomRequest, window.hooks));
+  const loops = Array.from({ length: connections }, () => closedLoop(child.port, depth, randomRequest, window.hooks, transport));
   await delay(warmupMs);
   const cpuBefore = await cpuMicros(child);
   const startedAt = process.hrtime.bigint();
@@ -161,8 +174,9 @@ async function main(): Promise<void> {
     let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
     for (const kind of kinds) {
       const child = await startChild(kind);
-      await populate(child.port, buckets, keysPerBucket);
-      const result = await load(child, connections, depth);
+      const transport: Transport = kind === 'actor-kv over TLS' ? { tlsCa: ca!.cert } : {};
+      await populate(child.port, buckets, keysPerBucket, transport);
+      const result = await load(child, connections, depth, transport);
       child.process.send('exit');
       const sorted = result.latenciesMs.sort((a, b) => a - b);
       const opsPerSecond = result.ops / result.seconds;
