@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CliProcess } from '../__tests__/support/server-process';
+import { TestCa } from '../__tests__/support/tls-certs';
 import { printTable, rate } from './measure';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -99,30 +100,60 @@ async function createBuckets(port: number): Promise<void> {
   if (replies.trim().split(/\r?\n/).some((line) => line !== 'OK')) throw new Error(`CREATE failed: ${replies}`);
 }
 
-async function main(): Promise<void> {
+/** Starts foo and bar (with mutual TLS between them when `ca` is given); their text ports. */
+async function startPair(ca: TestCa | undefined): Promise<{ fooPort: number; barPort: number; stop: () => Promise<void> }> {
   const env = { ACTOR_KV_SECRET: 'bench secret, 16+ bytes' };
   const quiet = ['--port', '0', '--cluster-port', '0', '--log-level', 'warn', ...routes];
-  const bar = CliProcess.start(['--node', 'bar', '--peer', 'foo', ...quiet], env);
+  const tlsFlags = (node: string): string[] => {
+    if (!ca) return [];
+    const files = ca.files(ca.issue(node), node);
+    return ['--cluster-tls-cert', files.cert, '--cluster-tls-key', files.key, '--cluster-tls-ca', files.ca];
+  };
+  const bar = CliProcess.start(['--node', 'bar', '--peer', 'foo', ...quiet, ...tlsFlags('bar')], env);
   const barPort = await bar.port();
   const barCluster = Number(/accepting peers on port (\d+)/.exec(bar.stdout)![1]);
-  const foo = CliProcess.start(['--node', 'foo', '--peer', `bar=127.0.0.1:${barCluster}`, ...quiet], env);
+  const foo = CliProcess.start(['--node', 'foo', '--peer', `bar=127.0.0.1:${barCluster}`, ...quiet, ...tlsFlags('foo')], env);
   const fooPort = await foo.port();
-  try {
-    await createBuckets(fooPort);
-    await phase(barPort, 1); // warm-up of both processes' JIT
-    const rows: string[][] = [];
-    for (const depth of [1, 16]) {
-      const direct = await phase(barPort, depth);
-      const forwarded = await phase(fooPort, depth);
-      const ms = (value: number) => `${value.toFixed(2)} ms`;
-      rows.push([`${connections} connections × ${depth} in flight`, `${rate(direct[0])}, p50 ${ms(direct[1])}, p99 ${ms(direct[2])}`, `${rate(forwarded[0])}, p50 ${ms(forwarded[1])}, p99 ${ms(forwarded[2])}`, (forwarded[0] / direct[0]).toFixed(2), (forwarded[2] / direct[2]).toFixed(2)]);
-    }
-    console.log(`PUT/GET on bar's buckets, ${phaseMs / 1000} s per phase; direct = to bar, forwarded = to foo (one hop)`);
-    printTable(['workload', 'direct', 'forwarded', 'rate ratio', 'p99 ratio'], rows);
-  } finally {
+  const stop = async (): Promise<void> => {
     foo.kill('SIGTERM');
     bar.kill('SIGTERM');
     await Promise.all([foo.exited, bar.exited]);
+  };
+  return { fooPort, barPort, stop };
+}
+
+/** Direct and forwarded phases at depth 1 and 16 on one pair: [depth, direct, forwarded] figures. */
+async function measurePair(ca: TestCa | undefined): Promise<Array<[number, [number, number, number], [number, number, number]]>> {
+  const { fooPort, barPort, stop } = await startPair(ca);
+  try {
+    await createBuckets(fooPort);
+    await phase(barPort, 1); // warm-up of both processes' JIT
+    const figures: Array<[number, [number, number, number], [number, number, number]]> = [];
+    for (const depth of [1, 16]) figures.push([depth, await phase(barPort, depth), await phase(fooPort, depth)]);
+    return figures;
+  } finally {
+    await stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const ca = TestCa.create('bench CA');
+  try {
+    const plain = await measurePair(undefined);
+    const overTls = await measurePair(ca);
+    const ms = (value: number) => `${value.toFixed(2)} ms`;
+    const cell = ([rateValue, p50, p99]: [number, number, number]) => `${rate(rateValue)}, p50 ${ms(p50)}, p99 ${ms(p99)}`;
+    const rows = plain.map(([depth, direct, forwarded]) => [`${connections} connections × ${depth} in flight`, cell(direct), cell(forwarded), (forwarded[0] / direct[0]).toFixed(2), (forwarded[2] / direct[2]).toFixed(2)]);
+    console.log(`PUT/GET on bar's buckets, ${phaseMs / 1000} s per phase; direct = to bar, forwarded = to foo (one hop)`);
+    printTable(['workload', 'direct', 'forwarded', 'rate ratio', 'p99 ratio'], rows);
+    const tlsRows = plain.map(([depth, , forwarded], index) => {
+      const secured = overTls[index]![2];
+      return [`${connections} connections × ${depth} in flight`, cell(forwarded), cell(secured), (secured[0] / forwarded[0]).toFixed(2), (secured[2] / forwarded[2]).toFixed(2)];
+    });
+    console.log(`\nforwarded requests, the link between foo and bar plain TCP against mutual TLS (same run)`);
+    printTable(['workload', 'plain link', 'TLS link', 'rate ratio', 'p99 ratio'], tlsRows);
+  } finally {
+    ca.remove();
   }
 }
 
