@@ -20,18 +20,20 @@ class Client implements BudgetMember {
 }
 
 describe('the client memory budget', () => {
-  test('a client that grows past the budget is paused; all paused clients resume under three quarters of it', () => {
+  test('past the budget the biggest holders are paused, not a small client that tips it over; all resume under three quarters of it', () => {
     const budget = new MemoryBudget(1000);
-    const [a, b] = [new Client('a'), new Client('b')];
+    const [a, b, c] = [new Client('a'), new Client('b'), new Client('c')];
     a.heldBytes = 600;
     budget.update(a);
     b.heldBytes = 500;
     budget.update(b);
-    expect([a.paused, b.paused]).toEqual([false, true]);
-    expect(budget.held).toBe(1100);
-    a.heldBytes = 200; // a's replies were read
+    expect([a.paused, b.paused]).toEqual([true, false]); // b holds less than the mean: the biggest, a, is paused
+    c.heldBytes = 100;
+    budget.update(c);
+    expect([a.paused, b.paused, c.paused]).toEqual([true, true, false]); // then the next biggest
+    a.heldBytes = 50; // a's replies were read
     budget.update(a);
-    expect(b.paused).toBe(false);
+    expect([a.paused, b.paused, c.paused]).toEqual([false, false, false]);
   });
 
   test('past the budget by a quarter, the biggest holders are dropped first, until the total is under it', () => {
@@ -47,13 +49,24 @@ describe('the client memory budget', () => {
 
   test('a closed client leaves the total, and the clients it kept paused go on', () => {
     const budget = new MemoryBudget(1000);
-    const [big, small] = [Object.assign(new Client('big'), { heldBytes: 900 }), Object.assign(new Client('small'), { heldBytes: 200 })];
+    const [big, other] = [Object.assign(new Client('big'), { heldBytes: 900 }), Object.assign(new Client('other'), { heldBytes: 200 })];
     budget.update(big);
-    budget.update(small);
-    expect(small.paused).toBe(true);
-    budget.remove(big);
-    expect(budget.held).toBe(200);
-    expect(small.paused).toBe(false);
+    budget.update(other);
+    expect(big.paused).toBe(true);
+    budget.remove(other);
+    expect(budget.held).toBe(900);
+    expect(big.paused).toBe(true); // still over three quarters
+    big.heldBytes = 700;
+    budget.update(big);
+    expect(big.paused).toBe(false);
+    // And a close alone lets the paused go on: b is paused while a holds 400; a leaves.
+    const [a, b] = [Object.assign(new Client('a'), { heldBytes: 400 }), Object.assign(new Client('b'), { heldBytes: 700 })];
+    const second = new MemoryBudget(1000);
+    second.update(a);
+    second.update(b);
+    expect(b.paused).toBe(true);
+    second.remove(a);
+    expect(b.paused).toBe(false);
   });
 });
 

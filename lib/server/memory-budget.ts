@@ -1,8 +1,8 @@
 // The client memory budget (Redis's maxmemory-clients): every byte the text
 // server holds for its clients (input not yet cut into requests, requests in
 // flight, replies not yet sent) counted against one limit. Past it, the
-// clients that grow are paused (they are read again once the total is back
-// under three quarters of it); past it by a quarter still, which only
+// biggest holders are paused as they grow (they are read again once the total
+// is back under three quarters of it); past it by a quarter still, which only
 // replies to clients that do not read can cause, the biggest holders are
 // disconnected first, until the total is back under the limit.
 
@@ -39,10 +39,7 @@ export class MemoryBudget {
     this.total += bytes - (this.counted.get(member) ?? 0);
     this.counted.set(member, bytes);
     if (this.total > this.limit) {
-      if (!this.paused.has(member) && bytes > 0) {
-        this.paused.add(member);
-        member.pauseForBudget(true);
-      }
+      this.pauseBigHolder(member, bytes);
       if (this.total > this.limit * dropFactor) this.dropBiggest();
     } else this.resumeIfUnder();
   }
@@ -64,6 +61,24 @@ export class MemoryBudget {
     const paused = [...this.paused];
     this.paused.clear();
     for (const waiting of paused) waiting.pauseForBudget(false);
+  }
+
+  /**
+   * Stops reading from a big holder: `member` if it holds at least the mean
+   * (it is one, and growing), else the biggest one still read from (a scan,
+   * only while over the budget and the grower is small).
+   */
+  private pauseBigHolder(member: BudgetMember, bytes: number): void {
+    let target: BudgetMember | undefined = bytes > 0 && bytes * this.counted.size >= this.total ? member : undefined;
+    if (!target) {
+      let most = 0;
+      for (const [candidate, held] of this.counted) {
+        if (held > most && !this.paused.has(candidate)) [target, most] = [candidate, held];
+      }
+    }
+    if (!target || this.paused.has(target)) return;
+    this.paused.add(target);
+    target.pauseForBudget(true);
   }
 
   private dropBiggest(): void {
