@@ -29,10 +29,10 @@ export interface PrimaryEnv {
   runLocal(bucket: string, ops: BucketOp[]): Promise<Outcome[]>;
   createLocal(bucket: string): Promise<void>;
   dropLocal(bucket: string): Promise<void>;
-  /** Sends one replication step to a copy. */
-  replicate(copy: string, bucket: string, epoch: number, seq: number, action: StepAction): Promise<CopyAnswer>;
+  /** Sends one replication step to a copy (under the primary's current configuration). */
+  replicate(copy: string, bucket: string, seq: number, action: StepAction): Promise<CopyAnswer>;
   /** Sends a full copy of the bucket to a copy, as of step `seq`. */
-  install(copy: string, bucket: string, epoch: number, seq: number, entries: StoredEntries): Promise<CopyAnswer>;
+  install(copy: string, bucket: string, seq: number, entries: StoredEntries): Promise<CopyAnswer>;
   /** Has a majority accept a configuration with these copies (this node primary); the new config, or why not. */
   reconfigure(bucket: string, from: BucketConfig, copies: string[]): Promise<BucketConfig | ErrorData>;
   /** Called once when a copy says another node took over. */
@@ -60,11 +60,6 @@ export class PrimaryBucket {
     public seq: number,
     private readonly env: PrimaryEnv,
   ) {}
-
-  /** Copies that hold every step (the primary included). */
-  get inSync(): string[] {
-    return this.config.copies;
-  }
 
   /** Runs `action` after the steps before it; `answer` gets one outcome per operation (one for create/drop), or NOT_PRIMARY. */
   run(action: StepAction, answer: StepAnswer): void {
@@ -187,7 +182,7 @@ export class PrimaryBucket {
 
   /** One copy's step: applied ('held'), a newer epoch promised there ('refused'), or out of reach ('lost'). A copy that missed steps gets a full copy. */
   private async toCopy(copy: string, seq: number, action: StepAction): Promise<CopyResult> {
-    const answer = await this.env.replicate(copy, this.bucket, this.config.epoch, seq, action);
+    const answer = await this.env.replicate(copy, this.bucket, seq, action);
     if (answer.ok) return 'held';
     if (answer.error.code === 'NOT_PRIMARY') return 'refused';
     if (answer.error.code !== 'OUT_OF_SYNC') return 'lost';
@@ -203,7 +198,7 @@ export class PrimaryBucket {
     } catch {
       return 'lost';
     }
-    const answer = await this.env.install(copy, this.bucket, this.config.epoch, seq, entries);
+    const answer = await this.env.install(copy, this.bucket, seq, entries);
     if (answer.ok) return 'held';
     return answer.error.code === 'NOT_PRIMARY' ? 'refused' : 'lost';
   }

@@ -206,8 +206,8 @@ export class Replication implements NodeHandle {
       runLocal: (name, ops) => new Promise((resolve) => this.env.local.submitBatch(name, ops, resolve)),
       createLocal: (name) => this.env.local.create(name),
       dropLocal: (name) => this.env.local.drop(name),
-      replicate: (copy, name, _epoch, step, action): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'replicate', bucket: name, config: primary.config, seq: step, action }),
-      install: (copy, name, _epoch, step, entries): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'install', bucket: name, config: primary.config, seq: step, entries }),
+      replicate: (copy, name, step, action): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'replicate', bucket: name, config: primary.config, seq: step, action }),
+      install: (copy, name, step, entries): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'install', bucket: name, config: primary.config, seq: step, entries }),
       reconfigure: (name, from, copies) => this.propose(name, from, copies, false),
       deposed: (name) => this.forgetPrimary(name, primary.config.epoch),
     });
