@@ -53,7 +53,7 @@ test('a valid command line becomes the store and server options and the storage 
       storage: { type: 'file', dir: '/var/kv', fsync: 'always', onTruncatedLog: 'refuse' },
       cluster: { secret, listen: { host: '127.0.0.1', port: 5040 }, peers: { bar: '127.0.0.1:5041' }, routes: [], requestTimeoutMs: 2000, replicas: 1 },
     },
-    server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000 },
+    server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000, protectedMode: true },
     storage: 'storage: file at /var/kv, fsync always',
   });
 });

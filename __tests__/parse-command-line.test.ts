@@ -20,6 +20,8 @@ const defaults: Config = {
   clusterTimeoutMs: 2000,
   logLevel: 'info',
   logFormat: undefined,
+  password: undefined,
+  protectedMode: 'yes',
   tlsCert: undefined,
   tlsKey: undefined,
   clusterTlsCert: undefined,

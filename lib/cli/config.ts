@@ -30,6 +30,8 @@ export const flags = {
   clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, max: maxDelayMs, help: 'in a cluster: how long a request to another node may wait for its answer' }, '<ms>'),
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], { env: 'ACTOR_KV_LOG_LEVEL', default: 'info', help: 'least severe log level written to stderr; debug adds clients, peer dials and handshakes' }),
   logFormat: optionalChoice(['json', 'pretty'], { env: 'ACTOR_KV_LOG_FORMAT', help: 'logs as pino JSON lines, or as readable lines (time, level, message, fields). Default: pretty when stderr is a terminal, json otherwise' }),
+  password: optionalText({ env: 'ACTOR_KV_PASSWORD', help: 'clients must AUTH <password> before any other command; one word; never logged (prefer the environment variable: arguments are visible to other users)' }, '<password>'),
+  protectedMode: choice(['yes', 'no'], { env: 'ACTOR_KV_PROTECTED_MODE', default: 'yes', help: 'without a password and listening beyond loopback, serve loopback clients only and tell the others why (no: serve everyone)' }),
   tlsCert: optionalText({ env: 'ACTOR_KV_TLS_CERT', help: 'serve clients over TLS with this certificate (PEM file); needs --tls-key' }, '<file>'),
   tlsKey: optionalText({ env: 'ACTOR_KV_TLS_KEY', help: 'the private key (PEM file) of --tls-cert' }, '<file>'),
   clusterTlsCert: optionalText({ env: 'ACTOR_KV_CLUSTER_TLS_CERT', help: "mutual TLS between the nodes: this node's certificate (PEM file), which must name the node (CN or a DNS name); needs --cluster-tls-key and --cluster-tls-ca" }, '<file>'),

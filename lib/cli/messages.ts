@@ -30,6 +30,8 @@ const optionFlags: Readonly<Record<string, string>> = {
   maxLineBytes: '--max-line-bytes',
   maxConnections: '--max-connections',
   maxClientMemoryBytes: '--max-client-memory',
+  password: '--password',
+  protectedMode: '--protected-mode',
   idleTimeoutMs: '--idle-timeout-ms',
   'cluster.listen': '--cluster-port',
   'cluster.secret': '--secret',

@@ -73,6 +73,8 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
       port, host, maxLineBytes, maxConnections, idleTimeoutMs,
       ...(maxClientMemory === undefined ? {} : { maxClientMemoryBytes: maxClientMemory }),
       ...(tls.server ? { tls: tls.server } : {}),
+      ...(config.password === undefined ? {} : { password: config.password }),
+      protectedMode: config.protectedMode === 'yes',
     },
     storage: storage.summary,
   };

@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { Store } from '../store';
 import { refusals } from './format';
 import { LineReader, type LineSink } from './line-reader';
+import { passwordMatches } from './access';
+import type { AuthFailures } from './auth-failures';
 import type { BudgetMember, MemoryBudget } from './memory-budget';
 import type { ReadQuota } from './read-quota';
 import type { ResolvedServerOptions } from './options';
@@ -54,6 +56,9 @@ export class Connection implements LineSink, Flushable, BudgetMember {
     options: ResolvedServerOptions,
     private readonly budget: MemoryBudget,
     private readonly quota: ReadQuota,
+    /** Set until the client AUTHs, when the node has a password. */
+    private mustAuthenticate: boolean,
+    private readonly authFailures: AuthFailures,
   ) {
     this.limits = options;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -103,9 +108,30 @@ export class Connection implements LineSink, Flushable, BudgetMember {
     // After QUIT, the lines behind it in the same chunk are not requests any more (nor in flight).
     if (this.closing) return this.quota.answered();
     const parsed = parse(binary);
+    if (parsed.kind === 'auth') return this.authenticate(parsed.password);
+    if (this.mustAuthenticate && parsed.kind !== 'quit') {
+      this.replies.push(refusals.authRequired);
+      return this.quota.answered(); // not a request for the store
+    }
     this.replies.request(parsed, binary.length);
     // QUIT: its OK, and every reply before it, go out before the close.
     if (parsed.kind === 'quit') this.closeAfterReplies();
+  }
+
+  /** AUTH: OK, or (after a delay that grows with the address's failures) ERROR invalid password. */
+  private authenticate(given: string): void {
+    this.quota.answered(); // not a request for the store
+    const password = this.limits.password;
+    if (password === undefined) return this.replies.push(refusals.noPassword);
+    const address = String(this.socket.remoteAddress);
+    if (passwordMatches(given, password)) {
+      this.mustAuthenticate = false;
+      this.authFailures.succeeded(address);
+      return this.replies.push(refusals.authenticated);
+    }
+    // Its place in the replies is kept; the commands behind it wait for it, in order.
+    const answer = this.replies.later();
+    setTimeout(() => answer(refusals.invalidPassword), this.authFailures.failed(address));
   }
 
   private onData(chunk: Buffer): void {

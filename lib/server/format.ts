@@ -20,6 +20,10 @@ export const refusals = {
   lineTooLong: `ERROR line too long${crlf}`,
   maxClients: `ERROR max clients reached${crlf}`,
   idleTimeout: `ERROR line not completed within the idle timeout${crlf}`,
+  authRequired: `ERROR authentication required${crlf}`,
+  invalidPassword: `ERROR invalid password${crlf}`,
+  noPassword: `ERROR AUTH without a password set on this node${crlf}`,
+  authenticated: `OK${crlf}`,
 } as const;
 
 // The codes whose wire text is not `ERROR <message>`. A missing bucket keeps

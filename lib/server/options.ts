@@ -2,6 +2,14 @@
 
 import { getHeapStatistics } from 'node:v8';
 import { silentLogger, type Logger } from '../core/logger';
+import { isLoopback } from './access';
+import { toBinary } from '../core/bytes';
+import { words } from './parse';
+
+const isOneWord = (binary: string): boolean => {
+  const found = words(binary);
+  return found.length === 1 && found[0] === binary;
+};
 import { rejectUnknownKeys, requireDuration, requirePort, requirePositiveInteger, stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
 
@@ -55,6 +63,24 @@ export interface ServerOptions {
    */
   closeTimeoutMs?: number;
   /**
+   * The node's password: every client must `AUTH <password>` before any other
+   * command. Never logged.
+   * @default none
+   */
+  password?: string;
+  /**
+   * Protected mode: with no password and a listener bound beyond loopback,
+   * clients from other addresses get an explanation and a close.
+   * @default true
+   */
+  protectedMode?: boolean;
+  /**
+   * Which client addresses count as this machine's for protected mode. For
+   * tests, which cannot connect from another machine.
+   * @default loopback (127.0.0.0/8, ::1, ::ffff:127.x)
+   */
+  isLocalAddress?: (address: string) => boolean;
+  /**
    * TLS on the client listener: the server's certificate and key (PEM).
    * @default plain TCP
    */
@@ -66,7 +92,7 @@ export interface ServerOptions {
   logger?: Logger;
 }
 
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls'>> & Pick<ServerOptions, 'tls'>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls' | 'password'>> & Pick<ServerOptions, 'tls' | 'password'>;
 
 export const defaultServerOptions: ResolvedServerOptions = {
   port: 4040,
@@ -78,12 +104,18 @@ export const defaultServerOptions: ResolvedServerOptions = {
   maxClientMemoryBytes: Math.min(256 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 4)),
   idleTimeoutMs: 60_000,
   closeTimeoutMs: 2_000,
+  protectedMode: true,
+  isLocalAddress: isLoopback,
   logger: silentLogger,
 };
 
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls'].map((key) => [key, true])));
+  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls', 'password'].map((key) => [key, true])));
+  if (options.password !== undefined && (typeof options.password !== 'string' || !isOneWord(toBinary(options.password)))) {
+    // AUTH takes it as one word of a request line.
+    throw new KvError('BAD_REQUEST', 'option `password` must be one word: no spaces or other whitespace');
+  }
   if (options.tls !== undefined) {
     rejectUnknownKeys('tls.', options.tls, { cert: true, key: true });
     for (const key of ['cert', 'key'] as const) {

@@ -16,7 +16,9 @@ export type Command =
   | { kind: 'expire'; bucket: string; key: string; seconds: number }
   | { kind: 'ttl'; bucket: string; key: string }
   | { kind: 'ping' }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  /** Handled by the connection, never by the store. */
+  | { kind: 'auth'; password: string };
 
 /** A line that names no command: an unknown verb or a wrong number of words. */
 export interface UnknownCommand {
@@ -97,6 +99,8 @@ export function parse(line: string): Parsed {
       return found.length === 1 ? ping : unknown;
     case 'QUIT':
       return found.length === 1 ? quit : unknown;
+    case 'AUTH':
+      return found.length === 2 ? { kind: 'auth', password: first! } : unknown;
     default:
       return unknown;
   }

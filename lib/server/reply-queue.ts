@@ -72,8 +72,18 @@ export class ReplyQueue implements TurnMember {
 
   /** Queues a reply that is ready now (a refusal), as a binary string. */
   push(text: string): void {
-    this.newSlot(undefined, text.length).text = text;
-    this.onReady();
+    this.later()(text);
+  }
+
+  /** Keeps a reply's place now; the function returned fills it (once). */
+  later(): (text: string) => void {
+    const slot = this.newSlot(undefined, 0);
+    return (text) => {
+      slot.text = text;
+      slot.bytes += text.length;
+      this.heldBytes += text.length;
+      this.onReady();
+    };
   }
 
   /**

@@ -41,6 +41,7 @@ export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void
       return settlePromise(parsed, store.bucketsBuffer().then((names) => names.map((name) => name.toString('latin1'))), answer);
     case 'ping':
     case 'quit':
+    case 'auth': // answered by the connection (auth.ts); never issued to the store
       return answer({ kind: 'done', command: parsed, value: undefined });
   }
 }

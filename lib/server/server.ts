@@ -6,6 +6,8 @@ import tls from 'node:tls';
 import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
+import { accessFor, isLoopback, protectedModeRefusal } from './access';
+import { AuthFailures } from './auth-failures';
 import { MemoryBudget } from './memory-budget';
 import { ReadQuota } from './read-quota';
 import { refusals } from './format';
@@ -40,6 +42,7 @@ class TextServer implements KvServer {
   private readonly clients = new Set<Connection>();
   private readonly turn = new Turn();
   private readonly budget: MemoryBudget;
+  private readonly authFailures: AuthFailures;
   /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
   private readonly quota = new ReadQuota(2048, 16_384);
   private closing: Promise<void> | undefined;
@@ -49,6 +52,7 @@ class TextServer implements KvServer {
     private readonly options: ResolvedServerOptions,
   ) {
     this.budget = new MemoryBudget(options.maxClientMemoryBytes);
+    this.authFailures = new AuthFailures(options.logger);
     // Socket options:
     // 1. allowHalfOpen: a client that sends its requests and then shuts down
     //    its side (`nc -N`, a script) still gets every reply before we close.
@@ -88,6 +92,10 @@ class TextServer implements KvServer {
       this.server.once('error', failed);
       this.server.listen(port, host, () => {
         this.server.off('error', failed);
+        if (!isLoopback(host) && this.options.password === undefined) {
+          const consequence = this.options.protectedMode ? 'protected mode serves loopback clients only' : 'protected mode is off: anyone who reaches the port can read and write every bucket';
+          this.options.logger.warn({ host, port: this.port }, `the text server listens beyond loopback without a password; ${consequence} (set --password)`);
+        }
         resolve();
       });
     });
@@ -95,18 +103,24 @@ class TextServer implements KvServer {
 
   private accept(socket: net.Socket): void {
     if (this.closing) return void socket.destroy();
-    if (this.clients.size >= this.options.maxConnections) return this.refuse(socket);
-    const connection = new Connection(socket, this.store, this.turn, this.options, this.budget, this.quota);
+    if (this.clients.size >= this.options.maxConnections) return this.refuse(socket, refusals.maxClients, 'maxConnections reached');
+    const { password, protectedMode, host, isLocalAddress } = this.options;
+    const access = accessFor(String(socket.remoteAddress), { boundHost: host, passwordSet: password !== undefined, protectedMode }, isLocalAddress);
+    if (access === 'refuse') return this.refuse(socket, protectedModeRefusal, 'protected mode');
+    const connection = new Connection(socket, this.store, this.turn, this.options, this.budget, this.quota, access === 'authenticate', this.authFailures);
     this.clients.add(connection);
     void connection.closed.then(() => this.clients.delete(connection));
   }
 
   // Node's own maxConnections drops extra clients without a word: accept,
-  // say why, then close.
-  private refuse(socket: net.Socket): void {
-    this.options.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: 'maxConnections reached', limit: this.options.maxConnections }, 'client refused');
+  // say why, then close. Protected mode refuses the same way.
+  private refuse(socket: net.Socket, line: string, reason: string): void {
+    const fields = { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason };
+    // Protected mode refuses whole scans of the internet: the startup warning said why, each refusal is debug.
+    if (reason === 'protected mode') this.options.logger.debug(fields, 'client refused');
+    else this.options.logger.warn({ ...fields, limit: this.options.maxConnections }, 'client refused');
     socket.on('error', () => {});
-    socket.end(refusals.maxClients);
+    socket.end(line);
     socket.resume();
     const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs);
     socket.once('close', () => clearTimeout(timer));
