@@ -252,8 +252,8 @@ export class PrimaryBucket {
   }
 }
 
-/** One outcome per operation of `action`, all `outcome`. */
-function outcomesOf(action: StepAction, outcome: Outcome): Outcome[] {
+/** One outcome per operation of `action` (one for a create or drop), all `outcome`. */
+export function outcomesOf(action: StepAction, outcome: Outcome): Outcome[] {
   return action.kind === 'ops' ? action.ops.map(() => outcome) : [outcome];
 }
 

@@ -23,7 +23,7 @@ import type { Preferences } from '../router';
 import { TurnBatcher } from '../turn-batcher';
 import { initialConfig, majority, newer, nextEpoch, type BucketConfig } from './config';
 import { replicationErrors } from './errors';
-import { PrimaryBucket, type StepAction } from './primary';
+import { outcomesOf, PrimaryBucket, type StepAction } from './primary';
 import type { AcceptAnswer, PrepareAnswer, VoteBook } from './votes';
 
 export interface ReplicationEnv {
@@ -83,12 +83,12 @@ export class Replication implements NodeHandle {
 
   async create(bucket: string): Promise<void> {
     const [outcome] = await this.call(bucket, { kind: 'create' });
-    if (!outcome!.ok) throw toKvError(outcome!.error);
+    if (!outcome!.ok) throw KvError.fromData(outcome!.error);
   }
 
   async drop(bucket: string): Promise<void> {
     const [outcome] = await this.call(bucket, { kind: 'drop' });
-    if (!outcome!.ok) throw toKvError(outcome!.error);
+    if (!outcome!.ok) throw KvError.fromData(outcome!.error);
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
@@ -103,7 +103,7 @@ export class Replication implements NodeHandle {
     const [outcome] = await this.call(bucket, { kind: 'ops', ops: [{ kind: 'size' }] });
     if (outcome!.ok) return true;
     if (outcome!.error.code === 'NOT_FOUND') return false;
-    throw toKvError(outcome!.error);
+    throw KvError.fromData(outcome!.error);
   }
 
   buckets(): string[] | Promise<string[]> {
@@ -153,7 +153,7 @@ export class Replication implements NodeHandle {
     }
     this.hints.delete(bucket);
     // Built only here: a KvError captures a stack, too dear for every call.
-    return outcomesFor(action, failed(last ?? replicationErrors.unavailable(bucket, 'no copy answered').toData()));
+    return outcomesOf(action, failed(last ?? replicationErrors.unavailable(bucket, 'no copy answered').toData()));
   }
 
   /** Who may serve the bucket, most likely first: the known configuration's copies, then the preference list. */
@@ -424,10 +424,3 @@ function isUnreachable(error: ErrorData): boolean {
   return error.code === 'NODE_UNAVAILABLE' || error.code === 'TIMEOUT' || error.code === 'NOT_ENOUGH_REPLICAS';
 }
 
-function outcomesFor(action: StepAction, outcome: Outcome): Outcome[] {
-  return action.kind === 'ops' ? action.ops.map(() => outcome) : [outcome];
-}
-
-function toKvError(error: ErrorData): KvError {
-  return KvError.fromData(error);
-}
