@@ -31,16 +31,35 @@ function failNextWrite(sideEffect: () => Promise<unknown> = async () => {}): voi
   }) as never);
 }
 
-test('each bucket is a Redis hash under the prefix, and the bucket names a Redis set', async () => {
+test('each bucket is a Redis hash under a hash tag of its name, beside its deadlines and its marker', async () => {
   store = await createStore({ node: 'n1', storage: { type: 'redis', client: client as never } });
   await store.create('shopping');
-  await store.put('shopping', 'milk', '1');
+  await store.put('shopping', 'milk', '1', { ttlMs: 60_000 });
   await store.put('shopping', 'eggs', '6');
   await store.delete('shopping', 'eggs');
   // One batch with a put and a delete: one MULTI with an HSET and an HDEL.
   await Promise.all([store.put('shopping', 'bread', '2'), store.put('shopping', 'jam', '1'), store.delete('shopping', 'jam')]);
-  expect(await client.smembers('actor-kv:n1:buckets')).toEqual(['shopping']);
-  expect(await client.hgetall('actor-kv:n1:bucket:shopping')).toEqual({ milk: '1', bread: '2' });
+  expect((await client.keys('*')).sort()).toEqual(['actor-kv:n1:{b:shopping}:data', 'actor-kv:n1:{b:shopping}:expiry', 'actor-kv:n1:{b:shopping}:meta']);
+  expect(await client.hgetall('actor-kv:n1:{b:shopping}:data')).toEqual({ milk: '1', bread: '2' });
+  expect(Object.keys(await client.hgetall('actor-kv:n1:{b:shopping}:expiry'))).toEqual(['milk']);
+  await store.drop('shopping');
+  expect(await client.keys('*')).toEqual([]);
+});
+
+test('a Redis written by an earlier version (one set of names, untagged hashes) is moved to the tagged layout on open', async () => {
+  await client.sadd('p:buckets', 'shopping', 'empty');
+  await client.set('p:marker', 'x');
+  await client.hset('p:bucket:shopping', 'milk', '1', 'eggs', '6');
+  await client.hset('p:expiry:shopping', 'eggs', String(Date.now() + 60_000));
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) });
+  expect((await store.buckets()).sort()).toEqual(['empty', 'shopping']);
+  expect(await store.getMany('shopping', ['milk', 'eggs'])).toEqual(['1', '6']);
+  expect(await store.ttl('shopping', 'eggs')).toBeGreaterThan(50_000);
+  expect((await client.keys('*')).sort()).toEqual(['p:{b:empty}:meta', 'p:{b:shopping}:data', 'p:{b:shopping}:expiry', 'p:{b:shopping}:meta']);
+  await store.put('shopping', 'jam', '2');
+  await store.stop();
+  store = await createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) });
+  expect(await store.get('shopping', 'jam')).toBe('2');
 });
 
 test('a write Redis did not take fails with STORAGE_UNAVAILABLE, is rolled back, and writes recover', async () => {
@@ -53,7 +72,7 @@ test('a write Redis did not take fails with STORAGE_UNAVAILABLE, is rolled back,
   expect(error.message).toContain('Connection is closed');
   expect(await store.get('b', 'k')).toBe('old');
   await waitUntil(() => store!.put('b', 'k', 'later').then(() => true, () => false), 2000, 'a write to succeed again');
-  expect(await client.hget('p:bucket:b', 'k')).toBe('later');
+  expect(await client.hget('p:{b:b}:data', 'k')).toBe('later');
 });
 
 test('after a failure the bucket is reloaded from Redis, so memory agrees with what Redis holds', async () => {
@@ -61,7 +80,7 @@ test('after a failure the bucket is reloaded from Redis, so memory agrees with w
   await store.create('b');
   await store.put('b', 'k', 'old');
   // The write times out here but runs in Redis anyway.
-  failNextWrite(() => client.hset('p:bucket:b', 'k', 'new'));
+  failNextWrite(() => client.hset('p:{b:b}:data', 'k', 'new'));
   expect((await rejection(store.put('b', 'k', 'new'))).code).toBe('STORAGE_UNAVAILABLE');
   await waitUntil(async () => (await store!.get('b', 'k')) === 'new', 2000, 'the bucket to hold what Redis holds');
 });
@@ -129,7 +148,7 @@ test('an unreachable Redis with credentials: the start fails saying so, and neit
 });
 
 test('a Redis that fails while the buckets load: the start fails saying so', async () => {
-  jest.spyOn(client, 'smembers').mockRejectedValueOnce(new Error('LOADING Redis is loading the dataset in memory') as never);
+  jest.spyOn(client, 'scan').mockRejectedValueOnce(new Error('LOADING Redis is loading the dataset in memory') as never);
   const error = await rejection(createStore({ storage: new RedisStorage({ client: client as never, prefix: 'p:' }) }));
   expect(error.code).toBe('STORAGE_UNAVAILABLE');
   expect(error.message).toContain('Redis (the given client) did not return the stored buckets: LOADING');
@@ -151,6 +170,14 @@ test('bad redis options are named', async () => {
     [{ type: 'redis', url: 'http://x' }, 'storage.url'],
     [{ type: 'redis', commandTimeoutMs: 10_000 }, 'storage.commandTimeoutMs'],
     [{ type: 'redis', prefix: 7 }, 'storage.prefix'],
+    [{ type: 'redis', cluster: [] }, 'storage.cluster'],
+    [{ type: 'redis', cluster: ['127.0.0.1'] }, 'storage.cluster'],
+    [{ type: 'redis', cluster: ['127.0.0.1:7000'], url: 'redis://127.0.0.1:6379' }, 'storage.cluster'],
+    // A hash tag in the prefix would put every bucket on one slot.
+    [{ type: 'redis', cluster: ['127.0.0.1:7000'], prefix: 'kv{x}:' }, 'storage.prefix'],
+    [{ type: 'redis', waitReplicas: -1 }, 'storage.waitReplicas'],
+    [{ type: 'redis', waitReplicas: 1.5 }, 'storage.waitReplicas'],
+    [{ type: 'redis', password: '' }, 'storage.password'],
     [{ type: 'redis', recoveryIntervalMs: 0 }, 'storage.recoveryIntervalMs'],
     // Node would fire it after 1 ms: a probe loop.
     [{ type: 'redis', recoveryIntervalMs: 2 ** 31 }, 'storage.recoveryIntervalMs'],

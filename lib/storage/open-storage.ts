@@ -7,13 +7,14 @@ import { KvError } from '../errors';
 import { FileStorage, type FileStorageOptions } from './file-storage';
 import { MemoryStorage } from './memory';
 import { truncatedLogPolicies } from './log-replay';
-import { redactRedisUrl } from './redis-connection';
+import { parseHostPort, redactRedisUrl } from './redis-connection';
+import { clusterPrefixProblem } from './redis-keys';
 import { defaultRedisStorageOptions, RedisStorage, type RedisStorageOptions } from './redis-storage';
 import type { Storage } from './storage';
 
 /**
  * Where bucket tables live: 'memory' (lost when the process exits), an
- * append-only file in a data directory, Redis, or any Storage you implement.
+ * append-only file in a data directory, Redis or a Redis Cluster, or any Storage you implement.
  */
 export type StorageOption =
   | 'memory'
@@ -50,7 +51,9 @@ export function createStorage(option: StorageOption, context: StorageContext): S
 }
 
 const fileOptionKeys: Record<keyof FileStorageOptions | 'type', true> = { type: true, dir: true, fsync: true, compactionRatio: true, compactionMinBytes: true, onTruncatedLog: true, logger: true };
-const redisOptionKeys: Record<keyof RedisStorageOptions | 'type', true> = { type: true, url: true, client: true, prefix: true, commandTimeoutMs: true, recoveryIntervalMs: true, logger: true };
+const redisOptionKeys: Record<keyof RedisStorageOptions | 'type', true> = {
+  type: true, url: true, cluster: true, client: true, password: true, prefix: true, commandTimeoutMs: true, waitReplicas: true, recoveryIntervalMs: true, logger: true,
+};
 
 function checkFile(option: FileStorageOptions, context: StorageContext): FileStorageOptions {
   rejectUnknownKeys('storage.', option, fileOptionKeys);
@@ -74,13 +77,30 @@ function checkRedis(option: RedisStorageOptions, context: StorageContext): Redis
     // Redacted: a URL that is not redis:// may still carry a password.
     throw bad('storage.url', 'must be a redis:// or rediss:// URL', redactRedisUrl(String(option.url)));
   }
+  if (option.url !== undefined && option.cluster !== undefined) throw bad('storage.cluster', 'and `storage.url` exclude each other: one Redis server or one cluster', option.cluster);
+  if (option.cluster !== undefined) checkClusterNodes(option.cluster);
+  if (option.password !== undefined && (typeof option.password !== 'string' || option.password.length === 0)) throw bad('storage.password', 'must be a non-empty string', '<hidden>');
   if (option.prefix !== undefined && typeof option.prefix !== 'string') throw bad('storage.prefix', 'must be a string', option.prefix);
+  const prefixProblem = option.cluster !== undefined && option.prefix !== undefined ? clusterPrefixProblem(option.prefix) : undefined;
+  if (prefixProblem) throw bad('storage.prefix', prefixProblem, option.prefix);
+  if (option.waitReplicas !== undefined && !(Number.isInteger(option.waitReplicas) && option.waitReplicas >= 0)) {
+    throw bad('storage.waitReplicas', 'must be a non-negative integer', option.waitReplicas);
+  }
   const commandTimeoutMs = option.commandTimeoutMs ?? Math.min(defaultRedisStorageOptions.commandTimeoutMs, Math.floor(context.callTimeoutMs / 2));
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs >= context.callTimeoutMs) {
     throw bad('storage.commandTimeoutMs', `must be a positive integer below callTimeoutMs (${context.callTimeoutMs})`, commandTimeoutMs);
   }
   if (option.recoveryIntervalMs !== undefined) requireDuration('storage.recoveryIntervalMs', option.recoveryIntervalMs);
   return { ...option, commandTimeoutMs, prefix: option.prefix ?? `actor-kv:${context.node}:`, logger: option.logger ?? context.logger };
+}
+
+function checkClusterNodes(nodes: unknown): void {
+  const rule = "must be a non-empty list of 'host:port' strings or { host, port } objects";
+  if (!Array.isArray(nodes) || nodes.length === 0) throw bad('storage.cluster', rule, nodes);
+  for (const node of nodes) {
+    const valid = typeof node === 'string' ? parseHostPort(node) !== undefined : typeof node === 'object' && node !== null && typeof node.host === 'string' && Number.isInteger(node.port);
+    if (!valid) throw bad('storage.cluster', rule, node);
+  }
 }
 
 function bad(name: string, rule: string, value: unknown): KvError {

@@ -1,16 +1,74 @@
 // How the Redis backend creates, configures and connects its ioredis client so
 // that no call hangs and nothing piles up while Redis is away.
 
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+
+/** A client of one Redis server or of a Redis Cluster: the commands the storage sends are the same. */
+export type RedisClient = Redis | Cluster;
+
+/** A Redis Cluster node to start from: 'host:port' or its parts. */
+export type ClusterNode = string | { host: string; port: number };
 
 /**
  * A new client for `url` (not yet connected: see lazyConnect below). ioredis
  * is required here, on first use, and only type-imported elsewhere, so that a
  * store without Redis never loads it: it would add ~75 ms to every require.
  */
-export function createRedisClient(url: string, commandTimeoutMs: number): Redis {
+export function createRedisClient(url: string, commandTimeoutMs: number, password?: string): Redis {
   const ioredis = require('ioredis') as typeof import('ioredis');
-  return new ioredis.Redis(url, redisClientOptions(commandTimeoutMs));
+  return new ioredis.Redis(url, { ...redisClientOptions(commandTimeoutMs), ...(password === undefined ? {} : { password }) });
+}
+
+/**
+ * A new client of the Redis Cluster that `nodes` belong to (not yet
+ * connected). The cluster-level settings follow the same rule as
+ * redisClientOptions: fail fast, let the storage decide about retrying.
+ * Redirections (MOVED, ASK) and a refresh of the slot map after a failover
+ * are ioredis's, bounded by maxRedirections; the storage bounds each write by
+ * its own deadline too.
+ */
+export function createRedisClusterClient(nodes: readonly ClusterNode[], commandTimeoutMs: number, password?: string): Cluster {
+  const ioredis = require('ioredis') as typeof import('ioredis');
+  const { retryStrategy, enableOfflineQueue, ...perNode } = redisClientOptions(commandTimeoutMs);
+  const options: ClusterOptions = {
+    enableOfflineQueue,
+    clusterRetryStrategy: retryStrategy,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    scaleReads: 'master',
+    slotsRefreshTimeout: commandTimeoutMs,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 50,
+    maxRedirections: 8,
+    redisOptions: { ...perNode, ...(password === undefined ? {} : { password }) },
+  };
+  return new ioredis.Cluster(nodes.map(clusterNodeAddress), options);
+}
+
+function clusterNodeAddress(node: ClusterNode): { host: string; port: number } {
+  if (typeof node !== 'string') return node;
+  const parsed = parseHostPort(node);
+  if (!parsed) throw new Error(`not host:port: ${node}`);
+  return parsed;
+}
+
+/** 'host:port' or '[v6]:port' as its parts, or undefined. Pure. */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text.trim());
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** The masters to scan: every master of a cluster, or the one server. */
+export function mastersOf(client: RedisClient): Redis[] {
+  return isCluster(client) ? client.nodes('master') : [client];
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
 }
 
 /**
@@ -44,7 +102,7 @@ export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
 }
 
 /** Resolves once `client` can take commands; rejects after `timeoutMs`. */
-export async function connectRedis(client: Redis, timeoutMs: number): Promise<void> {
+export async function connectRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   const status = client.status as string | undefined;
   if (status === undefined || status === 'ready') return; // ready, or a mock without a status
   let timer: NodeJS.Timeout | undefined;

@@ -1,38 +1,51 @@
-// The Redis backend: each bucket is a Redis hash under the prefix and the
-// bucket names are a Redis set. Writes go through to Redis (MULTI/EXEC per
-// flush) before their OK; reads are served from memory, since a bucket has one
-// writer, its owner. A restarted node loads its buckets back from Redis.
+// The Redis backend, on one Redis server or a Redis Cluster: each bucket is a
+// Redis hash (with a hash of deadlines and a marker key beside it, all under
+// one hash tag: see redis-keys.ts). Writes go through to Redis (one command,
+// or one MULTI, per flush) before their OK; reads are served from memory,
+// since a bucket has one writer, its owner. A restarted node finds its
+// buckets by scanning every master for their markers, and loads them back.
 
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { wallNow } from '../core/clock';
 import { silentLogger, type Logger } from '../core/logger';
 import { OutageLog } from '../core/outage-log';
 import { KvError } from '../errors';
 import { JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
-import { connectRedis, createRedisClient, redactRedisUrl } from './redis-connection';
+import { connectRedis, createRedisClient, createRedisClusterClient, isCluster, mastersOf, redactRedisUrl, type ClusterNode, type RedisClient } from './redis-connection';
+import { bucketKeys, bucketOfMetaKey, legacyLayout, metaKeyPattern, type BucketKeys } from './redis-keys';
 import type { Storage } from './storage';
 
 /** Options of the Redis backend. */
 export interface RedisStorageOptions {
   /**
-   * Where Redis listens. Ignored when `client` is given.
+   * Where Redis listens. Ignored when `cluster` or `client` is given.
    * @default 'redis://127.0.0.1:6379'
    */
   url?: string;
-  /** An ioredis client to use instead (the store neither configures nor closes it). */
-  client?: Redis;
+  /** Some nodes of a Redis Cluster ('host:port' or { host, port }): the storage finds the rest. Ignored when `client` is given. */
+  cluster?: ClusterNode[];
+  /** An ioredis client (Redis or Cluster) to use instead; the store neither configures nor closes it. */
+  client?: Redis | Cluster;
+  /** The password of Redis's AUTH (for `url`, instead of one in the URL; for `cluster`, of every node). */
+  password?: string;
   /**
    * Prefix of every Redis key the store uses.
    * @default 'actor-kv:<node>:' through createStore ('actor-kv:' for a RedisStorage made by hand)
    */
   prefix?: string;
   /**
-   * How long one Redis command may take before the write fails; below the store's callTimeoutMs.
+   * How long one Redis write may take before it fails; below the store's callTimeoutMs.
    * @default 1000 ms, or half of callTimeoutMs when that is shorter
    */
   commandTimeoutMs?: number;
+  /**
+   * After each write, wait (Redis's WAIT) until this many replicas of its
+   * master hold it, or fail the write. 0: acknowledge once the master has it.
+   * @default 0
+   */
+  waitReplicas?: number;
   /**
    * How often to probe Redis after a failure, to resynchronise.
    * @default 250 ms
@@ -50,24 +63,30 @@ export const defaultRedisStorageOptions = {
   url: 'redis://127.0.0.1:6379',
   prefix: 'actor-kv:',
   commandTimeoutMs: 1000,
+  waitReplicas: 0,
   recoveryIntervalMs: 250,
   logger: silentLogger,
-} as const satisfies Omit<Required<RedisStorageOptions>, 'client'>;
+} as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
+
+/** How many buckets are read back at once when a node opens. */
+const loadChunk = 1000;
+/** How many keys one SCAN call looks at. */
+const scanCount = 1000;
 
 export class RedisStorage implements Storage {
-  readonly kind = 'redis';
+  readonly kind: 'redis' | 'redis-cluster';
   private readonly tables = new Map<string, JournaledTable>();
-  private readonly client: Redis;
+  /** Each bucket's marker id: a write that finds another (or none) went to a Redis that lost the bucket. */
+  private readonly ids = new Map<string, string>();
+  private readonly client: RedisClient;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly logger: Logger;
-  /** Buckets whose last write failed: Redis may or may not hold it, so they are reloaded. */
+  /** Buckets whose last write failed: Redis may or may not hold it, so they are reloaded before the next. */
   private readonly suspects = new Set<string>();
   private recovery: Promise<void> | undefined;
   private closed = false;
   private readonly connectionErrors = new OutageLog();
-  /** The marker key's value read at open; see claimMarker. */
-  private marker: string | undefined;
   /** Set once Redis is found to have lost the data: the error every write gets. */
   private lost: KvError | undefined;
   /**
@@ -82,12 +101,19 @@ export class RedisStorage implements Storage {
     this.prefix = options.prefix ?? defaultRedisStorageOptions.prefix;
     this.logger = options.logger ?? defaultRedisStorageOptions.logger;
     this.ownsClient = !options.client;
-    this.client = options.client ?? createRedisClient(options.url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs);
+    this.client = options.client ?? this.createClient();
+    this.kind = isCluster(this.client) ? 'redis-cluster' : 'redis';
     if (this.ownsClient) {
       // ioredis reports every failed reconnect: log the first of an outage, then summaries.
       this.client.on('error', (error: Error) => this.reportError(error));
       this.client.on('ready', () => this.connectionErrors.recovered());
     }
+  }
+
+  private createClient(): RedisClient {
+    const { cluster, url, password } = this.options;
+    if (cluster) return createRedisClusterClient(cluster, this.commandTimeoutMs, password);
+    return createRedisClient(url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs, password);
   }
 
   private reportError(error: Error): void {
@@ -100,17 +126,21 @@ export class RedisStorage implements Storage {
     return this.options.commandTimeoutMs ?? defaultRedisStorageOptions.commandTimeoutMs;
   }
 
-  private hashKey(bucket: string): string {
-    return `${this.prefix}bucket:${bucket}`;
+  private get waitReplicas(): number {
+    return this.options.waitReplicas ?? defaultRedisStorageOptions.waitReplicas;
   }
 
-  /** The hash of the bucket's keys that have an expiry deadline: key -> epoch ms. */
-  private deadlinesKey(bucket: string): string {
-    return `${this.prefix}expiry:${bucket}`;
+  /** Where Redis is, safe to show: the URL without credentials, or the cluster's first nodes. */
+  private get where(): string {
+    const { cluster, url, client } = this.options;
+    if (url !== undefined) return redactRedisUrl(url);
+    if (client) return 'the given client';
+    if (cluster) return `cluster ${cluster.map((node) => (typeof node === 'string' ? node : `${node.host}:${node.port}`)).join(',')}`;
+    return redactRedisUrl(defaultRedisStorageOptions.url);
   }
 
-  private get setKey(): string {
-    return `${this.prefix}buckets`;
+  private keys(bucket: string): BucketKeys {
+    return bucketKeys(this.prefix, bucket);
   }
 
   async open(): Promise<string[]> {
@@ -120,57 +150,90 @@ export class RedisStorage implements Storage {
       throw this.failedToOpen(thrown, 'could not be reached');
     }
     try {
-      await this.load();
-      await this.claimMarker();
+      await this.moveLegacyLayout();
+      await this.loadAll(await this.scanDirectory());
     } catch (thrown) {
       throw this.failedToOpen(thrown, 'did not return the stored buckets');
     }
     return [...this.tables.keys()];
   }
 
-  /**
-   * The marker key says that Redis still holds what this prefix stored: set
-   * once (by the first node to open the prefix) and read back with every
-   * write. A Redis that restarted empty, or was flushed, no longer has it.
-   */
-  private async claimMarker(): Promise<void> {
-    await this.client.set(this.markerKey, randomUUID(), 'NX');
-    this.marker = (await this.client.get(this.markerKey)) ?? undefined;
+  /** The names of the buckets stored under the prefix: every master scanned for their markers. */
+  private async scanDirectory(): Promise<Set<string>> {
+    const names = new Set<string>();
+    const pattern = metaKeyPattern(this.prefix);
+    await Promise.all(
+      mastersOf(this.client).map(async (master) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await master.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
+          for (const key of keys) {
+            const name = bucketOfMetaKey(this.prefix, key);
+            if (name !== undefined) names.add(name); // SCAN may return a key twice
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }),
+    );
+    return names;
   }
 
-  private get markerKey(): string {
-    return `${this.prefix}marker`;
+  /** Reads the buckets back, a chunk at a time (their commands leave pipelined, one batch per master). */
+  private async loadAll(names: Set<string>): Promise<void> {
+    const all = [...names];
+    for (let start = 0; start < all.length; start += loadChunk) {
+      await Promise.all(all.slice(start, start + loadChunk).map((name) => this.load(name)));
+    }
+  }
+
+  private async load(name: string): Promise<void> {
+    const stored = await this.read(name);
+    if (stored.id === null) return; // dropped since the scan
+    this.ids.set(name, stored.id);
+    if (Object.keys(stored.deadlines).length > 0) this.withDeadlines.add(name);
+    this.tables.set(name, this.newTable(name, liveEntries(stored.entries, stored.deadlines)));
+    this.forgetExpired(name, stored.entries, stored.deadlines);
+  }
+
+  /** A bucket's marker id, entries and deadlines, as Redis holds them. */
+  private async read(name: string): Promise<{ id: string | null; entries: Record<string, string>; deadlines: Record<string, string> }> {
+    const keys = this.keys(name);
+    const [id, entries, deadlines] = await Promise.all([this.client.get(keys.meta), this.client.hgetall(keys.data), this.client.hgetall(keys.deadlines)]);
+    return { id, entries, deadlines };
+  }
+
+  /**
+   * A single Redis written by an earlier version keeps its bucket names in
+   * one set and its hashes untagged: each bucket is moved to the tagged
+   * layout in one MULTI (so an interrupted move resumes where it stopped).
+   */
+  private async moveLegacyLayout(): Promise<void> {
+    if (isCluster(this.client)) return; // that layout never opened on a cluster
+    const names = await this.client.smembers(legacyLayout.names(this.prefix));
+    for (const name of names) {
+      const keys = this.keys(name);
+      const [data, deadlines] = [legacyLayout.data(this.prefix, name), legacyLayout.deadlines(this.prefix, name)];
+      const [hasData, hasDeadlines] = await Promise.all([this.client.exists(data), this.client.exists(deadlines)]);
+      let multi = this.client.multi();
+      if (hasData) multi = multi.rename(data, keys.data);
+      if (hasDeadlines) multi = multi.rename(deadlines, keys.deadlines);
+      await execAll(multi.set(keys.meta, randomUUID()).srem(legacyLayout.names(this.prefix), name));
+    }
+    if (names.length === 0) return;
+    await this.client.del(legacyLayout.marker(this.prefix));
+    this.logger.info({ prefix: this.prefix, buckets: names.length }, 'redis storage moved to the hash-tagged key layout');
   }
 
   /** Redis no longer holds this node's data: every write from now on is refused, so none is acknowledged into a keyspace a restart cannot read. */
   private lose(): KvError {
     if (!this.lost) {
-      const where = this.options.url === undefined ? 'the given client' : redactRedisUrl(this.options.url);
       this.lost = new KvError(
         'STORAGE_UNAVAILABLE',
-        `Redis (${where}) no longer holds this node's data (its marker key is gone: Redis restarted empty or was flushed); writes are refused until the node restarts and loads what Redis holds`,
+        `Redis (${this.where}) no longer holds this node's data (a bucket's marker key is gone: Redis restarted empty or was flushed); writes are refused until the node restarts and loads what Redis holds`,
       );
-      this.logger.error({ prefix: this.prefix, markerKey: this.markerKey }, 'redis lost the stored data; refusing writes');
+      this.logger.error({ prefix: this.prefix }, 'redis lost the stored data; refusing writes');
     }
     return this.lost;
-  }
-
-  /** Reads every bucket back: the set of names, then each hash and its deadlines, in one pipeline. */
-  private async load(): Promise<void> {
-    const names = await this.client.smembers(this.setKey);
-    const pipeline = this.client.pipeline();
-    for (const name of names) pipeline.hgetall(this.hashKey(name)).hgetall(this.deadlinesKey(name));
-    const replies = (await pipeline.exec()) ?? [];
-    names.forEach((name, index) => {
-      const [entries, deadlines] = [replies[2 * index], replies[2 * index + 1]].map((reply) => {
-        const [error, value] = reply ?? [new Error('no reply')];
-        if (error) throw error;
-        return value as Record<string, string>;
-      });
-      if (Object.keys(deadlines!).length > 0) this.withDeadlines.add(name);
-      this.tables.set(name, this.newTable(name, liveEntries(entries!, deadlines!)));
-      this.forgetExpired(name, entries!, deadlines!);
-    });
   }
 
   /** Removes from Redis the keys that expired while no node held them (best effort: a later open tries again). */
@@ -178,10 +241,11 @@ export class RedisStorage implements Storage {
     const now = wallNow();
     const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !(key in entries));
     if (expired.length === 0) return;
+    const keys = this.keys(bucket);
     this.client
       .multi()
-      .hdel(this.hashKey(bucket), ...expired)
-      .hdel(this.deadlinesKey(bucket), ...expired)
+      .hdel(keys.data, ...expired)
+      .hdel(keys.deadlines, ...expired)
       .exec()
       .catch(() => {});
   }
@@ -191,17 +255,18 @@ export class RedisStorage implements Storage {
     return this.unavailable(thrown, what);
   }
 
+  /** A new bucket: its marker set and any leftover hashes removed, in one MULTI on its slot. */
   async createBucket(name: string): Promise<void> {
     if (this.tables.has(name)) return;
     if (this.lost) throw this.lost;
-    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not store the new bucket');
-    let marker: string | null;
+    const keys = this.keys(name);
+    const id = randomUUID();
     try {
-      [marker] = await Promise.all([this.client.get(this.markerKey), this.client.sadd(this.setKey, name)]);
+      await this.withinDeadline(execAll(this.client.multi().del(keys.data, keys.deadlines).set(keys.meta, id)), keys);
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not store the new bucket');
     }
-    if (marker !== this.marker) throw this.lose();
+    this.ids.set(name, id);
     this.table(name);
   }
 
@@ -219,98 +284,134 @@ export class RedisStorage implements Storage {
   }
 
   /**
-   * One write per flush, in a MULTI when it takes more than one command: a
-   * DEL of both hashes if the flush cleared the bucket, an HSET with the last
-   * value of each key set after that and an HDEL of the deleted ones, and the
-   * same for the deadlines of the keys that have or had one.
+   * One write per flush: see send. The bucket's marker is read in the same
+   * round trip, on the same connection, to tell a Redis that lost the bucket.
    */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.lost) throw this.lost;
-    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'));
-    let marker: string | null;
+    if (this.suspects.has(bucket)) throw this.unavailable(new Error('recovering from an earlier failure'));
+    const keys = this.keys(bucket);
+    let id: string | null;
     try {
-      // The marker is read in the same round trip, ahead of the write on the one connection.
-      [marker] = await Promise.all([this.client.get(this.markerKey), this.send(bucket, redisWrite(changes, this.withDeadlines.has(bucket)))]);
+      [id] = await this.withinDeadline(Promise.all([this.client.get(keys.meta), this.send(bucket, keys, redisWrite(changes, this.withDeadlines.has(bucket)))]), keys);
+      if (id === this.ids.get(bucket)) await this.confirmReplicas(keys);
     } catch (thrown) {
       this.suspects.add(bucket);
       this.startRecovery();
       throw this.unavailable(thrown);
     }
     // Applied, perhaps, to a Redis that lost everything before it: not acknowledged.
-    if (marker !== this.marker) throw this.lose();
+    if (id !== this.ids.get(bucket)) throw this.lose();
   }
 
-  private async send(bucket: string, write: RedisWrite): Promise<void> {
-    const [hash, deadlines] = [this.hashKey(bucket), this.deadlinesKey(bucket)];
+  /**
+   * A DEL of both hashes if the flush cleared the bucket, an HSET with the
+   * last value of each key set after that and an HDEL of the deleted ones,
+   * and the same for the deadlines of the keys that have or had one: one
+   * command when that is all, else one MULTI.
+   */
+  private async send(bucket: string, keys: BucketKeys, write: RedisWrite): Promise<void> {
     const { cleared, sets, deletes, setDeadlines, deleteDeadlines } = write;
     if (setDeadlines.length > 0) this.withDeadlines.add(bucket);
-    const commands = 2 * Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
+    const commands = Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
     if (commands === 0) return;
     // The hot path: plain puts, or plain deletes, as one atomic command.
-    if (commands === 1 && sets.length > 0) return void (await this.client.hset(hash, ...sets));
-    if (commands === 1 && deletes.length > 0) return void (await this.client.hdel(hash, ...deletes));
+    if (commands === 1 && sets.length > 0) return void (await this.client.hset(keys.data, ...sets));
+    if (commands === 1 && deletes.length > 0) return void (await this.client.hdel(keys.data, ...deletes));
     let multi = this.client.multi();
-    if (cleared) multi = multi.del(hash).del(deadlines);
-    if (sets.length > 0) multi = multi.hset(hash, ...sets);
-    if (deletes.length > 0) multi = multi.hdel(hash, ...deletes);
-    if (setDeadlines.length > 0) multi = multi.hset(deadlines, ...setDeadlines);
-    if (deleteDeadlines.length > 0) multi = multi.hdel(deadlines, ...deleteDeadlines);
+    if (cleared) multi = multi.del(keys.data, keys.deadlines);
+    if (sets.length > 0) multi = multi.hset(keys.data, ...sets);
+    if (deletes.length > 0) multi = multi.hdel(keys.data, ...deletes);
+    if (setDeadlines.length > 0) multi = multi.hset(keys.deadlines, ...setDeadlines);
+    if (deleteDeadlines.length > 0) multi = multi.hdel(keys.deadlines, ...deleteDeadlines);
     await execAll(multi);
   }
 
+  /**
+   * With waitReplicas, Redis's WAIT on the connection that carried the write
+   * (a keyed command beside it routes it to the bucket's master on a cluster).
+   * Fewer replicas than asked within the time: the write fails (it may
+   * still be on the master: the bucket is reloaded before its next write).
+   */
+  private async confirmReplicas(keys: BucketKeys): Promise<void> {
+    const wanted = this.waitReplicas;
+    if (wanted === 0) return;
+    const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs / 2));
+    const replies = (await this.client.pipeline().exists(keys.meta).wait(wanted, waitMs).exec()) ?? [];
+    const [error, confirmed] = replies[1] ?? [new Error('no reply to WAIT')];
+    if (error) throw error;
+    if ((confirmed as number) < wanted) throw new Error(`${confirmed as number} of ${wanted} replicas confirmed the write within ${waitMs} ms (WAIT)`);
+  }
+
+  /** `work`, or a rejection once commandTimeoutMs has passed (ioredis's own timeouts do not cover a cluster's redirections and refreshes). */
+  private async withinDeadline<T>(work: Promise<T>, keys: BucketKeys): Promise<T> {
+    if (!isCluster(this.client)) return work; // commandTimeout covers each command
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.commandTimeoutMs} ms from the master of ${keys.meta}`)), this.commandTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {}); // settled late: the bucket is already suspect
+    }
+  }
+
+  /** Forgets a bucket: its three keys in one MULTI on its slot. */
   async dropBucket(name: string): Promise<void> {
     if (!this.tables.has(name)) return;
     if (this.lost) throw this.lost;
-    if (this.recovery) throw this.unavailable(new Error('recovering from an earlier failure'), 'did not drop the bucket');
+    const keys = this.keys(name);
     try {
-      await execAll(this.client.multi().del(this.hashKey(name)).del(this.deadlinesKey(name)).srem(this.setKey, name));
+      await this.withinDeadline(execAll(this.client.multi().del(keys.data, keys.deadlines, keys.meta)), keys);
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not drop the bucket');
     }
     this.tables.get(name)?.release();
     this.tables.delete(name);
+    this.ids.delete(name);
     this.suspects.delete(name);
     this.withDeadlines.delete(name);
   }
 
   /**
    * After a failed write, Redis may hold it or not (a timed-out command can
-   * still run). Until Redis answers again and the suspect buckets are reloaded
-   * from it, every write fails at once, so memory and Redis agree afterwards.
+   * still run). Until the bucket is reloaded from Redis, its writes fail at
+   * once, so memory and Redis agree afterwards. Other buckets go on: on a
+   * cluster, those on other masters are not affected.
    */
   private startRecovery(): void {
     if (this.recovery || this.closed) return;
-    this.logger.warn({ prefix: this.prefix }, 'redis storage unavailable; writes fail until it answers');
+    this.logger.warn({ prefix: this.prefix }, 'redis storage unavailable; writes to the affected buckets fail until it answers');
     this.recovery = this.recover().finally(() => (this.recovery = undefined));
   }
 
   private async recover(): Promise<void> {
-    while (!this.closed) {
-      try {
-        await this.client.ping(); // replies in order: every earlier command has run
-        for (const name of [...this.suspects]) {
-          const entries = await this.client.hgetall(this.hashKey(name));
-          const deadlines = await this.client.hgetall(this.deadlinesKey(name));
-          this.suspects.delete(name);
-          this.tables.get(name)?.reload(liveEntries(entries, deadlines));
-        }
-        if (this.suspects.size === 0) {
-          this.logger.info({ prefix: this.prefix }, 'redis storage recovered');
-          return;
-        }
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, this.options.recoveryIntervalMs ?? defaultRedisStorageOptions.recoveryIntervalMs).unref());
+    while (!this.closed && !this.lost) {
+      // The reads follow the failed write on its connection, so they see it if it ran.
+      await Promise.all([...this.suspects].map((name) => this.reload(name).catch(() => {})));
+      if (this.suspects.size === 0) {
+        this.logger.info({ prefix: this.prefix }, 'redis storage recovered');
+        return;
       }
+      await new Promise((resolve) => setTimeout(resolve, this.options.recoveryIntervalMs ?? defaultRedisStorageOptions.recoveryIntervalMs).unref());
     }
+  }
+
+  private async reload(name: string): Promise<void> {
+    const stored = await this.read(name);
+    if (!this.suspects.delete(name)) return; // dropped meanwhile
+    if (stored.id !== this.ids.get(name)) return void this.lose();
+    this.tables.get(name)?.reload(liveEntries(stored.entries, stored.deadlines));
   }
 
   /** A STORAGE_UNAVAILABLE error saying what Redis failed to do; the URL is shown without credentials. */
   private unavailable(thrown: unknown, what = 'did not store the write'): KvError {
     if (thrown instanceof KvError) return thrown;
     const reason = thrown instanceof Error ? thrown.message : String(thrown);
-    const where = this.options.url === undefined ? 'the given client' : redactRedisUrl(this.options.url);
-    return new KvError('STORAGE_UNAVAILABLE', `Redis (${where}) ${what}: ${reason} (see the redis storage's commandTimeoutMs)`);
+    return new KvError('STORAGE_UNAVAILABLE', `Redis (${this.where}) ${what}: ${reason} (see the redis storage's commandTimeoutMs)`);
   }
 
   async close(): Promise<void> {
