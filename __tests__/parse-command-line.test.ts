@@ -31,7 +31,10 @@ const defaults: Config = {
   onTruncatedLog: 'refuse',
   fsync: 'everysec',
   redisUrl: undefined,
+  redisCluster: undefined,
   redisPrefix: undefined,
+  redisPassword: undefined,
+  redisWaitReplicas: 0,
 };
 
 const run = (changes: Partial<Config>): CommandLine => ({ kind: 'run', config: { ...defaults, ...changes }, origin: expect.any(Object) });

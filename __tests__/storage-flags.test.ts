@@ -1,4 +1,4 @@
-// The command's storage flags: --data-dir, --fsync, --redis-url, --redis-prefix
+// The command's storage flags: --data-dir, --fsync, --redis-url, --redis-cluster, --redis-prefix, --redis-password, --redis-wait-replicas
 // (and their ACTOR_KV_* variables) into the store's `storage` option and the
 // startup line that says which storage is in use.
 
@@ -26,6 +26,11 @@ test.each<[string, string[], Record<string, string>, unknown]>([
   ['the startup line never shows the password', ['--redis-url', 'rediss://user:hunter2@h:1/3'], {}, { storage: { type: 'redis', url: 'rediss://user:hunter2@h:1/3' }, summary: 'storage: redis at rediss://h:1/3' }],
   ['redis from the environment', [], { ACTOR_KV_REDIS_URL: 'redis://h:2', ACTOR_KV_REDIS_PREFIX: 'p:' }, { storage: { type: 'redis', url: 'redis://h:2', prefix: 'p:' }, summary: 'storage: redis at redis://h:2' }],
   ['both a data directory and Redis', ['--data-dir', 'd', '--redis-url', 'redis://h:1'], {}, { error: '--data-dir and --redis-url exclude each other: choose one storage' }],
+  ['--redis-cluster', ['--redis-cluster', '127.0.0.1:7000,127.0.0.1:7001'], {}, { storage: { type: 'redis', cluster: ['127.0.0.1:7000', '127.0.0.1:7001'] }, summary: 'storage: redis cluster at 127.0.0.1:7000,127.0.0.1:7001' }],
+  ['--redis-cluster with IPv6, a prefix and WAIT', ['--redis-cluster', '[::1]:7000', '--redis-prefix', 'kv:', '--redis-wait-replicas', '1'], {}, { storage: { type: 'redis', cluster: ['[::1]:7000'], prefix: 'kv:', waitReplicas: 1 }, summary: 'storage: redis cluster at [::1]:7000, each write held by 1 replica (WAIT)' }],
+  ['a Redis Cluster from the environment, its password never in the summary', [], { ACTOR_KV_REDIS_CLUSTER: 'h:1', ACTOR_KV_REDIS_PASSWORD: 'hunter2' }, { storage: { type: 'redis', cluster: ['h:1'], password: 'hunter2' }, summary: 'storage: redis cluster at h:1' }],
+  ['--redis-password and --redis-wait-replicas with one Redis', ['--redis-url', 'redis://h:1', '--redis-password', 'pw', '--redis-wait-replicas', '2'], {}, { storage: { type: 'redis', url: 'redis://h:1', password: 'pw', waitReplicas: 2 }, summary: 'storage: redis at redis://h:1, each write held by 2 replicas (WAIT)' }],
+  ['both Redis and a Redis Cluster', ['--redis-url', 'redis://h:1', '--redis-cluster', 'h:2'], {}, { error: '--redis-url and --redis-cluster exclude each other: choose one storage' }],
   ['both, one from the environment', ['--data-dir', 'd'], { ACTOR_KV_REDIS_URL: 'redis://h:1' }, { error: '--data-dir and ACTOR_KV_REDIS_URL exclude each other: choose one storage' }],
   ['an unknown fsync mode', ['--fsync', 'sometimes'], {}, expect.stringContaining('--fsync: "sometimes" is not one of always, everysec, no')],
   ['a bad ACTOR_KV_FSYNC', [], { ACTOR_KV_FSYNC: 'often' }, expect.stringContaining('ACTOR_KV_FSYNC: "often"')],

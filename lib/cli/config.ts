@@ -7,7 +7,7 @@ import { isNodeName, maxNodeNameLength } from '../cluster/handshake';
 import { parseAddress } from '../cluster/options';
 import { parseRoute } from '../cluster/router';
 import { truncatedLogPolicies } from '../storage/log-replay';
-import { redactRedisUrl } from '../storage/redis-connection';
+import { parseHostPort, redactRedisUrl } from '../storage/redis-connection';
 import { choice, FlagError, integer, list, optionalChoice, optionalInteger, optionalText, text, type Flag } from './flags';
 
 /** The longest delay a Node timer honours, so the longest a `-ms` flag may ask for. */
@@ -41,7 +41,10 @@ export const flags = {
   onTruncatedLog: choice(truncatedLogPolicies, { env: 'ACTOR_KV_ON_TRUNCATED_LOG', default: 'refuse', help: 'with --data-dir: a log cut inside its 8-byte header lost everything it held; refuse to start, naming it, or start empty' }),
   fsync: choice(['always', 'everysec', 'no'], { env: 'ACTOR_KV_FSYNC', default: 'everysec', help: 'with --data-dir: fsync the log before each OK (always), once a second (loses at most ~1 s on a machine crash), or when the OS decides' }),
   redisUrl: optionalText({ env: 'ACTOR_KV_REDIS_URL', help: 'keep the buckets in Redis at this redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; default: in memory', check: checkRedisUrl }, '<url>'),
-  redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),
+  redisCluster: optionalText({ env: 'ACTOR_KV_REDIS_CLUSTER', help: 'keep the buckets in the Redis Cluster these nodes belong to, e.g. 127.0.0.1:7000,127.0.0.1:7001 (the others are found)', check: checkHostPorts }, '<host:port,...>'),
+  redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url or --redis-cluster: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),
+  redisPassword: optionalText({ env: 'ACTOR_KV_REDIS_PASSWORD', help: "with --redis-url or --redis-cluster: Redis's AUTH password; never logged (prefer the environment variable: arguments are visible to other users)" }, '<password>'),
+  redisWaitReplicas: integer({ env: 'ACTOR_KV_REDIS_WAIT_REPLICAS', default: 0, min: 0, max: 16, help: "with --redis-url or --redis-cluster: acknowledge a write only once this many replicas of its Redis master hold it (Redis's WAIT); 0: once the master has it" }, '<n>'),
 } satisfies Record<string, Flag<unknown>>;
 
 type Flags = typeof flags;
@@ -165,6 +168,13 @@ function checkRoute(route: string): void {
   }
 }
 
+/** host:port[,host:port...]: the Redis Cluster nodes to start from. */
+function checkHostPorts(text: string): void {
+  for (const node of text.split(',')) {
+    if (!parseHostPort(node)) throw new FlagError(`${JSON.stringify(node)} is not host:port; expected e.g. 127.0.0.1:7000,127.0.0.1:7001`);
+  }
+}
+
 /** A redis:// or rediss:// URL; what is echoed back never shows its credentials. */
 function checkRedisUrl(url: string): void {
   let parsed: URL;
@@ -189,7 +199,7 @@ export function usage(): string {
     'Usage: actor-kv [options]',
     '',
     'Starts an actor-kv node: the text protocol server (try `telnet 127.0.0.1 4040`)',
-    'on a supervised store, in memory unless --data-dir or --redis-url says otherwise.',
+    'on a supervised store, in memory unless --data-dir, --redis-url or --redis-cluster says otherwise.',
     'Prints `Accepting connections on port <port>` on stdout once listening; logs go',
     'to stderr. SIGINT or SIGTERM stops it cleanly. A flag beats its environment',
     'variable; a flag that would do nothing (--fsync without --data-dir, say) is refused.',

@@ -43,6 +43,9 @@ const optionFlags: Readonly<Record<string, string>> = {
   'storage.fsync': '--fsync',
   'storage.url': '--redis-url',
   'storage.prefix': '--redis-prefix',
+  'storage.cluster': '--redis-cluster',
+  'storage.password': '--redis-password',
+  'storage.waitReplicas': '--redis-wait-replicas',
 };
 
 /** The flag that sets library option `option` (`cluster.peers.bar` -> `--peer bar`), or undefined. */

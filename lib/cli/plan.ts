@@ -42,12 +42,18 @@ interface Needs {
 const needs: readonly Needs[] = [
   { key: 'fsync', needs: '--data-dir', holds: (config) => config.dataDir !== undefined },
   { key: 'onTruncatedLog', needs: '--data-dir', holds: (config) => config.dataDir !== undefined },
-  { key: 'redisPrefix', needs: '--redis-url', holds: (config) => config.redisUrl !== undefined },
+  { key: 'redisPrefix', needs: '--redis-url or --redis-cluster', holds: usesRedis },
+  { key: 'redisPassword', needs: '--redis-url or --redis-cluster', holds: usesRedis },
+  { key: 'redisWaitReplicas', needs: '--redis-url or --redis-cluster', holds: usesRedis },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'replicas', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'secret', needs: '--peer, --route or --cluster-port', holds: isClustered },
 ];
+
+function usesRedis(config: Config): boolean {
+  return config.redisUrl !== undefined || config.redisCluster !== undefined;
+}
 
 /** What `actor-kv ...argv` does with this environment. */
 export function planFrom(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Plan {

@@ -1,0 +1,155 @@
+// A real Redis Cluster for the integration tests: 3 masters and 3 replicas of
+// the Debian redis-server on loopback, each in its own temporary directory,
+// joined by `redis-cli --cluster create`, and torn down by the test. Faults are
+// made the way an operator would meet them: SIGKILL of a master, a resharding
+// with `redis-cli --cluster reshard`.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { waitUntil } from './deadlines';
+import { freePorts } from './free-ports';
+
+const run = promisify(execFile);
+
+/** One line of CLUSTER NODES. */
+export interface ClusterNodeInfo {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  failed: boolean;
+  /** For a master, the slot ranges it serves, as [first, last]. */
+  slots: Array<[number, number]>;
+}
+
+export class RedisCluster {
+  private readonly children = new Map<number, ChildProcess>();
+
+  private constructor(
+    private readonly dir: string,
+    /** Client port -> cluster bus port. */
+    private readonly ports: Map<number, number>,
+    private readonly nodeTimeoutMs: number,
+  ) {}
+
+  /** 'host:port' of every node started, for a client to begin with. */
+  get seeds(): string[] {
+    return [...this.ports.keys()].map((port) => `127.0.0.1:${port}`);
+  }
+
+  /** Starts 3 masters with a replica each and resolves once the cluster serves every slot. */
+  static async start(nodeTimeoutMs = 1000): Promise<RedisCluster> {
+    const ports = await freePorts(12);
+    const pairs = new Map(Array.from({ length: 6 }, (_, index): [number, number] => [ports[2 * index]!, ports[2 * index + 1]!]));
+    const cluster = new RedisCluster(mkdtempSync(path.join(tmpdir(), 'actor-kv-redis-cluster-')), pairs, nodeTimeoutMs);
+    try {
+      await Promise.all([...pairs.keys()].map((port) => cluster.startNode(port)));
+      await run('redis-cli', ['--cluster', 'create', ...cluster.seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+      await cluster.waitHealthy();
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+  }
+
+  private async startNode(port: number): Promise<void> {
+    const dir = path.join(this.dir, String(port));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    const args = [
+      '--port', String(port), '--cluster-port', String(this.ports.get(port)), '--bind', '127.0.0.1',
+      '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.nodeTimeoutMs),
+      '--save', '', '--appendonly', 'no', '--dir', dir,
+    ];
+    const child = spawn('redis-server', args, { stdio: 'ignore', cwd: dir });
+    this.children.set(port, child);
+    await waitUntil(async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}) instead of starting on port ${port}`);
+      return (await this.command(port, 'PING').catch(() => '')) === 'PONG';
+    }, 10_000, `redis-server to answer PING on port ${port}`);
+  }
+
+  /** One command through redis-cli on `port`; its raw output, trimmed. */
+  async command(port: number, ...args: string[]): Promise<string> {
+    const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 });
+    return stdout.trim();
+  }
+
+  /** The ports of the nodes still running. */
+  get livePorts(): number[] {
+    return [...this.children].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([port]) => port);
+  }
+
+  /** The cluster as a live node sees it. */
+  async nodes(): Promise<ClusterNodeInfo[]> {
+    const text = await this.command(this.livePorts[0]!, 'CLUSTER', 'NODES');
+    return text.split('\n').filter(Boolean).map(parseNodeLine);
+  }
+
+  /** The port of the master that serves `key` now. */
+  async masterOf(key: string): Promise<number> {
+    const slot = Number(await this.command(this.livePorts[0]!, 'CLUSTER', 'KEYSLOT', key));
+    const master = (await this.nodes()).find((node) => node.role === 'master' && !node.failed && node.slots.some(([first, last]) => slot >= first && slot <= last));
+    if (!master) throw new Error(`no master serves slot ${slot}`);
+    return master.port;
+  }
+
+  /** Resolves once every live node says the cluster is ok, and agrees on every slot having a live master. */
+  async waitHealthy(timeoutMs = 20_000): Promise<void> {
+    await waitUntil(async () => {
+      for (const port of this.livePorts) {
+        const info = await this.command(port, 'CLUSTER', 'INFO').catch(() => '');
+        if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
+      }
+      const live = new Set(this.livePorts);
+      const masters = (await this.nodes()).filter((node) => node.role === 'master' && node.slots.length > 0);
+      return masters.every((node) => live.has(node.port) && !node.failed);
+    }, timeoutMs, 'the Redis Cluster to serve every slot from a live master');
+  }
+
+  /** Kills one node at once (SIGKILL): no goodbye to its peers or clients. */
+  kill(port: number): void {
+    this.children.get(port)?.kill('SIGKILL');
+  }
+
+  /** Moves `slots` slots from the master on `fromPort` to the one on `toPort`, keys included (MIGRATE), as an operator would. */
+  async reshard(fromPort: number, toPort: number, slots: number): Promise<void> {
+    const nodes = await this.nodes();
+    const idOf = (port: number): string => nodes.find((node) => node.port === port)!.id;
+    await run('redis-cli', [
+      '--cluster', 'reshard', `127.0.0.1:${this.livePorts[0]}`,
+      '--cluster-from', idOf(fromPort), '--cluster-to', idOf(toPort), '--cluster-slots', String(slots), '--cluster-yes',
+    ], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  }
+
+  /** Kills every node and removes their directories. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.children.values()].map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      return exited;
+    }));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot>...` */
+function parseNodeLine(line: string): ClusterNodeInfo {
+  const [id, address, flags, , , , , , ...slots] = line.split(' ');
+  const port = Number(/:(\d+)@/.exec(address!)![1]);
+  const flagList = flags!.split(',');
+  return {
+    id: id!,
+    port,
+    role: flagList.includes('master') ? 'master' : 'replica',
+    failed: flagList.includes('fail') || flagList.includes('fail?'),
+    slots: slots.filter((slot) => /^\d/.test(slot)).map((range) => {
+      const [first, last] = range.split('-').map(Number);
+      return [first!, last ?? first!];
+    }),
+  };
+}
