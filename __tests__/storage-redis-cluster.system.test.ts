@@ -1,0 +1,83 @@
+// The Redis backend on a real Redis Cluster (3 masters, 3 replicas, started
+// by the test on loopback): the storage and store conformance suites, buckets
+// spread over every master and found again on open, and a command-line node on
+// the cluster through the seeds' session, a SIGKILL and a restart.
+
+import { createStore, RedisStorage } from '../lib';
+import { bucketKeys } from '../lib/storage/redis-keys';
+import { Spawned } from './support/server-process';
+import { RedisCluster } from './support/redis-cluster';
+import { behavesLikeStorage } from './support/storage-conformance';
+import { describeWithRedis } from './support/storage-redis-server';
+import { behavesLikeAStore, singleNode } from './support/store-conformance';
+
+jest.setTimeout(120_000);
+
+describeWithRedis('a real Redis Cluster', () => {
+  let redis: RedisCluster;
+  beforeAll(async () => {
+    redis = await RedisCluster.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  behavesLikeStorage('redis cluster', () => ({ make: (place) => new RedisStorage({ cluster: redis.seeds, prefix: `${place}:` }), durable: true }));
+
+  let stores = 0;
+  behavesLikeAStore('one node, on a Redis Cluster', async (options) => {
+    const store = await createStore({ ...options, storage: { type: 'redis', cluster: redis.seeds, prefix: `store-${++stores}:` } });
+    return { store, cleanup: () => store.stop() };
+  }, singleNode('redis-cluster'));
+
+  test('buckets spread over every master, each with its keys on one slot, and a node opening again finds them all', async () => {
+    const names = Array.from({ length: 300 }, (_, index) => `spread-${index}`);
+    const storage = new RedisStorage({ cluster: redis.seeds, prefix: 'spread:' });
+    await storage.open();
+    await Promise.all(names.map((name) => storage.createBucket(name)));
+    await Promise.all(names.map(async (name) => {
+      const table = storage.table(name);
+      table.put('k', name, Date.now() + 600_000); // a value and a deadline: all three keys exist
+      await table.flush();
+    }));
+    await storage.close();
+    const masters = (await redis.nodes()).filter((node) => node.role === 'master');
+    for (const master of masters) {
+      const markers = await redis.command(master.port, '--scan', '--pattern', 'spread:*:meta');
+      expect(markers.split('\n').length).toBeGreaterThan(30); // about 100 each
+    }
+    for (const name of names.slice(0, 10)) {
+      const keys = bucketKeys('spread:', name);
+      const slots = await Promise.all([keys.data, keys.deadlines, keys.meta].map((key) => redis.command(redis.livePorts[0]!, 'CLUSTER', 'KEYSLOT', key)));
+      expect(new Set(slots).size).toBe(1);
+    }
+    const again = new RedisStorage({ cluster: redis.seeds, prefix: 'spread:' });
+    try {
+      expect((await again.open()).sort()).toEqual([...names].sort());
+      expect(again.table('spread-7').get('k')).toBe('spread-7');
+    } finally {
+      await again.close();
+    }
+  });
+
+  describe('the command line', () => {
+    const spawned = new Spawned();
+    afterEach(() => spawned.cleanup());
+
+    test("--redis-cluster: the seeds' session, SIGKILL of the node, and a restart finds everything", async () => {
+      const args = ['--port', '0', '--node', 'foo', '--redis-cluster', redis.seeds.slice(0, 2).join(','), '--redis-wait-replicas', '1'];
+      const first = spawned.cli(args);
+      const port = await first.port();
+      await first.logged(`storage: redis cluster at ${redis.seeds.slice(0, 2).join(',')}, each write held by 1 replica (WAIT)`);
+      const telnet = await spawned.connect(port);
+      telnet.write('CREATE shopping\r\nPUT shopping milk 1\r\nPUT shopping eggs 3\r\nGET shopping milk\r\nDELETE shopping eggs\r\nCREATE hardware\r\nPUT hardware nails 100\r\n');
+      expect(await telnet.lines(8)).toEqual(['OK', 'OK', 'OK', '1', 'OK', 'OK', 'OK', 'OK']);
+      first.kill('SIGKILL');
+      await first.exited;
+      const second = spawned.cli(args);
+      const client = await spawned.connect(await second.port());
+      client.write('GET shopping milk\r\nGET shopping eggs\r\nGET hardware nails\r\nBUCKETS\r\n');
+      expect(await client.lines(9)).toEqual(['1', 'OK', '', 'OK', '100', 'OK', 'hardware', 'shopping', 'OK']);
+    });
+  });
+});
