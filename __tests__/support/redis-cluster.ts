@@ -48,6 +48,7 @@ export class RedisCluster {
       await Promise.all([...pairs.keys()].map((port) => cluster.startNode(port)));
       await run('redis-cli', ['--cluster', 'create', ...cluster.seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
       await cluster.waitHealthy();
+      await cluster.waitReplicasOnline();
       return cluster;
     } catch (error) {
       await cluster.stop();
@@ -108,6 +109,19 @@ export class RedisCluster {
       const masters = (await this.nodes()).filter((node) => node.role === 'master' && node.slots.length > 0);
       return masters.every((node) => live.has(node.port) && !node.failed);
     }, timeoutMs, 'the Redis Cluster to serve every slot from a live master');
+  }
+
+  /** Resolves once every master's replicas have finished their first sync (WAIT counts only those). */
+  async waitReplicasOnline(timeoutMs = 20_000): Promise<void> {
+    await waitUntil(async () => {
+      const masters = (await this.nodes()).filter((node) => node.role === 'master' && !node.failed);
+      for (const master of masters) {
+        const info = await this.command(master.port, 'INFO', 'replication');
+        const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+        if (replicas === 0 || (info.match(/state=online/g) ?? []).length < replicas) return false;
+      }
+      return true;
+    }, timeoutMs, "every master's replica to be in sync");
   }
 
   /** Kills one node at once (SIGKILL): no goodbye to its peers or clients. */
