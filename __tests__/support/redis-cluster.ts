@@ -56,10 +56,9 @@ export class RedisCluster {
     }
   }
 
-  private async startNode(port: number): Promise<void> {
+  private async startNode(port: number, { keepDirectory = false } = {}): Promise<void> {
     const dir = path.join(this.dir, String(port));
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
+    if (!keepDirectory) mkdirSync(dir);
     const args = [
       '--port', String(port), '--cluster-port', String(this.ports.get(port)), '--bind', '127.0.0.1',
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.nodeTimeoutMs),
@@ -127,6 +126,11 @@ export class RedisCluster {
   /** Kills one node at once (SIGKILL): no goodbye to its peers or clients. */
   kill(port: number): void {
     this.children.get(port)?.kill('SIGKILL');
+  }
+
+  /** Starts a killed node again from its directory: it rejoins, and finds it is now its old replica's replica. */
+  async restart(port: number): Promise<void> {
+    await this.startNode(port, { keepDirectory: true });
   }
 
   /** Moves `slots` slots from the master on `fromPort` to the one on `toPort`, keys included (MIGRATE), as an operator would. */

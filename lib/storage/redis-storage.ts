@@ -283,10 +283,7 @@ export class RedisStorage implements Storage {
     return new JournaledTable(name, (bucket, changes) => this.commit(bucket, changes), entries);
   }
 
-  /**
-   * One write per flush: see send. The bucket's marker is read in the same
-   * round trip, on the same connection, to tell a Redis that lost the bucket.
-   */
+  /** One write per flush (see store); then, with waitReplicas, Redis's WAIT. */
   private async commit(bucket: string, changes: Change[]): Promise<void> {
     if (this.closed) throw new KvError('STORAGE_UNAVAILABLE', 'the Redis storage is closed');
     if (this.lost) throw this.lost;
@@ -294,7 +291,7 @@ export class RedisStorage implements Storage {
     const keys = this.keys(bucket);
     let id: string | null;
     try {
-      [id] = await this.withinDeadline(Promise.all([this.client.get(keys.meta), this.send(bucket, keys, redisWrite(changes, this.withDeadlines.has(bucket)))]), keys);
+      id = await this.withinDeadline(this.store(bucket, keys, redisWrite(changes, this.withDeadlines.has(bucket))), keys);
       if (id === this.ids.get(bucket)) await this.confirmReplicas(keys);
     } catch (thrown) {
       this.suspects.add(bucket);
@@ -306,26 +303,26 @@ export class RedisStorage implements Storage {
   }
 
   /**
-   * A DEL of both hashes if the flush cleared the bucket, an HSET with the
-   * last value of each key set after that and an HDEL of the deleted ones,
-   * and the same for the deadlines of the keys that have or had one: one
-   * command when that is all, else one MULTI.
+   * Sends a flush and reads the bucket's marker in the same round trip, on
+   * the same connection; resolves with the marker's id. The flush is a DEL of
+   * both hashes if it cleared the bucket, an HSET with the last value of each
+   * key set after that and an HDEL of the deleted ones, and the same for the
+   * deadlines of the keys that have or had one: one command when that is
+   * all, else one MULTI (the marker read inside it).
    */
-  private async send(bucket: string, keys: BucketKeys, write: RedisWrite): Promise<void> {
-    const { cleared, sets, deletes, setDeadlines, deleteDeadlines } = write;
-    if (setDeadlines.length > 0) this.withDeadlines.add(bucket);
-    const commands = Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
-    if (commands === 0) return;
-    // The hot path: plain puts, or plain deletes, as one atomic command.
-    if (commands === 1 && sets.length > 0) return void (await this.client.hset(keys.data, ...sets));
-    if (commands === 1 && deletes.length > 0) return void (await this.client.hdel(keys.data, ...deletes));
-    let multi = this.client.multi();
-    if (cleared) multi = multi.del(keys.data, keys.deadlines);
-    if (sets.length > 0) multi = multi.hset(keys.data, ...sets);
-    if (deletes.length > 0) multi = multi.hdel(keys.data, ...deletes);
-    if (setDeadlines.length > 0) multi = multi.hset(keys.deadlines, ...setDeadlines);
-    if (deleteDeadlines.length > 0) multi = multi.hdel(keys.deadlines, ...deleteDeadlines);
-    await execAll(multi);
+  private async store(bucket: string, keys: BucketKeys, write: RedisWrite): Promise<string | null> {
+    if (write.setDeadlines.length > 0) this.withDeadlines.add(bucket);
+    const commands = commandCount(write);
+    if (commands === 1 && !isCluster(this.client)) {
+      // The hot path on one server: auto-pipelined, so the flushes of many buckets leave in one packet.
+      const [id] = await Promise.all([this.client.get(keys.meta), write.sets.length > 0 ? this.client.hset(keys.data, ...write.sets) : this.client.hdel(keys.data, ...write.deletes)]);
+      return id;
+    }
+    // On a cluster, each flush is its own pipeline on its slot, so that ioredis follows a MOVED or ASK
+    // for it as a whole: it will not retry an auto-pipelined write batched with other slots' writes.
+    const batch = commands > 1 ? this.client.multi() : this.client.pipeline();
+    const replies = await queueWrite(batch.get(keys.meta), keys, write).exec();
+    return firstErrorOrValues(replies)[0] as string | null;
   }
 
   /**
@@ -426,9 +423,30 @@ export class RedisStorage implements Storage {
 
 /** Runs a MULTI; throws the first command's error, or if the transaction was discarded. */
 async function execAll(multi: ChainableCommander): Promise<void> {
-  const replies = await multi.exec();
-  const failed = (replies ?? [[new Error('transaction discarded')]]).find(([error]) => error);
+  firstErrorOrValues(await multi.exec());
+}
+
+/** The replies of a pipeline or MULTI as values; throws the first error, or if the transaction was discarded. */
+function firstErrorOrValues(replies: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!replies) throw new Error('transaction discarded');
+  const failed = replies.find(([error]) => error);
   if (failed) throw failed[0];
+  return replies.map(([, value]) => value);
+}
+
+/** How many Redis commands a flush takes (a clear deletes both hashes in one DEL). */
+function commandCount({ cleared, sets, deletes, setDeadlines, deleteDeadlines }: RedisWrite): number {
+  return Number(cleared) + [sets, deletes, setDeadlines, deleteDeadlines].filter((list) => list.length > 0).length;
+}
+
+/** Adds a flush's commands to a pipeline or MULTI. */
+function queueWrite(batch: ChainableCommander, keys: BucketKeys, { cleared, sets, deletes, setDeadlines, deleteDeadlines }: RedisWrite): ChainableCommander {
+  if (cleared) batch.del(keys.data, keys.deadlines);
+  if (sets.length > 0) batch.hset(keys.data, ...sets);
+  if (deletes.length > 0) batch.hdel(keys.data, ...deletes);
+  if (setDeadlines.length > 0) batch.hset(keys.deadlines, ...setDeadlines);
+  if (deleteDeadlines.length > 0) batch.hdel(keys.deadlines, ...deleteDeadlines);
+  return batch;
 }
 
 /** What one flush writes to Redis. */

@@ -1,0 +1,150 @@
+// A store on a real Redis Cluster through the faults an operator meets: a
+// master killed mid-load (its replica takes over), and a resharding that
+// moves slots, keys and all, while the store writes. Every acknowledged write
+// is recorded; afterwards Redis is read back by a fresh node. The store never
+// loses what Redis kept (its memory and Redis agree), and the writes Redis's
+// asynchronous replication lost are counted, with and without WAIT.
+
+import { createStore, KvError, RedisStorage, type Store } from '../lib';
+import { bucketKeys } from '../lib/storage/redis-keys';
+import { waitUntil } from './support/deadlines';
+import { RedisCluster } from './support/redis-cluster';
+import { describeWithRedis } from './support/storage-redis-server';
+
+jest.setTimeout(120_000);
+
+const prefix = 'faults:';
+const buckets = Array.from({ length: 60 }, (_, index) => `b${index}`);
+const callTimeoutMs = 4000;
+
+/** Every write the load made: its bucket, key, value and outcome. */
+interface Attempt {
+  bucket: string;
+  key: string;
+  value: string;
+  code: string;
+  /** The error's message, for a refused write. */
+  message?: string;
+  ms: number;
+}
+
+/** 40 writers putting new keys round the buckets (at most 20,000 each), every outcome recorded, until stopped. */
+class Load {
+  readonly attempts: Attempt[] = [];
+  private stopped = false;
+  private readonly running: Promise<unknown>;
+
+  constructor(store: Store) {
+    this.running = Promise.all(Array.from({ length: 40 }, (_, writer) => this.write(store, writer)));
+  }
+
+  get acknowledged(): number {
+    return this.attempts.filter((attempt) => attempt.code === 'OK').length;
+  }
+
+  async stop(): Promise<Attempt[]> {
+    this.stopped = true;
+    await this.running;
+    return this.attempts;
+  }
+
+  private async write(store: Store, writer: number): Promise<void> {
+    for (let i = 0; i < 20_000 && !this.stopped; i++) {
+      const bucket = buckets[(writer + i) % buckets.length]!;
+      const [key, value] = [`w${writer}-${i}`, `v${i}`];
+      const started = Date.now();
+      const { code, message } = await store.put(bucket, key, value).then(() => ({ code: 'OK', message: undefined }), (error: KvError) => error);
+      this.attempts.push({ bucket, key, value, code, message, ms: Date.now() - started });
+      if (code !== 'OK') await new Promise((resolve) => setTimeout(resolve, 10)); // a client backing off
+    }
+  }
+}
+
+/**
+ * Reads every attempted key back through a fresh node, and checks the store
+ * that made them agrees with it key by key. Returns the acknowledged writes
+ * Redis no longer holds.
+ */
+async function lostAfter(store: Store, redis: RedisCluster, attempts: Attempt[]): Promise<Attempt[]> {
+  const fresh = new RedisStorage({ cluster: redis.seeds, prefix });
+  try {
+    await fresh.open();
+    const mismatches: string[] = [];
+    for (const bucket of buckets) {
+      const mine = attempts.filter((attempt) => attempt.bucket === bucket);
+      const held = await store.getMany(bucket, mine.map((attempt) => attempt.key));
+      mine.forEach((attempt, index) => {
+        const stored = fresh.table(bucket).get(attempt.key);
+        if (held[index] !== stored) mismatches.push(`${bucket}/${attempt.key}: store ${held[index]}, Redis ${stored}`);
+      });
+    }
+    expect(mismatches).toEqual([]);
+    return attempts.filter((attempt) => attempt.code === 'OK' && fresh.table(attempt.bucket).get(attempt.key) !== attempt.value);
+  } finally {
+    await fresh.close();
+  }
+}
+
+describeWithRedis('a store on a Redis Cluster under faults', () => {
+  let redis: RedisCluster | undefined;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.stop();
+    await redis?.stop();
+    [store, redis] = [undefined, undefined];
+  });
+
+  async function start(waitReplicas: number): Promise<{ redis: RedisCluster; store: Store }> {
+    redis = await RedisCluster.start(500); // cluster-node-timeout: how long before a replica takes over
+    store = await createStore({ callTimeoutMs, storage: { type: 'redis', cluster: redis.seeds, prefix, commandTimeoutMs: 1000, recoveryIntervalMs: 50, waitReplicas } });
+    for (const bucket of buckets) await store.create(bucket);
+    return { redis, store };
+  }
+
+  /** A master serving some of the buckets (b0's). */
+  const masterOfFirstBucket = (cluster: RedisCluster): Promise<number> => cluster.masterOf(bucketKeys(prefix, buckets[0]!).meta);
+
+  describe.each([0, 1])('a master killed mid-load, waitReplicas %i', (waitReplicas) => {
+    test('writes succeed or get STORAGE_UNAVAILABLE, the replica takes over, writes recover, and the store agrees with Redis', async () => {
+      const { redis, store } = await start(waitReplicas);
+      const victim = await masterOfFirstBucket(redis);
+      const load = new Load(store);
+      await waitUntil(() => load.acknowledged >= 2000, 20_000, 'writes before the fault');
+      redis.kill(victim);
+      const killedAt = Date.now();
+      await redis.waitHealthy();
+      const failoverMs = Date.now() - killedAt;
+      // The old master returns as a replica (until then, with WAIT 1, the promoted one cannot confirm a write).
+      await redis.restart(victim);
+      await redis.waitReplicasOnline();
+      await waitUntil(() => store.put(buckets[0]!, 'after', 'failover').then(() => true, () => false), 10_000, 'a write to the failed-over slots');
+      const recoveredMs = Date.now() - killedAt;
+      const attempts = await load.stop();
+      const codes = new Set(attempts.map((attempt) => attempt.code));
+      expect([...codes].filter((code) => code !== 'OK' && code !== 'STORAGE_UNAVAILABLE')).toEqual([]);
+      expect(Math.max(...attempts.map((attempt) => attempt.ms))).toBeLessThan(callTimeoutMs);
+      const lost = await lostAfter(store, redis, attempts);
+      const acknowledged = attempts.filter((attempt) => attempt.code === 'OK').length;
+      const refused = attempts.length - acknowledged;
+      console.log(`master killed, waitReplicas ${waitReplicas}: ${acknowledged} writes acknowledged, ${refused} refused (STORAGE_UNAVAILABLE), ${lost.length} acknowledged writes lost by Redis; failover ${failoverMs} ms, old master back as a replica and writes to its slots acknowledged again ${recoveredMs} ms after the kill`);
+      if (waitReplicas > 0) expect(lost).toEqual([]); // WAIT: the replica that took over held every acknowledged write
+    });
+  });
+
+  test('a resharding under load: MOVED and ASK are followed, nothing is refused or lost, and the moved buckets open again', async () => {
+    const { redis, store } = await start(0);
+    const ownerBefore = new Map(await Promise.all(buckets.map(async (bucket) => [bucket, await redis.masterOf(bucketKeys(prefix, bucket).meta)] as const)));
+    const from = await masterOfFirstBucket(redis);
+    const to = (await redis.nodes()).find((node) => node.role === 'master' && node.port !== from)!.port;
+    const load = new Load(store);
+    await waitUntil(() => load.acknowledged >= 2000, 20_000, 'writes before the resharding');
+    await redis.reshard(from, to, 1000);
+    const attempts = await load.stop();
+    const moved = [];
+    for (const bucket of buckets) if ((await redis.masterOf(bucketKeys(prefix, bucket).meta)) !== ownerBefore.get(bucket)) moved.push(bucket);
+    expect(moved.length).toBeGreaterThan(0);
+    expect([...new Set(attempts.filter((attempt) => attempt.code !== 'OK').map((attempt) => attempt.message))]).toEqual([]);
+    expect(await lostAfter(store, redis, attempts)).toEqual([]);
+    console.log(`resharding 1000 slots: ${moved.length} of ${buckets.length} buckets moved, ${attempts.length} writes acknowledged meanwhile, none refused or lost`);
+  });
+});
