@@ -1,18 +1,24 @@
 // Put throughput and p99 latency for each storage backend, as ratios of the
 // in-memory store measured in the same run: memory, file with fsync no /
-// everysec / always, and Redis when redis-server is on PATH. Each cell runs
-// for a fixed time, so a slow backend cannot stretch the run. Prints, never
-// asserts. Run: npm run bench:storage
+// everysec / always, and Redis and a Redis Cluster (3 masters, 3 replicas on
+// this machine) when redis-server is on PATH. Each cell runs for a fixed
+// time, so a slow backend cannot stretch the run. Then the time a node takes
+// to open 100,000 buckets on each Redis. Prints, never asserts.
+// Run: npm run bench:storage
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createStore, type StorageOption } from '../lib';
+import { createStore, RedisStorage, type RedisStorageOptions, type StorageOption } from '../lib';
+import { RedisCluster } from '../__tests__/support/redis-cluster';
 import { haveRedisServer, RedisServer } from '../__tests__/support/storage-redis-server';
 import { printTable, rate } from './measure';
 
 const secondsPerCell = Number(process.env.BENCH_SECONDS ?? 1.5);
+const bucketsToOpen = Number(process.env.BENCH_OPEN_BUCKETS ?? 100_000);
+/** Only the backends whose names contain this (memory, the baseline, always runs). */
+const only = process.env.BENCH_ONLY;
 
 type Workload = { name: string; buckets: number; writers: number };
 const workloads: Workload[] = [
@@ -69,9 +75,33 @@ function fsyncMicros(dir: string): number {
   return micros;
 }
 
+/** Creates `count` buckets (one key each) under a fresh prefix, then times a new node's open of them. */
+async function openTime(options: RedisStorageOptions, count: number): Promise<number> {
+  const prefix = `open-${Date.now()}:`;
+  const writer = new RedisStorage({ ...options, prefix });
+  await writer.open();
+  for (let start = 0; start < count; start += 2000) {
+    await Promise.all(Array.from({ length: Math.min(2000, count - start) }, async (_, index) => {
+      const name = `bucket-${start + index}`;
+      await writer.createBucket(name);
+      writer.table(name).put('key', 'value-of-some-thirty-two-bytes!!');
+      await writer.table(name).flush();
+    }));
+  }
+  await writer.close();
+  const reader = new RedisStorage({ ...options, prefix, commandTimeoutMs: 30_000 });
+  const started = performance.now();
+  const opened = await reader.open();
+  const ms = performance.now() - started;
+  await reader.close();
+  if (opened.length !== count) throw new Error(`opened ${opened.length} buckets of ${count}`);
+  return ms;
+}
+
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-bench-'));
   const redis = haveRedisServer ? await RedisServer.start() : undefined;
+  const cluster = haveRedisServer ? await RedisCluster.start() : undefined;
   let run = 0;
   const backends: Array<[string, () => StorageOption]> = [
     ['memory', () => 'memory'],
@@ -80,25 +110,34 @@ async function main(): Promise<void> {
       () => ({ type: 'file', dir: path.join(root, `run-${++run}`), fsync }),
     ]),
     ...(redis ? [['redis', () => ({ type: 'redis', url: redis.url, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
+    ...(cluster ? [['redis cluster', () => ({ type: 'redis', cluster: cluster.seeds, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
   ];
   try {
     for (const workload of workloads) {
       const rows: string[][] = [];
       let memory: Result | undefined;
-      for (const [name, storage] of backends) {
+      let single: Result | undefined;
+      for (const [name, storage] of backends.filter(([name]) => !only || name === 'memory' || name.includes(only))) {
         const result = await putLoop(storage(), workload);
         memory ??= result;
-        rows.push([name, rate(result.opsPerSecond), (result.opsPerSecond / memory.opsPerSecond).toFixed(2), `${result.p99Ms.toFixed(2)} ms`]);
+        if (name === 'redis') single = result;
+        const versusRedis = name === 'redis cluster' && single ? ` (${(result.opsPerSecond / single.opsPerSecond).toFixed(2)} of redis)` : '';
+        rows.push([name, rate(result.opsPerSecond), `${(result.opsPerSecond / memory.opsPerSecond).toFixed(2)}${versusRedis}`, `${result.p99Ms.toFixed(2)} ms`]);
       }
       console.log(`puts, ${workload.name}, ${secondsPerCell} s per backend`);
       printTable(['storage', 'puts', '÷ memory', 'p99'], rows);
     }
     if (!redis) console.log('redis: skipped (redis-server is not on PATH)');
+    if (redis && cluster && bucketsToOpen > 0) {
+      const [one, three] = [await openTime({ url: redis.url }, bucketsToOpen), await openTime({ cluster: cluster.seeds }, bucketsToOpen)];
+      console.log(`opening a node with ${bucketsToOpen.toLocaleString('en')} buckets (one key each): redis ${(one / 1000).toFixed(2)} s, redis cluster (3 masters) ${(three / 1000).toFixed(2)} s`);
+    }
     const micros = fsyncMicros(root);
     const ceiling = (writers: number) => rate((writers * 1e6) / micros);
     console.log(`disk: an append + fdatasync takes ${micros.toFixed(0)} µs here, so 'always' cannot pass ${ceiling(50)} puts/s with 50 writers or ${ceiling(1000)} with 1,000 (one fsync per round of their puts)`);
   } finally {
     await redis?.stop();
+    await cluster?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

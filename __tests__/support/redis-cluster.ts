@@ -89,9 +89,14 @@ export class RedisCluster {
     return text.split('\n').filter(Boolean).map(parseNodeLine);
   }
 
+  /** The slot of `key`, as Redis computes it. */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.command(this.livePorts[0]!, 'CLUSTER', 'KEYSLOT', key));
+  }
+
   /** The port of the master that serves `key` now. */
   async masterOf(key: string): Promise<number> {
-    const slot = Number(await this.command(this.livePorts[0]!, 'CLUSTER', 'KEYSLOT', key));
+    const slot = await this.slotOf(key);
     const master = (await this.nodes()).find((node) => node.role === 'master' && !node.failed && node.slots.some(([first, last]) => slot >= first && slot <= last));
     if (!master) throw new Error(`no master serves slot ${slot}`);
     return master.port;
@@ -133,13 +138,18 @@ export class RedisCluster {
     await this.startNode(port, { keepDirectory: true });
   }
 
-  /** Moves `slots` slots from the master on `fromPort` to the one on `toPort`, keys included (MIGRATE), as an operator would. */
+  /**
+   * Moves `slots` slots from the master on `fromPort` to the one on `toPort`
+   * (its lowest ones: redis-cli takes them in order), keys included, as an
+   * operator would; one key per MIGRATE, so that a
+   * bucket's keys are split between the two masters for a while.
+   */
   async reshard(fromPort: number, toPort: number, slots: number): Promise<void> {
     const nodes = await this.nodes();
     const idOf = (port: number): string => nodes.find((node) => node.port === port)!.id;
     await run('redis-cli', [
       '--cluster', 'reshard', `127.0.0.1:${this.livePorts[0]}`,
-      '--cluster-from', idOf(fromPort), '--cluster-to', idOf(toPort), '--cluster-slots', String(slots), '--cluster-yes',
+      '--cluster-from', idOf(fromPort), '--cluster-to', idOf(toPort), '--cluster-slots', String(slots), '--cluster-pipeline', '1', '--cluster-yes',
     ], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   }
 

@@ -291,7 +291,10 @@ export class RedisStorage implements Storage {
     const keys = this.keys(bucket);
     let id: string | null;
     try {
-      id = await this.withinDeadline(this.store(bucket, keys, redisWrite(changes, this.withDeadlines.has(bucket))), keys);
+      const write = redisWrite(changes, this.withDeadlines.has(bucket));
+      id = await this.withinDeadline(this.store(bucket, keys, write), keys);
+      // A marker read while its slot moves between masters may be missed: asked again in a transaction, which is redirected whole.
+      if (id !== this.ids.get(bucket) && isCluster(this.client)) id = await this.withinDeadline(this.storeInTransaction(keys, noWrite), keys);
       if (id === this.ids.get(bucket)) await this.confirmReplicas(keys);
     } catch (thrown) {
       this.suspects.add(bucket);
@@ -312,17 +315,29 @@ export class RedisStorage implements Storage {
    */
   private async store(bucket: string, keys: BucketKeys, write: RedisWrite): Promise<string | null> {
     if (write.setDeadlines.length > 0) this.withDeadlines.add(bucket);
-    const commands = commandCount(write);
-    if (commands === 1 && !isCluster(this.client)) {
-      // The hot path on one server: auto-pipelined, so the flushes of many buckets leave in one packet.
-      const [id] = await Promise.all([this.client.get(keys.meta), write.sets.length > 0 ? this.client.hset(keys.data, ...write.sets) : this.client.hdel(keys.data, ...write.deletes)]);
-      return id;
+    if (commandCount(write) <= 1) {
+      try {
+        // The hot path: auto-pipelined, so the flushes of many buckets leave in one packet per master.
+        const [id] = await Promise.all([this.client.get(keys.meta), this.sendOne(keys, write)]);
+        return id;
+      } catch (error) {
+        // ioredis does not follow a redirection for a batch that mixed slots and wrote some of them;
+        // it does for a transaction on one slot. The flush is idempotent, so it is sent again as one.
+        if (!isCluster(this.client) || !isRedirection(error)) throw error;
+      }
     }
-    // On a cluster, each flush is its own pipeline on its slot, so that ioredis follows a MOVED or ASK
-    // for it as a whole: it will not retry an auto-pipelined write batched with other slots' writes.
-    const batch = commands > 1 ? this.client.multi() : this.client.pipeline();
-    const replies = await queueWrite(batch.get(keys.meta), keys, write).exec();
-    return firstErrorOrValues(replies)[0] as string | null;
+    return this.storeInTransaction(keys, write);
+  }
+
+  private async sendOne(keys: BucketKeys, { sets, deletes }: RedisWrite): Promise<unknown> {
+    if (sets.length > 0) return this.client.hset(keys.data, ...sets);
+    if (deletes.length > 0) return this.client.hdel(keys.data, ...deletes);
+    return undefined;
+  }
+
+  /** The flush in one MULTI with the marker read: atomic, and redirected as a whole on a cluster whose slots move. */
+  private async storeInTransaction(keys: BucketKeys, write: RedisWrite): Promise<string | null> {
+    return firstErrorOrValues(await queueWrite(this.client.multi().get(keys.meta), keys, write).exec())[0] as string | null;
   }
 
   /**
@@ -432,6 +447,14 @@ function firstErrorOrValues(replies: Array<[Error | null, unknown]> | null): unk
   const failed = replies.find(([error]) => error);
   if (failed) throw failed[0];
   return replies.map(([, value]) => value);
+}
+
+/** A flush that writes nothing: a transaction with it only reads the marker. */
+const noWrite: RedisWrite = { cleared: false, sets: [], deletes: [], setDeadlines: [], deleteDeadlines: [] };
+
+/** A Redis Cluster reply saying the command went to the wrong master, or should be tried again: it did not run. */
+function isRedirection(error: unknown): boolean {
+  return error instanceof Error && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message);
 }
 
 /** How many Redis commands a flush takes (a clear deletes both hashes in one DEL). */
