@@ -95,7 +95,7 @@ describeWithRedis('a store on a Redis Cluster under faults', () => {
   });
 
   async function start(waitReplicas: number): Promise<{ redis: RedisCluster; store: Store }> {
-    redis = await RedisCluster.start(500); // cluster-node-timeout: how long before a replica takes over
+    redis = await RedisCluster.start({ nodeTimeoutMs: 500 }); // how long before a replica takes over
     store = await createStore({ callTimeoutMs, storage: { type: 'redis', cluster: redis.seeds, prefix, commandTimeoutMs: 1000, recoveryIntervalMs: 50, waitReplicas } });
     for (const bucket of buckets) await store.create(bucket);
     return { redis, store };

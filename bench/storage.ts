@@ -1,7 +1,7 @@
 // Put throughput and p99 latency for each storage backend, as ratios of the
 // in-memory store measured in the same run: memory, file with fsync no /
-// everysec / always, and Redis and a Redis Cluster (3 masters, 3 replicas on
-// this machine) when redis-server is on PATH. Each cell runs for a fixed
+// everysec / always, and when redis-server is on PATH, one Redis and a Redis
+// Cluster of 3 masters on this machine, without replicas and with one each. Each cell runs for a fixed
 // time, so a slow backend cannot stretch the run. Then the time a node takes
 // to open 100,000 buckets on each Redis. Prints, never asserts.
 // Run: npm run bench:storage
@@ -101,7 +101,10 @@ async function openTime(options: RedisStorageOptions, count: number): Promise<nu
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-bench-'));
   const redis = haveRedisServer ? await RedisServer.start() : undefined;
-  const cluster = haveRedisServer ? await RedisCluster.start() : undefined;
+  // Three masters without replicas, as the single Redis has none: the same work, spread.
+  const cluster = haveRedisServer ? await RedisCluster.start({ replicas: 0 }) : undefined;
+  // And the usual layout, a replica per master: Redis does the replication's work too.
+  const replicated = haveRedisServer ? await RedisCluster.start({ replicas: 1 }) : undefined;
   let run = 0;
   const backends: Array<[string, () => StorageOption]> = [
     ['memory', () => 'memory'],
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     ]),
     ...(redis ? [['redis', () => ({ type: 'redis', url: redis.url, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
     ...(cluster ? [['redis cluster', () => ({ type: 'redis', cluster: cluster.seeds, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
+    ...(replicated ? [['redis cluster, 1 replica each', () => ({ type: 'redis', cluster: replicated.seeds, prefix: `bench-${++run}:` })] as [string, () => StorageOption]] : []),
   ];
   try {
     for (const workload of workloads) {
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
         const result = await putLoop(storage(), workload);
         memory ??= result;
         if (name === 'redis') single = result;
-        const versusRedis = name === 'redis cluster' && single ? ` (${(result.opsPerSecond / single.opsPerSecond).toFixed(2)} of redis)` : '';
+        const versusRedis = name.startsWith('redis cluster') && single ? ` (${(result.opsPerSecond / single.opsPerSecond).toFixed(2)} of redis)` : '';
         rows.push([name, rate(result.opsPerSecond), `${(result.opsPerSecond / memory.opsPerSecond).toFixed(2)}${versusRedis}`, `${result.p99Ms.toFixed(2)} ms`]);
       }
       console.log(`puts, ${workload.name}, ${secondsPerCell} s per backend`);
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
   } finally {
     await redis?.stop();
     await cluster?.stop();
+    await replicated?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -39,16 +39,17 @@ export class RedisCluster {
     return [...this.ports.keys()].map((port) => `127.0.0.1:${port}`);
   }
 
-  /** Starts 3 masters with a replica each and resolves once the cluster serves every slot. */
-  static async start(nodeTimeoutMs = 1000): Promise<RedisCluster> {
-    const ports = await freePorts(12);
-    const pairs = new Map(Array.from({ length: 6 }, (_, index): [number, number] => [ports[2 * index]!, ports[2 * index + 1]!]));
+  /** Starts 3 masters with `replicas` replicas each and resolves once the cluster serves every slot. */
+  static async start({ nodeTimeoutMs = 1000, replicas = 1 } = {}): Promise<RedisCluster> {
+    const count = 3 * (1 + replicas);
+    const ports = await freePorts(2 * count);
+    const pairs = new Map(Array.from({ length: count }, (_, index): [number, number] => [ports[2 * index]!, ports[2 * index + 1]!]));
     const cluster = new RedisCluster(mkdtempSync(path.join(tmpdir(), 'actor-kv-redis-cluster-')), pairs, nodeTimeoutMs);
     try {
       await Promise.all([...pairs.keys()].map((port) => cluster.startNode(port)));
-      await run('redis-cli', ['--cluster', 'create', ...cluster.seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+      await run('redis-cli', ['--cluster', 'create', ...cluster.seeds, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
       await cluster.waitHealthy();
-      await cluster.waitReplicasOnline();
+      if (replicas > 0) await cluster.waitReplicasOnline();
       return cluster;
     } catch (error) {
       await cluster.stop();
