@@ -69,7 +69,7 @@ export const defaultRedisStorageOptions = {
 } as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
 
 /** How many buckets are read back at once when a node opens. */
-const loadChunk = 1000;
+const loadChunk = 2000;
 /** How many keys one SCAN call looks at. */
 const scanCount = 1000;
 
