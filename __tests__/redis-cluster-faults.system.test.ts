@@ -8,8 +8,8 @@
 import { createStore, KvError, RedisStorage, type Store } from '../lib';
 import { bucketKeys } from '../lib/storage/redis-keys';
 import { waitUntil } from './support/deadlines';
-import { RedisCluster } from './support/redis-cluster';
 import { describeWithRedis } from './support/storage-redis-server';
+import { RedisCluster, redisClusterNeeds } from './support/redis-cluster';
 
 jest.setTimeout(120_000);
 
@@ -153,4 +153,4 @@ describeWithRedis('a store on a Redis Cluster under faults', () => {
     expect(await lostAfter(store, redis, attempts)).toEqual([]);
     console.log(`resharding ${slots} slots: ${moved.length} of ${buckets.length} buckets moved, ${attempts.length} writes acknowledged meanwhile, none refused or lost`);
   });
-});
+}, redisClusterNeeds);

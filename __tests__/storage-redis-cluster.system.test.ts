@@ -6,9 +6,9 @@
 import { createStore, RedisStorage } from '../lib';
 import { bucketKeys } from '../lib/storage/redis-keys';
 import { Spawned } from './support/server-process';
-import { RedisCluster } from './support/redis-cluster';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis } from './support/storage-redis-server';
+import { RedisCluster, redisClusterNeeds } from './support/redis-cluster';
 import { behavesLikeAStore, singleNode } from './support/store-conformance';
 
 jest.setTimeout(120_000);
@@ -80,4 +80,4 @@ describeWithRedis('a real Redis Cluster', () => {
       expect(await client.lines(9)).toEqual(['1', 'OK', '', 'OK', '100', 'OK', 'hardware', 'shopping', 'OK']);
     });
   });
-});
+}, redisClusterNeeds);

@@ -14,6 +14,9 @@ import { freePorts } from './free-ports';
 
 const run = promisify(execFile);
 
+/** The commands a cluster needs (for describeWithRedis). */
+export const redisClusterNeeds = ['redis-server', 'redis-cli'] as const;
+
 /** One line of CLUSTER NODES. */
 export interface ClusterNodeInfo {
   id: string;

@@ -7,18 +7,26 @@ import { createConnection } from 'node:net';
 import { waitUntil } from './deadlines';
 import { freePort } from './free-ports';
 
-/** Whether redis-server can be started here. */
-export const haveRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+/** Whether `command` runs here. */
+const runs = (command: string): boolean => spawnSync(command, ['--version']).status === 0;
 
-/** `describe`, or a skip with the reason printed; in CI a missing redis-server fails. */
-export function describeWithRedis(name: string, body: () => void): void {
-  if (haveRedisServer) return describe(name, body);
+/** Whether redis-server can be started here. */
+export const haveRedisServer = runs('redis-server');
+
+/**
+ * `describe`, or a skip with the reason printed; in CI a missing command
+ * fails. A Redis Cluster needs redis-cli too (Debian's redis-tools).
+ */
+export function describeWithRedis(name: string, body: () => void, needs: readonly string[] = ['redis-server']): void {
+  const missing = needs.filter((command) => !runs(command));
+  if (missing.length === 0) return describe(name, body);
+  const what = `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not on PATH`;
   if (process.env.CI) {
-    return describe(name, () => test('needs redis-server on PATH (CI installs it: see .ci/run)', () => {
-      throw new Error('redis-server is not on PATH, and CI is set: the Redis integration tests must run');
+    return describe(name, () => test(`needs ${needs.join(' and ')} on PATH (CI installs them: see .ci/run)`, () => {
+      throw new Error(`${what}, and CI is set: the Redis integration tests must run`);
     }));
   }
-  console.log(`skipping "${name}": redis-server is not on PATH (apt-get install redis-server; CI installs it)`);
+  console.log(`skipping "${name}": ${what} (apt-get install redis-server redis-tools; CI installs them)`);
   describe.skip(name, body);
 }
 
