@@ -4,7 +4,7 @@
 
 import RedisMock from 'ioredis-mock';
 import { createStore, RedisStorage, type Store } from '../lib';
-import { redactRedisUrl } from '../lib/storage/redis-connection';
+import { parseHostPort, redactRedisUrl } from '../lib/storage/redis-connection';
 import { rejection } from './support/rejection';
 import { RecordingLogger } from './support/recording-logger';
 import { waitUntil } from './support/deadlines';
@@ -163,6 +163,23 @@ test('a Redis URL is shown with its host, port and database only', () => {
     ['redis://us er:pw@@bad host', 'an unparsable URL'],
   ];
   for (const [url, shown] of cases) expect(redactRedisUrl(url)).toBe(shown);
+});
+
+test.each([
+  ['127.0.0.1:7000', { host: '127.0.0.1', port: 7000 }],
+  ['redis.example:6379', { host: 'redis.example', port: 6379 }],
+  [' h:1 ', { host: 'h', port: 1 }],
+  ['[::1]:7000', { host: '::1', port: 7000 }],
+  ['::1:7000', undefined], // IPv6 needs its brackets
+  ['127.0.0.1', undefined],
+  ['7000', undefined],
+  ['h:0', undefined],
+  ['h:65536', undefined],
+  ['h:70a', undefined],
+  ['redis://h:1', undefined],
+  ['h h:1', undefined],
+])('a Redis Cluster node %j is %p', (text, parsed) => {
+  expect(parseHostPort(text)).toEqual(parsed);
 });
 
 test('bad redis options are named', async () => {
