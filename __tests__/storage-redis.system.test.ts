@@ -102,4 +102,21 @@ describeWithRedis('a real redis-server', () => {
       await writesSucceed(store);
     });
   });
+
+  test('a Redis that wants a password: refused without it, naming why, served with `password`', async () => {
+    const guarded = await RedisServer.start(['--requirepass', 'SuperSecretPw']);
+    try {
+      const error = await rejection(createStore({ storage: { type: 'redis', url: guarded.url, commandTimeoutMs: 500 } }));
+      expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('NOAUTH') });
+      const store = await createStore({ storage: { type: 'redis', url: guarded.url, password: 'SuperSecretPw' } });
+      await store.create('b');
+      await store.put('b', 'k', 'v');
+      await store.stop();
+      const again = await createStore({ storage: { type: 'redis', url: guarded.url, password: 'SuperSecretPw' } });
+      expect(await again.get('b', 'k')).toBe('v');
+      await again.stop();
+    } finally {
+      await guarded.stop();
+    }
+  });
 });

@@ -33,22 +33,25 @@ export function describeWithRedis(name: string, body: () => void, needs: readonl
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a redis-server on a free port (or on `port`) and resolves once it answers PING. */
-  static async start(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
+  /** Starts a redis-server on a free port, with `args` added, and resolves once it answers PING. */
+  static async start(args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), args);
     await server.restart();
     return server;
   }
 
   /** Starts it again on the same port (it comes back empty: no persistence). */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     await waitUntil(() => {
@@ -78,7 +81,7 @@ export class RedisServer {
       socket.setTimeout(500, () => socket.destroy());
       socket.on('connect', () => socket.write('PING\r\n'));
       socket.on('data', (data) => {
-        resolve(data.toString().startsWith('+PONG'));
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString())); // a server that wants AUTH is up too
         socket.destroy();
       });
       socket.on('error', () => resolve(false));

@@ -101,16 +101,27 @@ export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
   };
 }
 
-/** Resolves once `client` can take commands; rejects after `timeoutMs`. */
+/**
+ * Resolves once `client` can take commands; rejects after `timeoutMs`, with
+ * the last error seen, or at once when Redis refuses the credentials (no
+ * retry will change that).
+ */
 export async function connectRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   const status = client.status as string | undefined;
   if (status === undefined || status === 'ready') return; // ready, or a mock without a status
   let timer: NodeJS.Timeout | undefined;
   let onReady = (): void => {};
+  let onError = (_error: Error): void => {};
   const ready = new Promise<void>((resolve, reject) => {
+    let last: Error | undefined;
     onReady = resolve;
-    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    onError = (error) => {
+      last = error;
+      if (refusedCredentials(error)) reject(error);
+    };
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms${last ? ` (last error: ${last.message})` : ''}`)), timeoutMs);
     client.once('ready', onReady);
+    client.on('error', onError);
   });
   try {
     if (status === 'wait') client.connect().catch(() => {}); // errors: the retry strategy reconnects
@@ -118,7 +129,13 @@ export async function connectRedis(client: RedisClient, timeoutMs: number): Prom
   } finally {
     clearTimeout(timer);
     client.off('ready', onReady);
+    client.off('error', onError);
   }
+}
+
+/** Redis's answers to a missing or wrong password. */
+function refusedCredentials(error: Error): boolean {
+  return /^(NOAUTH|WRONGPASS)\b|invalid (username-)?password/i.test(error.message);
 }
 
 /**
