@@ -69,7 +69,7 @@ describe('usage errors: one line naming the flag, then where to look, exit 2', (
     ['a bad value in the environment names the variable', [], { ACTOR_KV_PORT: 'http' }, 'ACTOR_KV_PORT: "http" is not a whole number from 0 to 65535'],
     ['a Redis URL that is not one, its password hidden', ['--redis-url', 'http://admin:hunter2@127.0.0.1:6379'], {}, '--redis-url: http://127.0.0.1:6379 is not a redis:// or rediss:// URL'],
     ['--fsync without --data-dir', ['--fsync', 'always'], {}, '--fsync does nothing without --data-dir'],
-    ['--redis-prefix without --redis-url', ['--redis-prefix', 'kv:'], {}, '--redis-prefix does nothing without --redis-url'],
+    ['--redis-prefix without --redis-url', ['--redis-prefix', 'kv:'], {}, '--redis-prefix does nothing without --redis-url or --redis-cluster'],
     ['--secret on a single node', ['--secret', 'a secret of 16 bytes or more'], {}, '--secret does nothing without --peer, --route or --cluster-port'],
     ['a node name the cluster would refuse', ['--node', 'foo bar'], {}, '--node: "foo bar" is not a node name: 1-64 letters, digits or _.@:-'],
     ['a short secret', ['--peer', 'bar', '--secret', 'short'], {}, '--secret must be at least 16 bytes, got 5'],
