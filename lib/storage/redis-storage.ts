@@ -130,7 +130,7 @@ export class RedisStorage implements Storage {
     return this.options.waitReplicas ?? defaultRedisStorageOptions.waitReplicas;
   }
 
-  /** Where Redis is, safe to show: the URL without credentials, or the cluster's first nodes. */
+  /** Where Redis is, safe to show: the URL without credentials, or the cluster's nodes as given. */
   private get where(): string {
     const { cluster, url, client } = this.options;
     if (url !== undefined) return redactRedisUrl(url);
