@@ -43,8 +43,7 @@ describeWithRedis('a real Redis Cluster', () => {
     await storage.close();
     const masters = (await redis.nodes()).filter((node) => node.role === 'master');
     for (const master of masters) {
-      const markers = await redis.command(master.port, '--scan', '--pattern', 'spread:*:meta');
-      expect(markers.split('\n').length).toBeGreaterThan(30); // about 100 each
+      expect((await redis.scan(master.port, 'spread:*:meta')).length).toBeGreaterThan(30); // about 100 each
     }
     for (const name of names.slice(0, 10)) {
       const keys = bucketKeys('spread:', name);

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { waitUntil } from './deadlines';
 import { freePorts } from './free-ports';
 
@@ -29,6 +30,8 @@ export interface ClusterNodeInfo {
 
 export class RedisCluster {
   private readonly children = new Map<number, ChildProcess>();
+  /** One plain connection per node for the test's own commands (a redis-cli per poll would load the cores). */
+  private readonly connections = new Map<number, Redis>();
 
   private constructor(
     private readonly dir: string,
@@ -76,10 +79,31 @@ export class RedisCluster {
     }, 10_000, `redis-server to answer PING on port ${port}`);
   }
 
-  /** One command through redis-cli on `port`; its raw output, trimmed. */
+  /** One command to the node on `port`; its reply as text. */
   async command(port: number, ...args: string[]): Promise<string> {
-    const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 });
-    return stdout.trim();
+    return String(await this.connection(port).call(args[0]!, ...args.slice(1)));
+  }
+
+  /** Every key on the node on `port` that matches `pattern`. */
+  async scan(port: number, pattern: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, page] = await this.connection(port).scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...page);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  }
+
+  private connection(port: number): Redis {
+    let connection = this.connections.get(port);
+    if (!connection) {
+      connection = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, commandTimeout: 2000, retryStrategy: () => 100 });
+      connection.on('error', () => {}); // a node the test killed: its commands fail, and the test expects that
+      this.connections.set(port, connection);
+    }
+    return connection;
   }
 
   /** The ports of the nodes still running. */
@@ -159,6 +183,7 @@ export class RedisCluster {
 
   /** Kills every node and removes their directories. */
   async stop(): Promise<void> {
+    for (const connection of this.connections.values()) connection.disconnect();
     await Promise.all([...this.children.values()].map((child) => {
       if (child.exitCode !== null || child.signalCode !== null) return undefined;
       const exited = new Promise((resolve) => child.once('exit', resolve));
