@@ -61,11 +61,16 @@ class Load {
 }
 
 /**
- * Reads every attempted key back through a fresh node, and checks the store
+ * Once every bucket takes writes again (so any bucket whose write failed has
+ * been reloaded from Redis: a refused write may still have landed there),
+ * reads every attempted key back through a fresh node, and checks the store
  * that made them agrees with it key by key. Returns the acknowledged writes
  * Redis no longer holds.
  */
 async function lostAfter(store: Store, redis: RedisCluster, attempts: Attempt[]): Promise<Attempt[]> {
+  for (const bucket of buckets) {
+    await waitUntil(() => store.put(bucket, 'settled', 'yes').then(() => true, () => false), 10_000, `${bucket} to take writes again`);
+  }
   const fresh = new RedisStorage({ cluster: redis.seeds, prefix });
   try {
     await fresh.open();
