@@ -7,7 +7,9 @@ import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import { checkBucket, checkOp } from './core/arguments';
 import { binaryToBuffer, binaryToText, toBinary } from './core/bytes';
-import { wallNow } from './core/clock';
+import { now, wallNow } from './core/clock';
+import { OperationCounts } from './core/metrics';
+import { registerStoreMetrics } from './core/store-metrics';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
 import { failed, type BucketOp, type KeyPage, type OpValue, type Outcome } from './core/operations';
@@ -27,6 +29,7 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
   const store = new NodeStore(resolved.node);
+  if (resolved.metrics) store.countInto(resolved.metrics);
   const local = await LocalNode.start(resolved, storage, store.emitSafely);
   if (!clusterOptions) return store.attach(local);
   try {
@@ -42,9 +45,27 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   private stopping: Promise<void> | undefined;
   private local!: LocalNode;
   private cluster: Cluster | undefined;
+  /** Set when the store reports metrics: every call is counted here. */
+  private counts: OperationCounts | undefined;
 
   constructor(readonly node: string) {
     super();
+  }
+
+  /** Counts calls and supervision events, and registers the metrics that read them on `registry`. */
+  countInto(registry: NonNullable<StoreOptions['metrics']>): void {
+    const counts = new OperationCounts();
+    const supervision = { restarts: 0, failures: 0 };
+    registerStoreMetrics(registry, {
+      node: this.node,
+      counts,
+      supervision,
+      tree: () => this.tree(),
+      peers: () => this.clusterStatus()?.peers ?? {},
+    });
+    this.counts = counts;
+    this.on('bucketRestarted', () => supervision.restarts++);
+    this.on('bucketFailed', () => supervision.failures++);
   }
 
   /** Completes the store once its node (and cluster) have started: they need its emitter first. */
@@ -79,7 +100,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   create(bucket: Bytes): Promise<void> {
-    return this.onBucket(bucket, (name, owner) => owner.create(name));
+    return this.counted('create', this.onBucket(bucket, (name, owner) => owner.create(name)));
   }
 
   put(bucket: Bytes, key: Bytes, value: Bytes, options?: PutOptions): Promise<void> {
@@ -118,7 +139,16 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   drop(bucket: Bytes): Promise<void> {
-    return this.onBucket(bucket, (name, owner) => owner.drop(name));
+    return this.counted('drop', this.onBucket(bucket, (name, owner) => owner.drop(name)));
+  }
+
+  /** `call`, counted in the metrics (if any) as a `verb`. */
+  private counted<T>(verb: string, call: Promise<T>): Promise<T> {
+    const counts = this.counts;
+    if (!counts) return call;
+    const started = now();
+    call.then(() => counts.record(verb, undefined, now() - started), (error: unknown) => counts.record(verb, toErrorData(error).code, now() - started));
+    return call;
   }
 
   clear(bucket: Bytes): Promise<number> {
@@ -199,6 +229,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
+    if (this.counts) settle = countedSettle(this.counts, op.kind, settle);
     let owner: NodeHandle;
     try {
       this.checkRunning();
@@ -255,6 +286,15 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
       return call(name, this.owner(name));
     });
   }
+}
+
+/** `settle`, counting the outcome and its latency first. */
+function countedSettle(counts: OperationCounts, verb: string, settle: Settle): Settle {
+  const started = now();
+  return (outcome) => {
+    counts.record(verb, outcome.ok ? undefined : outcome.error.code, now() - started);
+    settle(outcome);
+  };
 }
 
 /** The binary form of a caller's key, value or name; anything else passes through for checkOp to name. */

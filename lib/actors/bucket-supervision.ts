@@ -4,6 +4,7 @@
 // crashed it at once, where nact would leave its caller to time out.
 
 import type { Ref, SupervisionContext } from 'nact';
+import { wallNow } from '../core/clock';
 import type { EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
 import { failed, ok } from '../core/operations';
@@ -47,6 +48,7 @@ export async function superviseBucketCrash(
     const { decision, recentCrashes } = decideRestart(record.recentCrashes, env.now(), env.limits);
     record.recentCrashes = recentCrashes;
     record.lastCrash = reason;
+    record.lastCrashAt = wallNow();
     if (decision === 'restart') {
       record.restarts += 1;
       env.logger.warn({ bucket: record.name, reason, restarts: record.restarts }, 'bucket restarted');

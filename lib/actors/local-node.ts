@@ -10,7 +10,7 @@ import { settleSafely, type Settle } from '../core/settle';
 import type { NodeTree } from '../core/tree';
 import { errors, KvError } from '../errors';
 import type { Storage } from '../storage/storage';
-import { Batcher, type BatchAnswer } from './batcher';
+import { Batcher, waiting, type BatchAnswer } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
 import type { BatchMsg, RegistryMsg } from './messages';
@@ -141,8 +141,8 @@ export class LocalNode {
       supervisors: this.supervisors.map((supervisor) => supervisor.name),
       buckets: this.buckets().map((name) => {
         const record = this.directory.get(name)!;
-        const { supervisor, status, restarts, lastCrash } = record;
-        return { name, supervisor, status, restarts, lastCrash, keys: this.storage.table(name).size };
+        const { supervisor, status, restarts, lastCrash, lastCrashAt } = record;
+        return { name, supervisor, status, restarts, lastCrash, lastCrashAt, keys: this.storage.table(name).size, mailbox: waiting(record.queue) };
       }),
     };
   }
