@@ -32,6 +32,9 @@ const defaults: Config = {
   fsync: 'everysec',
   redisUrl: undefined,
   redisPrefix: undefined,
+  observerPort: undefined,
+  observerHost: '127.0.0.1',
+  observerPassword: undefined,
 };
 
 const run = (changes: Partial<Config>): CommandLine => ({ kind: 'run', config: { ...defaults, ...changes }, origin: expect.any(Object) });

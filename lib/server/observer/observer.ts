@@ -21,6 +21,8 @@ export interface Observer {
   readonly host: string;
   /** Its address, as `http://host:port/`. */
   readonly url: string;
+  /** From now on /healthz answers 503: the node is shutting down (close() does it too). */
+  markStopping(): void;
   /** Stops serving: /healthz answers 503 from now on, then streams end and the listener closes. */
   close(): Promise<void>;
 }
@@ -75,7 +77,7 @@ class HttpObserver implements Observer {
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => {
         this.uncount();
-        reject(errors.listenFailed('the observer', `${host}:${port}`, 'options `host` and `port`', error));
+        reject(errors.listenFailed('the observer', `${host}:${port}`, "the observer's options `observer.host` and `observer.port`", error));
       };
       this.server.once('error', failed);
       this.server.listen(port, host, () => {
@@ -91,6 +93,10 @@ class HttpObserver implements Observer {
     this.store = store;
     this.feed = new Feed(store, this.options);
     this.state = 'serving';
+  }
+
+  markStopping(): void {
+    this.state = 'stopping';
   }
 
   close(): Promise<void> {
