@@ -7,8 +7,8 @@ import { Cluster, type ClusterTree } from './cluster/cluster';
 import { resolveClusterOptions } from './cluster/options';
 import { checkBucket, checkOp } from './core/arguments';
 import { binaryToBuffer, binaryToText, toBinary } from './core/bytes';
-import { now, wallNow } from './core/clock';
-import { OperationCounts } from './core/metrics';
+import { wallNow } from './core/clock';
+import { OperationCounts, turnNow } from './core/metrics';
 import { registerStoreMetrics } from './core/store-metrics';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
@@ -146,8 +146,8 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   private counted<T>(verb: string, call: Promise<T>): Promise<T> {
     const counts = this.counts;
     if (!counts) return call;
-    const started = now();
-    call.then(() => counts.record(verb, undefined, now() - started), (error: unknown) => counts.record(verb, toErrorData(error).code, now() - started));
+    const started = turnNow();
+    call.then(() => counts.record(verb, undefined, turnNow() - started), (error: unknown) => counts.record(verb, toErrorData(error).code, turnNow() - started));
     return call;
   }
 
@@ -290,9 +290,9 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
 
 /** `settle`, counting the outcome and its latency first. */
 function countedSettle(counts: OperationCounts, verb: string, settle: Settle): Settle {
-  const started = now();
+  const started = turnNow();
   return (outcome) => {
-    counts.record(verb, outcome.ok ? undefined : outcome.error.code, now() - started);
+    counts.record(verb, outcome.ok ? undefined : outcome.error.code, turnNow() - started);
     settle(outcome);
   };
 }

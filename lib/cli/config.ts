@@ -197,6 +197,8 @@ export function usage(): string {
     'to stderr. SIGINT or SIGTERM stops it cleanly. A flag beats its environment',
     'variable; a flag that would do nothing (--fsync without --data-dir, say) is refused.',
     'Exit status: 0 after a clean stop, 1 if it cannot start, 2 for a usage error.',
+    '`actor-kv tree --observer <url>` prints the supervision trees a node\'s observer',
+    'sees (see `actor-kv tree --help`).',
     '',
     'Options:',
     ...rows,

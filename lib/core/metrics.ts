@@ -5,9 +5,31 @@
 
 import type { Registry } from 'prom-client';
 import { KvError } from '../errors';
+import { now } from './clock';
 
 /** Upper bounds of the latency histogram's buckets, in seconds (100 µs to 5 s). */
 export const latencyBounds: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+let turnTime = 0;
+let turnTimeRead = false;
+const forgetTurnTime = (): void => {
+  turnTimeRead = false;
+};
+
+/**
+ * now(), read at most once until the pending microtasks have run: the calls a
+ * server issues in one go, and the answers of one batch, share one reading.
+ * Reading the clock is most of what timing a call costs (~50 ns each), and a
+ * turn lasts far less than the histogram's smallest bucket (100 µs).
+ */
+export function turnNow(): number {
+  if (!turnTimeRead) {
+    turnTime = now();
+    turnTimeRead = true;
+    queueMicrotask(forgetTurnTime);
+  }
+  return turnTime;
+}
 
 /** One verb's outcomes: successes, and failures by error code. */
 interface VerbCounts {

@@ -105,7 +105,8 @@ class HttpObserver implements Observer {
       this.uncount();
       this.feed?.close();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      this.server.closeIdleConnections();
+      // Its requests are short or streams just ended: nothing is lost by closing every connection now.
+      this.server.closeAllConnections();
       await closed;
     })();
     return this.closing;
