@@ -213,28 +213,33 @@ function watchEvents(observerPort: number): { events: number; close: () => void 
   return watched;
 }
 
+/** One run of `kind` under a workload: its figures, and the events streamed if it has an observer. */
+async function measure(kind: Kind, connections: number, depth: number): Promise<{ result: Result; opsPerSecond: number; cpuPerOp: number; events?: number }> {
+  const child = await startChild(kind);
+  const transport: Transport = kind === 'actor-kv over TLS' ? { tlsCa: ca!.cert } : {};
+  await populate(child.port, buckets, keysPerBucket, transport);
+  const watcher = child.observerPort === undefined ? undefined : watchEvents(child.observerPort);
+  const result = await load(child, connections, depth, transport);
+  watcher?.close();
+  child.process.send('exit');
+  return { result, opsPerSecond: result.ops / result.seconds, cpuPerOp: result.cpuMicros / result.ops, ...(watcher ? { events: watcher.events } : {}) };
+}
+
 async function main(): Promise<void> {
   console.log(`bench/server: ${buckets} buckets x ${keysPerBucket} keys, ${putShare * 100}% PUT / ${100 - putShare * 100}% GET, ${warmupMs} ms warm-up, ${measureMs} ms measured per run\n`);
+  if (process.env.BENCH_ONLY === 'observer') return observerRounds(Number(process.env.BENCH_ROUNDS ?? 3));
   const rows: string[][] = [];
   const observerLines: string[] = [];
   for (const { connections, depth } of workloads) {
     let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
     let unobserved: { opsPerSecond: number; cpuPerOp: number } | undefined;
     for (const kind of kinds) {
-      const child = await startChild(kind);
-      const transport: Transport = kind === 'actor-kv over TLS' ? { tlsCa: ca!.cert } : {};
-      await populate(child.port, buckets, keysPerBucket, transport);
-      const watcher = child.observerPort === undefined ? undefined : watchEvents(child.observerPort);
-      const result = await load(child, connections, depth, transport);
-      watcher?.close();
-      child.process.send('exit');
+      const { result, opsPerSecond, cpuPerOp, events } = await measure(kind, connections, depth);
       const sorted = result.latenciesMs.sort((a, b) => a - b);
-      const opsPerSecond = result.ops / result.seconds;
-      const cpuPerOp = result.cpuMicros / result.ops;
       floor ??= { opsPerSecond, cpuPerOp };
       if (kind === 'actor-kv, 1,000 crashes/s') unobserved = { opsPerSecond, cpuPerOp };
-      if (watcher && unobserved) {
-        observerLines.push(`${connections} x ${depth}: observer watched vs not (both with 1,000 crashes/s): ops/s ${(opsPerSecond / unobserved.opsPerSecond).toFixed(3)}, CPU/op ${(cpuPerOp / unobserved.cpuPerOp).toFixed(3)} (${watcher.events} events streamed)`);
+      if (events !== undefined && unobserved) {
+        observerLines.push(`${connections} x ${depth}: observer watched vs not (both with 1,000 crashes/s): ops/s ${(opsPerSecond / unobserved.opsPerSecond).toFixed(3)}, CPU/op ${(cpuPerOp / unobserved.cpuPerOp).toFixed(3)} (${events} events streamed)`);
       }
       rows.push([
         `${connections} x ${depth}`,
@@ -251,6 +256,27 @@ async function main(): Promise<void> {
   }
   printTable(['connections x depth', 'server', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU us/op', 'ops/s vs trivial', 'CPU/op vs trivial'], rows);
   for (const line of observerLines) console.log(line);
+}
+
+/**
+ * `BENCH_ONLY=observer`: the two crash rows only, alternated `rounds` times
+ * per workload (the machine's noise moves single runs by more than what is
+ * measured), each round's ratio and their median.
+ */
+async function observerRounds(rounds: number): Promise<void> {
+  const rows: string[][] = [];
+  for (const { connections, depth } of workloads) {
+    const ratios: Array<{ ops: number; cpu: number }> = [];
+    for (let round = 0; round < rounds; round++) {
+      const off = await measure('actor-kv, 1,000 crashes/s', connections, depth);
+      const on = await measure('same, observer watched', connections, depth);
+      ratios.push({ ops: on.opsPerSecond / off.opsPerSecond, cpu: on.cpuPerOp / off.cpuPerOp });
+      rows.push([`${connections} x ${depth}`, String(round + 1), Math.round(off.opsPerSecond).toLocaleString('en-US'), Math.round(on.opsPerSecond).toLocaleString('en-US'), off.cpuPerOp.toFixed(2), on.cpuPerOp.toFixed(2), ratios[round]!.ops.toFixed(3), ratios[round]!.cpu.toFixed(3), String(on.events)]);
+    }
+    const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    rows.push([`${connections} x ${depth}`, 'median', '', '', '', '', middle(ratios.map((ratio) => ratio.ops)).toFixed(3), middle(ratios.map((ratio) => ratio.cpu)).toFixed(3), '']);
+  }
+  printTable(['connections x depth', 'round', 'ops/s unwatched', 'ops/s watched', 'CPU us/op unwatched', 'CPU us/op watched', 'ops/s watched ÷ unwatched', 'CPU/op watched ÷ unwatched', 'events streamed'], rows);
 }
 
 if (process.argv[2] === '--child') void serveInChild(process.argv[3] as Kind);
