@@ -200,12 +200,17 @@ describe('the crash and revive buttons', () => {
   });
 });
 
-test('a cluster: every node appears, and a peer that stops is shown unreachable', async () => {
-  const nodes = await startNodes(['foo', 'bar']);
+test('a cluster: every node appears, and a peer that stops is shown unreachable, in the page and the metrics', async () => {
+  const metrics = new Registry();
+  const nodes = await startNodes(['foo', 'bar'], (name) => (name === 'foo' ? { metrics } : {}));
   cleanups.push(() => stopAll(nodes));
   const foo = nodes.get('foo')!;
-  const observer = await startObserver(foo, { port: 0, pollMs: 50 });
+  const observer = await startObserver(foo, { port: 0, pollMs: 50, metrics });
   cleanups.push(() => observer.close());
+  const scrape = async () => parsePrometheus((await request(`${observer.url}metrics`)).body).samples;
+  const linked = await scrape();
+  expect(sampleValue(linked, 'actor_kv_peer_up', { peer: 'bar' })).toBe(1);
+  expect(sampleValue(linked, 'actor_kv_peer_rtt_seconds', { peer: 'bar' })).toBeGreaterThan(0);
   const picture = await tree(observer);
   expect(picture.nodes.map((node) => [node.node, node.reachable])).toEqual([['bar', true], ['foo', true]]);
   expect(picture.nodes.find((node) => node.node === 'foo')!.links).toEqual({ bar: 'up' });
@@ -213,4 +218,7 @@ test('a cluster: every node appears, and a peer that stops is shown unreachable'
   await nodes.get('bar')!.stop();
   await events.next((event) => event.event === 'node' && (event.data as { node: string }).node === 'bar' && !(event.data as { reachable: boolean }).reachable, 'bar unreachable');
   await events.next((event) => event.event === 'node' && (event.data as { node: string; links: Record<string, string> }).node === 'foo' && (event.data as { links: Record<string, string> }).links.bar !== 'up', "foo's link to bar down");
+  const cut = await scrape();
+  expect(sampleValue(cut, 'actor_kv_peer_up', { peer: 'bar' })).toBe(0);
+  expect(sampleValue(cut, 'actor_kv_peer_rtt_seconds', { peer: 'bar' })).toBeUndefined();
 });

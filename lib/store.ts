@@ -62,6 +62,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
       supervision,
       tree: () => this.tree(),
       peers: () => this.clusterStatus()?.peers ?? {},
+      roundTrips: async () => (this.cluster && !this.stopping ? this.cluster.roundTrips(pingTimeoutMs) : {}),
     });
     this.counts = counts;
     this.on('bucketRestarted', () => supervision.restarts++);
@@ -319,6 +320,9 @@ function deadlineIn(ms: number, what: string): number {
   if (!Number.isSafeInteger(ms) || ms < 1) throw new KvError('BAD_REQUEST', `${what} must be a positive integer of milliseconds, got ${String(ms)}`);
   return wallNow() + ms;
 }
+
+/** How long a scrape waits for a peer's ping before leaving its round-trip time out. */
+const pingTimeoutMs = 1000;
 
 /** Keys per page of a scan when the caller does not say. */
 const defaultScanCount = 100;

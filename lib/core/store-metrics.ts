@@ -14,6 +14,8 @@ export interface StoreMetricSources {
   tree: () => Promise<NodeTree>;
   /** Each peer's link state ('up', 'dialing', 'down'); empty outside a cluster. */
   peers: () => Record<string, string>;
+  /** A ping's round trip (ms) to each peer whose link is up, measured when asked. */
+  roundTrips: () => Promise<Record<string, number>>;
 }
 
 /** Registers the store's metrics on `registry`; throws BAD_REQUEST if it already has them. */
@@ -61,5 +63,11 @@ export function registerStoreMetrics(registry: Registry, sources: StoreMetricSou
     help: 'Whether the link to each peer node is up (1) or not (0).',
     type: 'gauge',
     read: () => Object.entries(sources.peers()).map(([peer, state]) => ({ labels: { peer }, value: state === 'up' ? 1 : 0 })),
+  });
+  registerScraped(registry, {
+    name: 'actor_kv_peer_rtt_seconds',
+    help: 'Round-trip time of a ping to each peer whose link is up, measured at scrape time.',
+    type: 'gauge',
+    read: async () => Object.entries(await sources.roundTrips()).map(([peer, ms]) => ({ labels: { peer }, value: ms / 1000 })),
   });
 }
