@@ -2,7 +2,10 @@
 // Server-Sent Events (resumable), the health check, Prometheus metrics, and
 // the crash and revive buttons with their guards against other sites and hosts.
 
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Registry } from 'prom-client';
 import { createStore, startObserver, startServer, type Observer, type ObserverOptions, type Store, type StoreOptions } from '../lib';
 import { SseSubscriber } from '../lib/server/observer/sse';
@@ -146,6 +149,21 @@ test('/metrics is Prometheus text, and its counters move with traffic', async ()
   expect(sampleValue(after, 'actor_kv_bucket_restarts_total')).toBe(1);
   expect(sampleValue(after, 'actor_kv_connections', { protocol: 'text' })).toBe(1);
   expect(sampleValue(after, 'actor_kv_connections', { protocol: 'observer' })).toBe(0);
+});
+
+test('/metrics: with file storage, the time batches wait for their flush', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-observer-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const metrics = new Registry();
+  const { store, observer } = await observed({ metrics, storage: { type: 'file', dir, fsync: 'always' } }, { metrics });
+  await store.create('shopping');
+  await Promise.all([store.put('shopping', 'milk', '1'), store.put('shopping', 'eggs', '6')]);
+  await store.put('shopping', 'tea', '2');
+  const { samples, types } = parsePrometheus((await request(`${observer.url}metrics`)).body);
+  expect(types.get('actor_kv_storage_flush_seconds')).toBe('histogram');
+  // Two batches (the first two puts travel together): two flushes waited for.
+  expect(sampleValue(samples, 'actor_kv_storage_flush_seconds_count')).toBe(2);
+  expect(sampleValue(samples, 'actor_kv_storage_flush_seconds_bucket', { le: '+Inf' })).toBe(2);
 });
 
 test('a registry serves one store: a second gets a clear error; an observer without one answers 404 at /metrics', async () => {

@@ -29,8 +29,8 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
   const store = new NodeStore(resolved.node);
-  if (resolved.metrics) store.countInto(resolved.metrics);
-  const local = await LocalNode.start(resolved, storage, store.emitSafely);
+  const flushes = resolved.metrics && store.countInto(resolved.metrics);
+  const local = await LocalNode.start({ ...resolved, ...(flushes ? { flushes } : {}) }, storage, store.emitSafely);
   if (!clusterOptions) return store.attach(local);
   try {
     const facts = { durable: storage.kind !== 'memory', dir: typeof resolved.storage === 'object' && 'type' in resolved.storage && resolved.storage.type === 'file' ? resolved.storage.dir : undefined };
@@ -52,13 +52,15 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     super();
   }
 
-  /** Counts calls and supervision events, and registers the metrics that read them on `registry`. */
-  countInto(registry: NonNullable<StoreOptions['metrics']>): void {
+  /** Counts calls and supervision events, and registers the metrics that read them on `registry`; returns where storage flushes are to be counted. */
+  countInto(registry: NonNullable<StoreOptions['metrics']>): OperationCounts {
     const counts = new OperationCounts();
+    const flushes = new OperationCounts();
     const supervision = { restarts: 0, failures: 0 };
     registerStoreMetrics(registry, {
       node: this.node,
       counts,
+      flushes,
       supervision,
       tree: () => this.tree(),
       peers: () => this.clusterStatus()?.peers ?? {},
@@ -67,6 +69,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     this.counts = counts;
     this.on('bucketRestarted', () => supervision.restarts++);
     this.on('bucketFailed', () => supervision.failures++);
+    return flushes;
   }
 
   /** Completes the store once its node (and cluster) have started: they need its emitter first. */

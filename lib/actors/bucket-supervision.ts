@@ -7,6 +7,7 @@ import type { Ref, SupervisionContext } from 'nact';
 import { wallNow } from '../core/clock';
 import type { EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
+import type { OperationCounts } from '../core/metrics';
 import { failed, ok } from '../core/operations';
 import { errors, toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
@@ -29,6 +30,8 @@ export interface SupervisionEnv {
   logger: Logger;
   emit: EmitEvent;
   now: () => number;
+  /** Where the time each batch waits for its storage flush is counted, when the store reports metrics. */
+  flushes: OperationCounts | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { spawnStateless, start, stop, type Ref } from 'nact';
 import { now } from '../core/clock';
 import { emitNothing, type EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
+import type { OperationCounts } from '../core/metrics';
 import { failed, type BucketOp, type Outcome } from '../core/operations';
 import { settleSafely, type Settle } from '../core/settle';
 import type { NodeTree } from '../core/tree';
@@ -24,6 +25,8 @@ export interface LocalNodeOptions {
   callTimeoutMs: number;
   bucketSupervisors: number;
   logger: Logger;
+  /** Where storage flush waits are counted (the store's metrics), if anywhere. */
+  flushes?: OperationCounts;
 }
 
 export class LocalNode {
@@ -62,6 +65,7 @@ export class LocalNode {
       logger: options.logger,
       emit,
       now, // monotonic: a clock step cannot stretch or shrink the restart window
+      flushes: options.flushes,
     };
     this.registry = spawnRegistry(this.system, this.env);
   }

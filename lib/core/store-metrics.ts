@@ -9,6 +9,8 @@ import type { NodeTree } from './tree';
 export interface StoreMetricSources {
   node: string;
   counts: OperationCounts;
+  /** How long batches waited for their storage flush (file and Redis storage; memory never waits). */
+  flushes: OperationCounts;
   /** Crashes its supervision restarted, and crashes past the restart intensity, since it started. */
   supervision: { restarts: number; failures: number };
   tree: () => Promise<NodeTree>;
@@ -32,6 +34,12 @@ export function registerStoreMetrics(registry: Registry, sources: StoreMetricSou
     help: 'Time from a call to its answer, as the store sees it.',
     type: 'histogram',
     read: () => histogramSamples('actor_kv_command_duration_seconds', counts),
+  });
+  registerScraped(registry, {
+    name: 'actor_kv_storage_flush_seconds',
+    help: 'Time a batch of writes waited until its storage had it (an fsync, a Redis reply); memory storage never waits.',
+    type: 'histogram',
+    read: () => histogramSamples('actor_kv_storage_flush_seconds', sources.flushes),
   });
   registerScraped(registry, {
     name: 'actor_kv_buckets',
