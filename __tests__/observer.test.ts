@@ -118,6 +118,7 @@ test('/healthz: 503 while the store starts, 200 while it serves, 503 once it sto
   const stopping = store.stop();
   expect(await request(`${observer.url}healthz`)).toMatchObject({ status: 503, body: '{"status":"stopping"}' });
   await stopping;
+  expect(await request(`${observer.url}api/tree`)).toMatchObject({ status: 503, body: expect.stringContaining('STOPPED') });
 });
 
 test('/metrics is Prometheus text, and its counters move with traffic', async () => {

@@ -6,6 +6,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { StoreEventMap } from '../../core/events';
+import { errors } from '../../errors';
 import type { Store } from '../../store';
 import { changesBetween } from './changes';
 import { EventRing, type RingEvent } from './event-ring';
@@ -68,7 +69,9 @@ export class Feed {
   /** The picture now, with the id of the last event it includes (a client resumes from there). */
   async current(): Promise<{ picture: Observed; lastEventId: string }> {
     await this.refresh();
-    return { picture: this.picture!, lastEventId: this.ring.lastId };
+    // No picture yet: the store stopped before its tree could be read.
+    if (!this.picture) throw errors.stopped();
+    return { picture: this.picture, lastEventId: this.ring.lastId };
   }
 
   /**
