@@ -19,6 +19,8 @@ describe('flags that would do nothing are refused', () => {
     ['--cluster-host without --cluster-port', ['--cluster-host', '0.0.0.0', '--peer', 'bar=127.0.0.1:1', '--secret', secret], {}, usageError('--cluster-host does nothing without --cluster-port')],
     ['--cluster-timeout-ms on a single node', ['--cluster-timeout-ms', '500'], {}, usageError('--cluster-timeout-ms does nothing without --peer, --route or --cluster-port')],
     ['--secret on a single node', ['--secret', secret], {}, usageError('--secret does nothing without --peer, --route or --cluster-port')],
+    ['--observer-host without --observer-port', ['--observer-host', '0.0.0.0'], {}, usageError('--observer-host does nothing without --observer-port')],
+    ['--observer-password without --observer-port', ['--observer-password', 'pw'], {}, usageError('--observer-password does nothing without --observer-port')],
   ])('%s', (_name, argv, env, expected) => {
     expect(planFrom(argv, env)).toEqual(expected);
   });
@@ -60,6 +62,13 @@ test('a valid command line becomes the store and server options and the storage 
     server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000, protectedMode: true },
     storage: 'storage: file at /var/kv, fsync always',
   });
+});
+
+test('--observer-port asks for the observer, on loopback unless --observer-host says otherwise', () => {
+  expect(planFrom([], {})).not.toHaveProperty('observer');
+  expect(planFrom(['--observer-port', '0'], {})).toMatchObject({ kind: 'run', observer: { port: 0, host: '127.0.0.1' } });
+  expect(planFrom(['--observer-host', '0.0.0.0', '--observer-password', 'pw'], { ACTOR_KV_OBSERVER_PORT: '4041' })).toMatchObject({ observer: { port: 4041, host: '0.0.0.0', password: 'pw' } });
+  expect(planFrom(['--observer-port', 'x'], {})).toEqual(usageError('--observer-port: "x" is not a whole number from 0 to 65535'));
 });
 
 test('a single node has no cluster option', () => {

@@ -21,6 +21,7 @@ const expectedLines: Record<string, string[]> = {
     'chores is untouched: true',
     'revived, milk = 1',
   ],
+  'observer.ts': ['shopping: restarting, 1 restart(s), last crash: killed from the example', 'actor_kv_bucket_restarts_total 1'],
   'keyv.ts': [
     "ada = { name: 'Ada', born: 1815 }",
     'in the bucket: {"value":{"name":"Ada","born":1815}}',

@@ -28,7 +28,7 @@ jest.setTimeout(120_000);
 
 const root = path.join(__dirname, '..');
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-const notCopied = new Set(['node_modules', 'dist', '.git', 'coverage', '.data']);
+const notCopied = new Set(['node_modules', 'dist', '.git', 'coverage', '.data', 'test-artifacts']);
 
 let tmp: string;
 let app: string;
@@ -76,13 +76,26 @@ afterAll(async () => {
 });
 
 describe('the packed and installed package', () => {
-  test('ships the build, README.md and LICENSE; no source maps, sources or tests', () => {
+  test("ships the build, the observer's page, README.md and LICENSE; no source maps, sources or tests", () => {
     expect(shipped).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
-    expect(shipped.filter((file) => !/^dist\/.+\.(js|d\.ts)$/.test(file)).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(shipped.filter((file) => !/^dist\/.+\.(js|d\.ts)$/.test(file)).sort()).toEqual(['LICENSE', 'README.md', 'dist/server/observer/page.html', 'package.json']);
+  });
+
+  test("serves the observer's page", async () => {
+    write('observer.cjs', `const { createStore, startObserver } = require('actor-kv');
+(async () => {
+  const store = await createStore();
+  const observer = await startObserver(store, { port: 0 });
+  const page = await (await fetch(observer.url)).text();
+  console.log(page.includes('<title>actor-kv observer</title>'));
+  await observer.close();
+  await store.stop();
+})();`);
+    expect(await node('observer.cjs')).toBe('true\n');
   });
 
   test('installs its runtime dependencies and links its bin', () => {
-    for (const dependency of ['nact', 'pino', 'ioredis']) expect(fs.existsSync(path.join(app, 'node_modules', dependency, 'package.json'))).toBe(true);
+    for (const dependency of ['nact', 'pino', 'ioredis', 'prom-client']) expect(fs.existsSync(path.join(app, 'node_modules', dependency, 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(app, 'node_modules', '.bin', 'actor-kv'))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'))).toEqual({ dependencies: { 'actor-kv': expect.stringMatching(/\.tgz$/) } });
   });

@@ -35,6 +35,9 @@ const defaults: Config = {
   redisPrefix: undefined,
   redisPassword: undefined,
   redisWaitReplicas: 0,
+  observerPort: undefined,
+  observerHost: '127.0.0.1',
+  observerPassword: undefined,
 };
 
 const run = (changes: Partial<Config>): CommandLine => ({ kind: 'run', config: { ...defaults, ...changes }, origin: expect.any(Object) });

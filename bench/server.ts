@@ -7,9 +7,15 @@
 // nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window).
 // A third row runs actor-kv's text server over a stub store that answers at
 // once: it separates the protocol layer's cost from the store's. A fourth runs
-// actor-kv with TLS on its listener (a certificate made at run time).
+// actor-kv with TLS on its listener (a certificate made at run time). The
+// last two run actor-kv while 1,000 bucket crashes a second (on buckets of
+// their own, outside the workload) make 1,000 store events a second: first
+// as it is, then as `--observer-port` runs it (metrics on, the observer
+// serving) with an event stream open and read by the generator. Their ratio
+// is what watching costs.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Store, StoreEventMap } from '../lib';
@@ -26,14 +32,22 @@ const workloads = [
   { connections: 50, depth: 1 },
   { connections: 50, depth: 16 },
 ];
-type Kind = 'trivial' | 'actor-kv' | 'protocol only' | 'actor-kv over TLS';
-const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only', 'actor-kv over TLS'];
+type Kind = 'trivial' | 'actor-kv' | 'protocol only' | 'actor-kv over TLS' | 'actor-kv, 1,000 crashes/s' | 'same, observer watched';
+const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only', 'actor-kv over TLS', 'actor-kv, 1,000 crashes/s', 'same, observer watched'];
+/** Crashes a second on the last two rows, spread over this many buckets of their own. */
+const crashesPerSecond = 1000;
+const crashedBuckets = 10;
 
 // ---- the servers, in a child process ---------------------------------------
 
 async function serveInChild(kind: Kind): Promise<void> {
+  if (kind === 'actor-kv, 1,000 crashes/s' || kind === 'same, observer watched') return void process.send!(await crashingServer(kind === 'same, observer watched'));
   const port = kind === 'trivial' ? await trivialServer() : await actorKvServer(kind === 'protocol only', kind === 'actor-kv over TLS');
   process.send!({ port });
+  answerParent();
+}
+
+function answerParent(): void {
   process.on('message', (message: string) => {
     if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
     if (message === 'exit') process.exit(0);
@@ -58,6 +72,25 @@ async function actorKvServer(stubbed: boolean, overTls: boolean): Promise<number
   const tls = overTls ? { cert: process.env.BENCH_TLS_CERT!, key: process.env.BENCH_TLS_KEY! } : undefined;
   const server = await startServer(stubbed ? stubStore() : await createStore(), { port: 0, ...(tls ? { tls } : {}) });
   return server.port;
+}
+
+/** actor-kv with 1,000 crashes a second; observed: as the CLI runs it with --observer-port. */
+async function crashingServer(observed: boolean): Promise<{ port: number; observerPort?: number }> {
+  const { createStore, startServer, startObserver } = await import('../lib');
+  const { Registry } = await import('prom-client');
+  const metrics = observed ? { metrics: new Registry() } : {};
+  // A restart limit no crash rate reaches: the crashed buckets keep restarting.
+  const store = await createStore({ ...metrics, supervision: { maxRestarts: 1_000_000, withinMs: 1000 } });
+  const server = await startServer(store, { port: 0, ...metrics });
+  const observer = observed ? await startObserver(store, { port: 0, ...metrics }) : undefined;
+  for (let index = 0; index < crashedBuckets; index++) await store.create(`crashed${index}`);
+  const perTick = crashesPerSecond / 100;
+  let next = 0;
+  setInterval(() => {
+    for (let crash = 0; crash < perTick; crash++) void store.crashBucket(`crashed${next++ % crashedBuckets}`).catch(() => {});
+  }, 10);
+  answerParent();
+  return { port: server.port, ...(observer ? { observerPort: observer.port } : {}) };
 }
 
 /** A Store whose calls succeed at once: what is left is the text server's own cost. */
@@ -103,6 +136,8 @@ function stubStore(): Store {
 interface Child {
   process: ChildProcess;
   port: number;
+  /** The observer's port, on the observed row. */
+  observerPort?: number;
 }
 
 /** The CA of the certificate the TLS row's server presents, made for this run (in the parent only). */
@@ -117,7 +152,7 @@ function startChild(kind: Kind): Promise<Child> {
   const listenerPem = ca.issue('localhost');
   const env = { ...process.env, BENCH_TLS_CERT: listenerPem.cert.toString(), BENCH_TLS_KEY: listenerPem.key.toString() };
   const child = fork(__filename, ['--child', kind], { execArgv: ['-r', 'ts-node/register/transpile-only'], env });
-  return new Promise((resolve) => child.once('message', (message: { port: number }) => resolve({ process: child, port: message.port })));
+  return new Promise((resolve) => child.once('message', (message: { port: number; observerPort?: number }) => resolve({ process: child, ...message })));
 }
 
 function cpuMicros(child: Child): Promise<number> {
@@ -167,21 +202,45 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** Opens the observer's event stream and counts its events, as a browser tab left open would read them. */
+function watchEvents(observerPort: number): { events: number; close: () => void } {
+  const watched = { events: 0, close: () => request.destroy() };
+  const request = http.get({ host: '127.0.0.1', port: observerPort, path: '/events' }, (response) => {
+    response.setEncoding('utf8');
+    response.on('data', (text: string) => (watched.events += text.split('\nevent: ').length - 1));
+  });
+  request.on('error', () => {});
+  return watched;
+}
+
+/** One run of `kind` under a workload: its figures, and the events streamed if it has an observer. */
+async function measure(kind: Kind, connections: number, depth: number): Promise<{ result: Result; opsPerSecond: number; cpuPerOp: number; events?: number }> {
+  const child = await startChild(kind);
+  const transport: Transport = kind === 'actor-kv over TLS' ? { tlsCa: ca!.cert } : {};
+  await populate(child.port, buckets, keysPerBucket, transport);
+  const watcher = child.observerPort === undefined ? undefined : watchEvents(child.observerPort);
+  const result = await load(child, connections, depth, transport);
+  watcher?.close();
+  child.process.send('exit');
+  return { result, opsPerSecond: result.ops / result.seconds, cpuPerOp: result.cpuMicros / result.ops, ...(watcher ? { events: watcher.events } : {}) };
+}
+
 async function main(): Promise<void> {
   console.log(`bench/server: ${buckets} buckets x ${keysPerBucket} keys, ${putShare * 100}% PUT / ${100 - putShare * 100}% GET, ${warmupMs} ms warm-up, ${measureMs} ms measured per run\n`);
+  if (process.env.BENCH_ONLY === 'observer') return observerRounds(Number(process.env.BENCH_ROUNDS ?? 3));
   const rows: string[][] = [];
+  const observerLines: string[] = [];
   for (const { connections, depth } of workloads) {
     let floor: { opsPerSecond: number; cpuPerOp: number } | undefined;
+    let unobserved: { opsPerSecond: number; cpuPerOp: number } | undefined;
     for (const kind of kinds) {
-      const child = await startChild(kind);
-      const transport: Transport = kind === 'actor-kv over TLS' ? { tlsCa: ca!.cert } : {};
-      await populate(child.port, buckets, keysPerBucket, transport);
-      const result = await load(child, connections, depth, transport);
-      child.process.send('exit');
+      const { result, opsPerSecond, cpuPerOp, events } = await measure(kind, connections, depth);
       const sorted = result.latenciesMs.sort((a, b) => a - b);
-      const opsPerSecond = result.ops / result.seconds;
-      const cpuPerOp = result.cpuMicros / result.ops;
       floor ??= { opsPerSecond, cpuPerOp };
+      if (kind === 'actor-kv, 1,000 crashes/s') unobserved = { opsPerSecond, cpuPerOp };
+      if (events !== undefined && unobserved) {
+        observerLines.push(`${connections} x ${depth}: observer watched vs not (both with 1,000 crashes/s): ops/s ${(opsPerSecond / unobserved.opsPerSecond).toFixed(3)}, CPU/op ${(cpuPerOp / unobserved.cpuPerOp).toFixed(3)} (${events} events streamed)`);
+      }
       rows.push([
         `${connections} x ${depth}`,
         kind + (result.errors ? ` (${result.errors} error replies)` : ''),
@@ -196,6 +255,28 @@ async function main(): Promise<void> {
     }
   }
   printTable(['connections x depth', 'server', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU us/op', 'ops/s vs trivial', 'CPU/op vs trivial'], rows);
+  for (const line of observerLines) console.log(line);
+}
+
+/**
+ * `BENCH_ONLY=observer`: the two crash rows only, alternated `rounds` times
+ * per workload (the machine's noise moves single runs by more than what is
+ * measured), each round's ratio and their median.
+ */
+async function observerRounds(rounds: number): Promise<void> {
+  const rows: string[][] = [];
+  for (const { connections, depth } of workloads) {
+    const ratios: Array<{ ops: number; cpu: number }> = [];
+    for (let round = 0; round < rounds; round++) {
+      const off = await measure('actor-kv, 1,000 crashes/s', connections, depth);
+      const on = await measure('same, observer watched', connections, depth);
+      ratios.push({ ops: on.opsPerSecond / off.opsPerSecond, cpu: on.cpuPerOp / off.cpuPerOp });
+      rows.push([`${connections} x ${depth}`, String(round + 1), Math.round(off.opsPerSecond).toLocaleString('en-US'), Math.round(on.opsPerSecond).toLocaleString('en-US'), off.cpuPerOp.toFixed(2), on.cpuPerOp.toFixed(2), ratios[round]!.ops.toFixed(3), ratios[round]!.cpu.toFixed(3), String(on.events)]);
+    }
+    const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    rows.push([`${connections} x ${depth}`, 'median', '', '', '', '', middle(ratios.map((ratio) => ratio.ops)).toFixed(3), middle(ratios.map((ratio) => ratio.cpu)).toFixed(3), '']);
+  }
+  printTable(['connections x depth', 'round', 'ops/s unwatched', 'ops/s watched', 'CPU us/op unwatched', 'CPU us/op watched', 'ops/s watched ÷ unwatched', 'CPU/op watched ÷ unwatched', 'events streamed'], rows);
 }
 
 if (process.argv[2] === '--child') void serveInChild(process.argv[3] as Kind);

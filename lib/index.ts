@@ -18,3 +18,6 @@ export type { StorageOption } from './storage/open-storage';
 export type { FsyncPolicy } from './storage/log-writer';
 export { startServer, type KvServer } from './server/server';
 export { defaultServerOptions, type ServerOptions } from './server/options';
+export { startObserver, type Observer } from './server/observer/observer';
+export { defaultObserverOptions, type ObserverOptions } from './server/observer/options';
+export type { Observed, ObservedBucket, ObservedNode, ObservedStatus } from './server/observer/observed';

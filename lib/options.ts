@@ -1,5 +1,6 @@
 // Every option of createStore() in one typed object, with its default in one place.
 
+import type { Registry } from 'prom-client';
 import type { SupervisionOptions } from './actors/restart-intensity';
 import type { ClusterOptions } from './cluster/options';
 import { silentLogger, type Logger } from './core/logger';
@@ -47,6 +48,13 @@ export interface StoreOptions {
    * @default a single node, no network
    */
   cluster?: ClusterOptions;
+  /**
+   * A prom-client Registry to report this store's metrics on (calls by verb
+   * and result, their latency, buckets, restarts, peer links; docs/observer.md).
+   * Counting costs a few additions per call; prom-client runs only when scraped.
+   * @default no metrics
+   */
+  metrics?: Registry;
 }
 
 /** Options with every default filled in. */
@@ -58,6 +66,7 @@ export interface ResolvedStoreOptions {
   bucketSupervisors: number;
   logger: Logger;
   cluster?: ClusterOptions;
+  metrics?: Registry;
 }
 
 export const defaultStoreOptions: ResolvedStoreOptions = {
@@ -78,6 +87,7 @@ const storeOptionKeys: Record<keyof StoreOptions, true> = {
   bucketSupervisors: true,
   logger: true,
   cluster: true,
+  metrics: true,
 };
 
 const supervisionOptionKeys: Record<keyof SupervisionOptions, true> = { maxRestarts: true, withinMs: true };
@@ -95,6 +105,9 @@ export function resolveStoreOptions(options: StoreOptions = {}): ResolvedStoreOp
   requirePositiveInteger('supervision.withinMs', resolved.supervision.withinMs);
   requireDuration('callTimeoutMs', resolved.callTimeoutMs);
   requirePositiveInteger('bucketSupervisors', resolved.bucketSupervisors);
+  if (resolved.metrics !== undefined && typeof (resolved.metrics as Partial<Registry>).registerMetric !== 'function') {
+    throw new KvError('BAD_REQUEST', 'option `metrics` must be a prom-client Registry');
+  }
   if (typeof resolved.node !== 'string' || resolved.node.length === 0) {
     throw new KvError('BAD_REQUEST', 'option `node` must be a non-empty string');
   }

@@ -8,6 +8,8 @@ import { resolveClusterOptions } from './cluster/options';
 import { checkBucket, checkOp } from './core/arguments';
 import { binaryToBuffer, binaryToText, toBinary } from './core/bytes';
 import { wallNow } from './core/clock';
+import { OperationCounts, turnNow } from './core/metrics';
+import { registerStoreMetrics } from './core/store-metrics';
 import type { EmitEvent, StoreEventMap } from './core/events';
 import type { NodeHandle } from './core/node-handle';
 import { failed, type BucketOp, type KeyPage, type OpValue, type Outcome } from './core/operations';
@@ -27,7 +29,8 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
   const store = new NodeStore(resolved.node);
-  const local = await LocalNode.start(resolved, storage, store.emitSafely);
+  const flushes = resolved.metrics && store.countInto(resolved.metrics);
+  const local = await LocalNode.start({ ...resolved, ...(flushes ? { flushes } : {}) }, storage, store.emitSafely);
   if (!clusterOptions) return store.attach(local);
   try {
     const facts = { durable: storage.kind !== 'memory', dir: typeof resolved.storage === 'object' && 'type' in resolved.storage && resolved.storage.type === 'file' ? resolved.storage.dir : undefined };
@@ -42,9 +45,31 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   private stopping: Promise<void> | undefined;
   private local!: LocalNode;
   private cluster: Cluster | undefined;
+  /** Set when the store reports metrics: every call is counted here. */
+  private counts: OperationCounts | undefined;
 
   constructor(readonly node: string) {
     super();
+  }
+
+  /** Counts calls and supervision events, and registers the metrics that read them on `registry`; returns where storage flushes are to be counted. */
+  countInto(registry: NonNullable<StoreOptions['metrics']>): OperationCounts {
+    const counts = new OperationCounts();
+    const flushes = new OperationCounts();
+    const supervision = { restarts: 0, failures: 0 };
+    registerStoreMetrics(registry, {
+      node: this.node,
+      counts,
+      flushes,
+      supervision,
+      tree: () => this.tree(),
+      peers: () => this.clusterStatus()?.peers ?? {},
+      roundTrips: async () => (this.cluster && !this.stopping ? this.cluster.roundTrips(pingTimeoutMs) : {}),
+    });
+    this.counts = counts;
+    this.on('bucketRestarted', () => supervision.restarts++);
+    this.on('bucketFailed', () => supervision.failures++);
+    return flushes;
   }
 
   /** Completes the store once its node (and cluster) have started: they need its emitter first. */
@@ -79,7 +104,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   create(bucket: Bytes): Promise<void> {
-    return this.onBucket(bucket, (name, owner) => owner.create(name));
+    return this.counted('create', this.onBucket(bucket, (name, owner) => owner.create(name)));
   }
 
   put(bucket: Bytes, key: Bytes, value: Bytes, options?: PutOptions): Promise<void> {
@@ -118,7 +143,16 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   drop(bucket: Bytes): Promise<void> {
-    return this.onBucket(bucket, (name, owner) => owner.drop(name));
+    return this.counted('drop', this.onBucket(bucket, (name, owner) => owner.drop(name)));
+  }
+
+  /** `call`, counted in the metrics (if any) as a `verb`. */
+  private counted<T>(verb: string, call: Promise<T>): Promise<T> {
+    const counts = this.counts;
+    if (!counts) return call;
+    const started = turnNow();
+    call.then(() => counts.record(verb, undefined, turnNow() - started), (error: unknown) => counts.record(verb, toErrorData(error).code, turnNow() - started));
+    return call;
   }
 
   clear(bucket: Bytes): Promise<number> {
@@ -199,6 +233,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
+    if (this.counts) settle = countedSettle(this.counts, op.kind, settle);
     let owner: NodeHandle;
     try {
       this.checkRunning();
@@ -257,6 +292,15 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 }
 
+/** `settle`, counting the outcome and its latency first. */
+function countedSettle(counts: OperationCounts, verb: string, settle: Settle): Settle {
+  const started = turnNow();
+  return (outcome) => {
+    counts.record(verb, outcome.ok ? undefined : outcome.error.code, turnNow() - started);
+    settle(outcome);
+  };
+}
+
 /** The binary form of a caller's key, value or name; anything else passes through for checkOp to name. */
 function bin(input: Bytes): string {
   return typeof input === 'string' || Buffer.isBuffer(input) ? toBinary(input) : (input as string);
@@ -279,6 +323,9 @@ function deadlineIn(ms: number, what: string): number {
   if (!Number.isSafeInteger(ms) || ms < 1) throw new KvError('BAD_REQUEST', `${what} must be a positive integer of milliseconds, got ${String(ms)}`);
   return wallNow() + ms;
 }
+
+/** How long a scrape waits for a peer's ping before leaving its round-trip time out. */
+const pingTimeoutMs = 1000;
 
 /** Keys per page of a scan when the caller does not say. */
 const defaultScanCount = 100;

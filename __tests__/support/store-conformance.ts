@@ -275,7 +275,7 @@ export function behavesLikeAStore(name: string, makeStore: MakeStore, capabiliti
         const tree = await store.tree();
         expect(tree).toMatchObject({ node: capabilities.node, storage: capabilities.storage, registry: { status: 'running' } });
         expect(tree.buckets).toEqual(owned(capabilities.node, ['apples', 'shopping']).map((bucket) => (
-          { name: bucket, supervisor: expect.stringMatching(/^buckets-/), status: 'running', restarts: 0, lastCrash: null, keys: keys[bucket] }
+          { name: bucket, supervisor: expect.stringMatching(/^buckets-/), status: 'running', restarts: 0, lastCrash: null, lastCrashAt: null, keys: keys[bucket], mailbox: 0 }
         )));
         expect(JSON.parse(JSON.stringify(tree))).toEqual(tree);
       });

@@ -47,6 +47,13 @@ export class BucketQueue {
   constructor(readonly bucket: string) {}
 }
 
+/** How many operations of `queue` are not yet answered (in flight or waiting). */
+export function waiting(queue: BucketQueue): number {
+  let count = queue.inFlight?.ops.length ?? 0;
+  for (let batch = queue.first; batch; batch = batch.next) if (batch !== queue.inFlight) count += batch.ops.length;
+  return count;
+}
+
 /** The most operations in one message, so one bucket cannot hold the others up for long. */
 const maxBatchSize = 512;
 

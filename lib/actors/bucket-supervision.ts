@@ -4,8 +4,10 @@
 // crashed it at once, where nact would leave its caller to time out.
 
 import type { Ref, SupervisionContext } from 'nact';
+import { wallNow } from '../core/clock';
 import type { EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
+import type { OperationCounts } from '../core/metrics';
 import { failed, ok } from '../core/operations';
 import { errors, toErrorData } from '../errors';
 import type { Storage } from '../storage/storage';
@@ -28,6 +30,8 @@ export interface SupervisionEnv {
   logger: Logger;
   emit: EmitEvent;
   now: () => number;
+  /** Where the time each batch waits for its storage flush is counted, when the store reports metrics. */
+  flushes: OperationCounts | undefined;
 }
 
 /**
@@ -47,6 +51,7 @@ export async function superviseBucketCrash(
     const { decision, recentCrashes } = decideRestart(record.recentCrashes, env.now(), env.limits);
     record.recentCrashes = recentCrashes;
     record.lastCrash = reason;
+    record.lastCrashAt = wallNow();
     if (decision === 'restart') {
       record.restarts += 1;
       env.logger.warn({ bucket: record.name, reason, restarts: record.restarts }, 'bucket restarted');

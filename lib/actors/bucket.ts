@@ -3,6 +3,7 @@
 // layer, so a restarted incarnation re-attaches to every acknowledged write.
 
 import { spawn, stop, type ActorContext, type Ref } from 'nact';
+import { turnNow, type OperationCounts } from '../core/metrics';
 import { errors, toErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import { actorNameFor } from './actor-name';
@@ -14,6 +15,7 @@ import { mailboxMessages } from './nact';
 
 interface BucketState {
   table: BucketTable;
+  flushes: OperationCounts | undefined;
 }
 
 /**
@@ -25,7 +27,7 @@ export function spawnBucket(supervisor: Ref<unknown>, record: BucketRecord, env:
   const ref = spawn(supervisor, handleBucketMsg, actorNameFor(record.name, record.generation), {
     // Runs again on every restart: re-attach to the stored table. Total by
     // contract (Storage.table never throws), as nact spins if it throws.
-    initialStateFunc: () => ({ table: env.storage.table(record.name) }),
+    initialStateFunc: () => ({ table: env.storage.table(record.name), flushes: env.flushes }),
     onCrash: (msg, error, ctx) => superviseBucketCrash(record, incarnation, msg, error, ctx, env),
     afterStop: (_state, ctx) => answerLeftovers(ctx.mailbox, record, incarnation),
   });
@@ -46,12 +48,15 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg, ctx: ActorContext<B
     replyBatch(msg);
     return state;
   }
+  const started = state.flushes && turnNow();
   return flushing.then(
     () => {
+      state.flushes?.record('flush', undefined, turnNow() - started!);
       replyBatch(msg);
       return state;
     },
     (thrown: unknown) => {
+      state.flushes?.record('flush', toErrorData(thrown).code, turnNow() - started!);
       failUnstored(msg, toErrorData(thrown));
       replyBatch(msg);
       return state;

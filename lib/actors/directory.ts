@@ -23,6 +23,8 @@ export interface BucketRecord {
   recentCrashes: number[];
   /** Why it last crashed, if it ever did. */
   lastCrash: string | null;
+  /** When it last crashed (epoch ms), if it ever did. */
+  lastCrashAt: number | null;
   /** Its calls waiting for an answer, across incarnations. */
   readonly queue: BucketQueue;
   /** Set once the bucket is dropped: calls still in its mailbox answer NOT_FOUND. */
@@ -33,5 +35,5 @@ export type Directory = Map<string, BucketRecord>;
 
 /** A new bucket's record; `generation` continues a dropped namesake's, so their actor names never collide. */
 export function newRecord(name: string, supervisor: string, generation = 0): BucketRecord {
-  return { name, supervisor, ref: undefined, generation, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null, queue: new BucketQueue(name), dropped: false };
+  return { name, supervisor, ref: undefined, generation, status: 'running', restarts: 0, recentCrashes: [], lastCrash: null, lastCrashAt: null, queue: new BucketQueue(name), dropped: false };
 }

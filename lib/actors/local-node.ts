@@ -5,12 +5,13 @@ import { spawnStateless, start, stop, type Ref } from 'nact';
 import { now } from '../core/clock';
 import { emitNothing, type EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
+import type { OperationCounts } from '../core/metrics';
 import { failed, type BucketOp, type Outcome } from '../core/operations';
 import { settleSafely, type Settle } from '../core/settle';
 import type { NodeTree } from '../core/tree';
 import { errors, KvError } from '../errors';
 import type { Storage } from '../storage/storage';
-import { Batcher, type BatchAnswer } from './batcher';
+import { Batcher, waiting, type BatchAnswer } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
 import type { BatchMsg, RegistryMsg } from './messages';
@@ -24,6 +25,8 @@ export interface LocalNodeOptions {
   callTimeoutMs: number;
   bucketSupervisors: number;
   logger: Logger;
+  /** Where storage flush waits are counted (the store's metrics), if anywhere. */
+  flushes?: OperationCounts;
 }
 
 export class LocalNode {
@@ -62,6 +65,7 @@ export class LocalNode {
       logger: options.logger,
       emit,
       now, // monotonic: a clock step cannot stretch or shrink the restart window
+      flushes: options.flushes,
     };
     this.registry = spawnRegistry(this.system, this.env);
   }
@@ -141,8 +145,8 @@ export class LocalNode {
       supervisors: this.supervisors.map((supervisor) => supervisor.name),
       buckets: this.buckets().map((name) => {
         const record = this.directory.get(name)!;
-        const { supervisor, status, restarts, lastCrash } = record;
-        return { name, supervisor, status, restarts, lastCrash, keys: this.storage.table(name).size };
+        const { supervisor, status, restarts, lastCrash, lastCrashAt } = record;
+        return { name, supervisor, status, restarts, lastCrash, lastCrashAt, keys: this.storage.table(name).size, mailbox: waiting(record.queue) };
       }),
     };
   }

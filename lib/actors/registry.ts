@@ -54,6 +54,7 @@ async function handleRegistryMsg(state: null, msg: RegistryMsg, env: RegistryEnv
 export async function ensureBucket(name: string, env: RegistryEnv): Promise<void> {
   let record = env.directory.get(name);
   if (record?.status === 'running') return;
+  const reviving = record !== undefined;
   if (!record) {
     await env.storage.createBucket(name);
     const supervisor = env.supervisors[env.directory.size % env.supervisors.length]!.name;
@@ -66,6 +67,7 @@ export async function ensureBucket(name: string, env: RegistryEnv): Promise<void
   record.ref = spawnBucket(supervisorRef(record.supervisor, env), record, env);
   record.status = 'running';
   record.recentCrashes = [];
+  if (reviving) env.emit('bucketRevived', { bucket: name });
 }
 
 /**
@@ -94,6 +96,7 @@ async function dropBucket(name: string, env: RegistryEnv): Promise<void> {
     throw thrown;
   }
   env.retired.set(name, record.generation);
+  env.emit('bucketDropped', { bucket: name });
 }
 
 function supervisorRef(name: string, env: RegistryEnv): Ref<unknown> {

@@ -3,18 +3,22 @@
 // configuration, starts the store and the text server, and shuts down cleanly.
 
 import type { Logger } from '../core/logger';
+import { Registry } from 'prom-client';
+import { startObserver, type Observer } from '../server/observer/observer';
 import { startServer, type KvServer } from '../server/server';
 import { createStore, type Store } from '../store';
 import { usage } from './config';
 import { defaultLogFormat, stderrLogger } from './log';
 import { startFailureDetails, startFailureText, usageErrorText } from './messages';
 import { planFrom, type Plan } from './plan';
+import { printTree, treeTarget, treeUsage } from './tree-command';
 import { packageVersion } from './version';
 
 /** How long a clean shutdown may take before the process exits anyway. */
 const shutdownDeadlineMs = 10_000;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'tree') return tree(process.argv.slice(3));
   const plan = planFrom(process.argv.slice(2), process.env);
   if (plan.kind === 'help') return void process.stdout.write(usage());
   if (plan.kind === 'version') return void process.stdout.write(`${packageVersion()}\n`);
@@ -38,29 +42,70 @@ async function main(): Promise<void> {
   await startup;
 }
 
+/** `actor-kv tree`: prints the tree a node's observer serves. */
+async function tree(argv: string[]): Promise<void> {
+  const target = treeTarget(argv, process.env);
+  if ('help' in target) return void process.stdout.write(treeUsage);
+  if ('error' in target) {
+    process.stderr.write(`actor-kv: ${target.error}\ntry 'actor-kv tree --help'\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const failure = await printTree(target.url, (text) => process.stdout.write(text));
+  if (failure) {
+    process.stderr.write(`actor-kv: ${failure}\n`);
+    process.exitCode = 1;
+  }
+}
+
 /** What has started so far, so that a shutdown at any moment stops exactly that. */
 interface Running {
   store?: Store;
   server?: KvServer;
+  observer?: Observer;
 }
 
 type RunPlan = Extract<Plan, { kind: 'run' }>;
 
-/** Starts the store, then the server, unless a signal came first; a failure ends the process (exit 1). */
+/**
+ * Starts the observer (if asked: it answers 503 until the store is up), the
+ * store, then the server, unless a signal came first; a failure ends the
+ * process (exit 1).
+ */
 async function start(plan: RunPlan, logger: Logger, running: Running, signals: { stopping: boolean }): Promise<void> {
+  const metrics = plan.observer && new Registry();
+  const store = deferred<Store>();
   try {
-    running.store = await createStore({ ...plan.store, logger });
+    if (plan.observer) {
+      running.observer = await startObserver(store.promise, { ...plan.observer, logger, metrics });
+      process.stdout.write(`Observer on ${running.observer.url}\n`);
+    }
+    running.store = await createStore({ ...plan.store, logger, ...(metrics ? { metrics } : {}) });
+    store.resolve(running.store);
     if (signals.stopping) return;
     const clusterAddress = running.store.clusterStatus()?.address;
     if (clusterAddress) process.stdout.write(`Cluster node ${running.store.node} accepting peers on port ${clusterAddress.port}\n`);
-    running.server = await startServer(running.store, { ...plan.server, logger });
+    running.server = await startServer(running.store, { ...plan.server, logger, ...(metrics ? { metrics } : {}) });
   } catch (error) {
+    store.reject(error);
     return cannotStart(error, logger, running);
   }
   if (signals.stopping) return;
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
   process.stdout.write(`Accepting connections on port ${running.server.port}\n`);
   logger.info({ host: running.server.host, port: running.server.port }, 'accepting connections');
+}
+
+/** A promise with its resolve and reject at hand. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => {}); // the observer only waits on it; the failure is reported by start()
+  return { promise, resolve, reject };
 }
 
 /**
@@ -75,13 +120,16 @@ async function cannotStart(error: unknown, logger: Logger, running: Running): Pr
   process.exit(1);
 }
 
-/** Stops what has started, server first, and forgets it. */
+/** Stops what has started, server first (the observer's /healthz says 503 meanwhile, and it closes last), and forgets it. */
 async function stopRunning(running: Running): Promise<void> {
-  const { server, store } = running;
+  const { server, store, observer } = running;
   running.server = undefined;
   running.store = undefined;
+  running.observer = undefined;
+  observer?.markStopping();
   await server?.close();
   await store?.stop();
+  await observer?.close();
 }
 
 /**

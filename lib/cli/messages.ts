@@ -33,6 +33,8 @@ const optionFlags: Readonly<Record<string, string>> = {
   password: '--password',
   protectedMode: '--protected-mode',
   idleTimeoutMs: '--idle-timeout-ms',
+  'observer.host': '--observer-host',
+  'observer.port': '--observer-port',
   'cluster.listen': '--cluster-port',
   'cluster.secret': '--secret',
   'cluster.peers': '--peer',

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { StoreOptions } from '../options';
+import type { ObserverOptions } from '../server/observer/options';
 import type { ServerOptions } from '../server/options';
 import { clusterOptionsFrom, isClustered } from './cluster-config';
 import { flagName, loadConfig, type Config, type Loaded } from './config';
@@ -23,6 +24,8 @@ export type Plan =
       store: StoreOptions;
       /** startServer's options, but for the logger. */
       server: ServerOptions;
+      /** startObserver's options, but for the logger and metrics; undefined: no observer. */
+      observer?: ObserverOptions;
       /** The startup line that says which storage is in use. */
       storage: string;
     };
@@ -45,6 +48,8 @@ const needs: readonly Needs[] = [
   { key: 'redisPrefix', needs: '--redis-url or --redis-cluster', holds: usesRedis },
   { key: 'redisPassword', needs: '--redis-url or --redis-cluster', holds: usesRedis },
   { key: 'redisWaitReplicas', needs: '--redis-url or --redis-cluster', holds: usesRedis },
+  { key: 'observerHost', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
+  { key: 'observerPassword', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'replicas', needs: '--peer, --route or --cluster-port', holds: isClustered },
@@ -82,6 +87,7 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
       ...(config.password === undefined ? {} : { password: config.password }),
       protectedMode: config.protectedMode === 'yes',
     },
+    ...(config.observerPort === undefined ? {} : { observer: { port: config.observerPort, host: config.observerHost, ...(config.observerPassword === undefined ? {} : { password: config.observerPassword }) } }),
     storage: storage.summary,
   };
 }

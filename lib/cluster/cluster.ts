@@ -2,6 +2,7 @@
 // node (its own LocalNode, a RemoteNode for each peer). The store asks it which
 // node owns a bucket; cluster-wide buckets() and tree() ask every node.
 
+import { now } from '../core/clock';
 import type { EmitEvent } from '../core/events';
 import type { Logger } from '../core/logger';
 import type { NodeHandle } from '../core/node-handle';
@@ -109,6 +110,19 @@ export class Cluster {
   /** Each peer's connection state. */
   peers(): Record<string, PeerState> {
     return Object.fromEntries(this.nodes().filter((name) => name !== this.self).map((name) => [name, this.transport.peer(name).state]));
+  }
+
+  /**
+   * The round-trip time (ms) of a ping to each peer whose link is up, measured
+   * now; a peer that does not answer within `timeoutMs` is left out.
+   */
+  async roundTrips(timeoutMs: number): Promise<Record<string, number>> {
+    const up = this.nodes().filter((name) => name !== this.self && this.transport.peer(name).state === 'up');
+    const times = await Promise.all(up.map((name) => new Promise<[string, number] | undefined>((resolve) => {
+      const sent = now();
+      this.transport.peer(name).request(encodeRequest({ kind: 'ping' }), (outcome) => resolve(outcome.ok ? [name, now() - sent] : undefined), timeoutMs);
+    })));
+    return Object.fromEntries(times.filter((time) => time !== undefined));
   }
 
   /** The buckets of every reachable node, sorted (tree() tells which nodes were not reachable). */

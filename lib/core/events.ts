@@ -10,6 +10,10 @@ export interface StoreEventMap {
   bucketRestarted: [{ bucket: string; reason: string; restarts: number }];
   /** A bucket crashed past its restart intensity: it is stopped until `create` revives it. */
   bucketFailed: [{ bucket: string; reason: string }];
+  /** A failed bucket was revived by `create`, with its data. */
+  bucketRevived: [{ bucket: string }];
+  /** A bucket was dropped on this node, with its keys. */
+  bucketDropped: [{ bucket: string }];
   /** An authenticated connection to a peer node is up. */
   peerUp: [{ peer: string }];
   /** The connection to a peer node was lost. */

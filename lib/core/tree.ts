@@ -16,8 +16,12 @@ export interface BucketInfo {
   restarts: number;
   /** Why it last crashed, or null. */
   lastCrash: string | null;
+  /** When it last crashed (epoch ms), or null. */
+  lastCrashAt: number | null;
   /** Keys in its table. */
   keys: number;
+  /** Operations waiting for it: queued or in flight (its mailbox depth). */
+  mailbox: number;
 }
 
 /** One node's supervision tree. */

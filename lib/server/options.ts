@@ -1,6 +1,7 @@
 // Options of the text server, with every default in one object.
 
 import { getHeapStatistics } from 'node:v8';
+import type { Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../core/logger';
 import { isLoopback } from './access';
 import { toBinary } from '../core/bytes';
@@ -90,9 +91,14 @@ export interface ServerOptions {
    * @default nowhere
    */
   logger?: Logger;
+  /**
+   * A prom-client Registry on which `actor_kv_connections{protocol="text"}` counts its clients.
+   * @default no metrics
+   */
+  metrics?: Registry;
 }
 
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls' | 'password'>> & Pick<ServerOptions, 'tls' | 'password'>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls' | 'password' | 'metrics'>> & Pick<ServerOptions, 'tls' | 'password' | 'metrics'>;
 
 export const defaultServerOptions: ResolvedServerOptions = {
   port: 4040,
@@ -111,7 +117,7 @@ export const defaultServerOptions: ResolvedServerOptions = {
 
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls', 'password'].map((key) => [key, true])));
+  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls', 'password', 'metrics'].map((key) => [key, true])));
   if (options.password !== undefined && (typeof options.password !== 'string' || !isOneWord(toBinary(options.password)))) {
     // AUTH takes it as one word of a request line.
     throw new KvError('BAD_REQUEST', 'option `password` must be one word: no spaces or other whitespace');

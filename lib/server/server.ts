@@ -3,6 +3,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import { countConnections } from '../core/metrics';
 import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
@@ -33,7 +34,13 @@ export interface KvServer {
 export async function startServer(store: Store, options: ServerOptions = {}): Promise<KvServer> {
   const resolved = resolveServerOptions(options);
   const server = new TextServer(store, resolved);
-  await server.listen();
+  if (resolved.metrics) server.uncount = countConnections(resolved.metrics, 'text', () => server.connections);
+  try {
+    await server.listen();
+  } catch (error) {
+    server.uncount();
+    throw error;
+  }
   return server;
 }
 
@@ -46,6 +53,8 @@ class TextServer implements KvServer {
   /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
   private readonly quota = new ReadQuota(2048, 16_384);
   private closing: Promise<void> | undefined;
+  /** Removes its connection count from the metrics, if it reports one. */
+  uncount: () => void = () => {};
 
   constructor(
     private readonly store: Store,
@@ -127,6 +136,7 @@ class TextServer implements KvServer {
   }
 
   close(): Promise<void> {
+    this.uncount();
     this.closing ??= this.closeAll();
     return this.closing;
   }
