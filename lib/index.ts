@@ -18,3 +18,5 @@ export type { StorageOption } from './storage/open-storage';
 export type { FsyncPolicy } from './storage/log-writer';
 export { startServer, type KvServer } from './server/server';
 export { defaultServerOptions, type ServerOptions } from './server/options';
+export type { RespOptions } from './server/resp/options';
+export type { RespAddress } from './server/resp/listener';

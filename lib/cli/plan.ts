@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { StoreOptions } from '../options';
 import type { ServerOptions } from '../server/options';
+import type { RespOptions } from '../server/resp/options';
 import { clusterOptionsFrom, isClustered } from './cluster-config';
 import { flagName, loadConfig, type Config, type Loaded } from './config';
 import { storageFor } from './storage-config';
@@ -44,6 +45,7 @@ const needs: readonly Needs[] = [
   { key: 'onTruncatedLog', needs: '--data-dir', holds: (config) => config.dataDir !== undefined },
   { key: 'redisPrefix', needs: '--redis-url', holds: (config) => config.redisUrl !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
+  ...(['respHost', 'respPassword', 'respMaxBulkBytes', 'respStringsBucket', 'respAllowFlush'] as const).map((key) => ({ key, needs: '--resp-port', holds: (config: Config) => config.respPort !== undefined })),
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'replicas', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'secret', needs: '--peer, --route or --cluster-port', holds: isClustered },
@@ -75,8 +77,21 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
       ...(tls.server ? { tls: tls.server } : {}),
       ...(config.password === undefined ? {} : { password: config.password }),
       protectedMode: config.protectedMode === 'yes',
+      ...(config.respPort === undefined ? {} : { resp: respOptionsFrom(config, config.respPort) }),
     },
     storage: storage.summary,
+  };
+}
+
+/** The RESP listener's options from its flags. */
+function respOptionsFrom(config: Config, port: number): RespOptions {
+  return {
+    port,
+    maxBulkBytes: config.respMaxBulkBytes,
+    stringsBucket: config.respStringsBucket,
+    allowFlush: config.respAllowFlush === 'yes',
+    ...(config.respHost === undefined ? {} : { host: config.respHost }),
+    ...(config.respPassword === undefined ? {} : { password: config.respPassword }),
   };
 }
 
