@@ -40,6 +40,7 @@ const noPassword = error('ERR', 'AUTH <password> called without any password con
 export class RespClient implements RequestSink, Flushable, BudgetMember, Session {
   readonly id: number;
   name = '';
+  protocol: 2 | 3 = 2;
   lastCommand = 'NULL';
   readonly remote: string;
   readonly local: string;
@@ -52,6 +53,8 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
   private pausedForOutput = false;
   private pausedForBudget = false;
   private closing = false;
+  /** Set by QUIT: the requests read behind it are not run. */
+  private quitting = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   /** Settles when the socket is closed. */
@@ -101,7 +104,7 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
 
   /** Runs one request: the table's checks first, in Redis's order (unknown, arity, auth). */
   private execute(args: readonly string[], answer: Answer): void {
-    if (this.closing) return answer(''); // read behind a QUIT: never run, nothing sent
+    if (this.quitting) return answer(''); // read behind a QUIT: never run, nothing sent
     const spec = lookupCommand(args[0]!);
     if (!spec) return answer(unknownCommand(args));
     if (this.mustAuthenticate && !spec.flags.includes('no_auth')) return answer(noAuth);
@@ -129,10 +132,12 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
   }
 
   quit(): void {
+    this.quitting = true;
     this.closeAfterReplies();
   }
 
   reset(): void {
+    this.protocol = 2;
     this.mustAuthenticate = this.env.password !== undefined;
   }
 

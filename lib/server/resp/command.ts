@@ -15,6 +15,8 @@ export interface Session {
   readonly id: number;
   /** CLIENT SETNAME's name ('' for none). */
   name: string;
+  /** The protocol HELLO chose: 2 (the default) or 3 (maps for HGETALL, HELLO, CONFIG GET; other replies as in RESP2). */
+  protocol: 2 | 3;
   readonly remote: string;
   readonly local: string;
   readonly connectedAt: number;

@@ -9,7 +9,7 @@ import { parseInt64 } from '../../core/arguments';
 import { toErrorData } from '../../errors';
 import { encodeOutcome, notInteger, wrongArity, wrongType, type Answer, type CommandContext, type CommandSpec } from './command';
 import { invalidCursor, parseCursor, parseScanOptions } from './scan-options';
-import { array, bulk, bulks, emptyArray, integer, nil } from './reply';
+import { array, bulk, bulks, emptyArray, integer, map, nil } from './reply';
 
 /** Runs a read on the hash `bucket`; a missing hash answers `missing`. */
 function readHash(context: CommandContext, bucket: string, op: BucketOp, encode: (value: never) => string, answer: Answer, missing: string): void {
@@ -119,7 +119,7 @@ export const hashCommands: Record<string, CommandSpec> = {
   hdel: { arity: -3, flags: ['write', 'fast'], keys: key1, run: hdel },
   hexists: { arity: 3, flags: read, keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'has', key: a[2]! }, (found: boolean) => integer(found ? 1 : 0), answer, integer(0)) },
   hlen: { arity: 2, flags: read, keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'size' }, (size: number) => integer(size), answer, integer(0)) },
-  hgetall: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => bulks(pairsOf(entries)), answer, emptyArray) },
+  hgetall: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => map(pairsOf(entries).map(bulk), c.session.protocol), answer, map([], c.session.protocol)) },
   hkeys: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => bulks(entries.map(([key]) => key)), answer, emptyArray) },
   hvals: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => bulks(entries.map(([, value]) => value)), answer, emptyArray) },
   hstrlen: { arity: 3, flags: read, keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'get', key: a[2]! }, (value: string | undefined) => integer(value?.length ?? 0), answer, integer(0)) },

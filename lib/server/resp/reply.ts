@@ -36,6 +36,14 @@ export function array(items: readonly string[]): string {
   return `*${items.length}${crlf}${items.join('')}`;
 }
 
+/**
+ * Pairs as RESP3's map (`%`) for a client that said HELLO 3, else as RESP2's
+ * flat array; `items` are encoded replies, key, value, key, value...
+ */
+export function map(items: readonly string[], protocol: 2 | 3): string {
+  return protocol === 3 ? `%${items.length / 2}${crlf}${items.join('')}` : array(items);
+}
+
 /** An array of bulk strings (nil for a missing one). */
 export function bulks(binaries: ReadonlyArray<string | null | undefined>): string {
   let out = `*${binaries.length}${crlf}`;

@@ -31,6 +31,8 @@ export class RequestReader {
   /** Bytes of the RESP request under way, counted since the last complete one. */
   private frameBytes = 0;
   private completed = false;
+  /** Bytes after a RESP request that start an inline one: taken back from the parser, read next. */
+  private rest: Buffer | undefined;
 
   constructor(
     private readonly maxBulkBytes: number,
@@ -40,7 +42,7 @@ export class RequestReader {
       returnBuffers: true,
       returnReply: (reply) => this.onReply(reply),
       returnError: () => this.fail("Protocol error: expected '*', got '-'"),
-      returnFatalError: (error) => this.fail(`Protocol error: ${error.message.replace('Protocol error, got', 'expected \'$\', got')}`),
+      returnFatalError: (error) => this.fail(`Protocol error: expected '$', got '${/got "(.*)" as/.exec(error.message)?.[1] ?? '?'}'`),
     });
   }
 
@@ -55,14 +57,13 @@ export class RequestReader {
    */
   push(chunk: Buffer, sink: RequestSink): string | undefined {
     this.sink = sink;
-    let start = 0;
-    while (start < chunk.length && this.failure === undefined) {
-      if (this.parserIdle() && (this.inlineBytes > 0 || chunk[start] !== STAR)) {
-        start = this.readInline(chunk, start);
-        continue;
-      }
-      this.readResp(chunk.subarray(start));
-      break;
+    let input: Buffer | undefined = chunk;
+    while (input !== undefined && this.failure === undefined) {
+      this.rest = undefined;
+      let start = 0;
+      while (start < input.length && this.failure === undefined && this.parserIdle() && (this.inlineBytes > 0 || input[start] !== STAR)) start = this.readInline(input, start);
+      if (start < input.length && this.failure === undefined) this.readResp(input.subarray(start));
+      input = this.rest;
     }
     return this.failure;
   }
@@ -115,6 +116,7 @@ export class RequestReader {
   private onReply(reply: unknown): void {
     this.completed = true;
     if (this.failure !== undefined) return;
+    this.takeBackInline();
     // `*-1` and `*0` are no request: Redis skips them.
     if (reply === null || (Array.isArray(reply) && reply.length === 0)) return;
     if (!Array.isArray(reply) || reply.length > maxArguments) return this.fail('Protocol error: invalid multibulk length');
@@ -126,6 +128,18 @@ export class RequestReader {
       args[index] = arg.toString('latin1');
     }
     this.sink!.request(args);
+  }
+
+  /**
+   * redis-parser reads a chunk to its end, and would take an inline request
+   * after this one for a protocol error: when the next byte is not `*`, the
+   * rest of the chunk is taken from it (it then ends its loop) and read next.
+   */
+  private takeBackInline(): void {
+    const parser = this.parser;
+    if (parser.buffer === null || parser.arrayCache.length > 0 || parser.offset >= parser.buffer.length || parser.buffer[parser.offset] === STAR) return;
+    this.rest = parser.buffer.subarray(parser.offset);
+    parser.offset = parser.buffer.length;
   }
 
   private fail(message: string): void {

@@ -1,13 +1,14 @@
 // Connection and server commands: PING, ECHO, SELECT, AUTH, HELLO, CLIENT,
-// INFO, CONFIG GET, QUIT, RESET. HELLO answers RESP2's fields; HELLO 3 is
-// refused with NOPROTO, which current clients take as "stay on RESP2".
+// INFO, CONFIG GET, QUIT, RESET. HELLO 3 (node-redis 6 sends it first) switches
+// the client to RESP3 as far as our replies differ: maps where Redis sends maps;
+// the rest (RESP2 nulls included) every RESP3 client also reads.
 
 import { packageVersionOf } from './version';
 import { parseInt64 } from '../../core/arguments';
 import { globMatcher } from '../../core/glob';
 import { answerPromise, notInteger, syntaxError, wrongArity, type Answer, type CommandContext, type CommandSpec, type Session } from './command';
 import { formatInfo, sectionsAsked } from './info';
-import { array, bulk, bulks, error, integer, nil, ok, pong, simple } from './reply';
+import { array, bulk, error, integer, map, nil, ok, pong, simple } from './reply';
 
 function ping(_context: CommandContext, args: readonly string[], answer: Answer): void {
   if (args.length > 2) return answer(wrongArity(args[0]!));
@@ -33,7 +34,7 @@ function hello(context: CommandContext, args: readonly string[], answer: Answer)
   if (args.length > 1) {
     const version = parseInt64(args[1]!);
     if (version === undefined) return answer(error('ERR', 'Protocol version is not an integer or out of range'));
-    if (version !== 2n) return answer(error('NOPROTO', 'unsupported protocol version (actor-kv speaks RESP2)'));
+    if (version !== 2n && version !== 3n) return answer(error('NOPROTO', 'unsupported protocol version'));
   }
   let password: string | undefined;
   let name: string | undefined;
@@ -46,8 +47,10 @@ function hello(context: CommandContext, args: readonly string[], answer: Answer)
     } else if (word === 'SETNAME' && at + 1 < args.length) name = args[++at];
     else return answer(error('ERR', `Syntax error in HELLO option '${args[at]}'`));
   }
+  const protocol = args.length > 1 && args[1] === '3' ? 3 : context.session.protocol;
   const reply = () => {
     if (name !== undefined) context.session.name = name;
+    context.session.protocol = protocol;
     return helloFields(context.session);
   };
   if (password === undefined) return answer(context.session.mustAuthenticate ? error('NOAUTH', 'HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time') : reply());
@@ -55,21 +58,21 @@ function hello(context: CommandContext, args: readonly string[], answer: Answer)
 }
 
 function helloFields(session: Session): string {
-  return array([
+  return map([
     bulk('server'), bulk('redis'),
     bulk('version'), bulk('7.0.0'),
-    bulk('proto'), integer(2),
+    bulk('proto'), integer(session.protocol),
     bulk('id'), integer(session.id),
     bulk('mode'), bulk('standalone'),
     bulk('role'), bulk('master'),
     bulk('modules'), array([]),
-  ]);
+  ], session.protocol);
 }
 
 /** CLIENT INFO's line for a session, in Redis's field names. */
 function clientLine(session: Session): string {
   const age = Math.floor((Date.now() - session.connectedAt) / 1000);
-  return `id=${session.id} addr=${session.remote} laddr=${session.local} name=${session.name} age=${age} db=0 cmd=${session.lastCommand} resp=2\n`;
+  return `id=${session.id} addr=${session.remote} laddr=${session.local} name=${session.name} age=${age} db=0 cmd=${session.lastCommand} resp=${session.protocol}\n`;
 }
 
 function client(context: CommandContext, args: readonly string[], answer: Answer): void {
@@ -142,7 +145,7 @@ function config(context: CommandContext, args: readonly string[], answer: Answer
     const matches = globMatcher(pattern.toLowerCase());
     for (const [key, value] of Object.entries(settings)) if (matches(key)) found.set(key, value);
   }
-  answer(bulks([...found].flat()));
+  answer(map([...found].flat().map(bulk), context.session.protocol));
 }
 
 function quit(context: CommandContext, _args: readonly string[], answer: Answer): void {
