@@ -9,7 +9,7 @@ import { parseInt64 } from '../../core/arguments';
 import { toErrorData } from '../../errors';
 import { encodeOutcome, notInteger, wrongArity, wrongType, type Answer, type CommandContext, type CommandSpec } from './command';
 import { invalidCursor, parseCursor, parseScanOptions } from './scan-options';
-import { array, bulk, bulks, emptyArray, integer, map, nil } from './reply';
+import { array, bulk, bulks, emptyArray, error, integer, map, nil } from './reply';
 
 /** Runs a read on the hash `bucket`; a missing hash answers `missing`. */
 function readHash(context: CommandContext, bucket: string, op: BucketOp, encode: (value: never) => string, answer: Answer, missing: string): void {
@@ -58,9 +58,13 @@ function hset(context: CommandContext, args: readonly string[], answer: Answer):
   writeHash(context, args[1]!, { kind: 'putMany', entries }, (added: number) => (isHmset ? '+OK\r\n' : integer(added)), answer);
 }
 
+const notAnIntegerField = error('ERR', 'hash value is not an integer');
+
 function hincrby(context: CommandContext, args: readonly string[], answer: Answer): void {
   if (parseInt64(args[3]!) === undefined) return answer(notInteger);
-  writeHash(context, args[1]!, { kind: 'incrBy', key: args[2]!, by: args[3]! }, (value: string) => integer(value), answer);
+  // Redis words a field that is not a number its own way.
+  const worded = (reply: string) => answer(reply === notInteger ? notAnIntegerField : reply);
+  writeHash(context, args[1]!, { kind: 'incrBy', key: args[2]!, by: args[3]! }, (value: string) => integer(value), worded);
 }
 
 /** HDEL: one delete per field, counted; the store keeps their order within the bucket. */
@@ -123,5 +127,5 @@ export const hashCommands: Record<string, CommandSpec> = {
   hkeys: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => bulks(entries.map(([key]) => key)), answer, emptyArray) },
   hvals: { arity: 2, flags: ['readonly'], keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'dump' }, (entries: StoredEntries) => bulks(entries.map(([, value]) => value)), answer, emptyArray) },
   hstrlen: { arity: 3, flags: read, keys: key1, run: (c, a, answer) => readHash(c, a[1]!, { kind: 'get', key: a[2]! }, (value: string | undefined) => integer(value?.length ?? 0), answer, integer(0)) },
-  hscan: { arity: -3, flags: ['readonly'], keys: key1, run: hscan },
+  hscan: { arity: -3, flags: ['readonly'], keys: key1, barrier: () => true, run: hscan },
 };

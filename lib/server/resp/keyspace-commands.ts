@@ -165,6 +165,7 @@ async function flush(context: CommandContext): Promise<string> {
 
 const promised = <A extends unknown[]>(body: (context: CommandContext, ...rest: A) => Promise<string>, pick: (args: readonly string[]) => A): CommandSpec['run'] =>
   (context, args, answer) => answerPromise(body(context, ...pick(args)), answer);
+/** Each of these takes several steps: the requests after it wait, so they cannot come between its steps. */
 const barrier = () => true;
 const all = (args: readonly string[]): [readonly string[]] => [args.slice(1)];
 const first = (args: readonly string[]): [string] => [args[1]!];
@@ -173,16 +174,16 @@ const none = (): [] => [];
 export const keyspaceCommands: Record<string, CommandSpec> = {
   del: { arity: -2, flags: ['write'], keys: [1, -1, 1], barrier, run: promised(del, all) },
   unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], barrier, run: promised(del, all) },
-  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], run: promised(exists, all) },
-  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], run: promised(type, first) },
-  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], run: expire(1000n) },
-  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], run: expire(1n) },
-  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], run: ttl(true) },
-  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], run: ttl(false) },
-  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], run: promised(persist, first) },
-  keys: { arity: 2, flags: ['readonly'], run: promised(keys, first) },
-  scan: { arity: -2, flags: ['readonly'], run: scan },
-  dbsize: { arity: 1, flags: ['readonly', 'fast'], run: promised(dbsize, none) },
+  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], barrier, run: promised(exists, all) },
+  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: promised(type, first) },
+  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1000n) },
+  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1n) },
+  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(true) },
+  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(false) },
+  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: promised(persist, first) },
+  keys: { arity: 2, flags: ['readonly'], barrier, run: promised(keys, first) },
+  scan: { arity: -2, flags: ['readonly'], barrier, run: scan },
+  dbsize: { arity: 1, flags: ['readonly', 'fast'], barrier, run: promised(dbsize, none) },
   flushdb: { arity: -1, flags: ['write'], barrier, run: promised(flush, none) },
   flushall: { arity: -1, flags: ['write'], barrier, run: promised(flush, none) },
 };
