@@ -12,7 +12,7 @@ import type { BudgetMember, MemoryBudget } from '../memory-budget';
 import type { ResolvedServerOptions } from '../options';
 import { ReplyQueue } from '../reply-queue';
 import type { Flushable, Turn } from '../turn';
-import type { Answer, CommandContext, ListenerView, Session } from './command';
+import { wrongArity, type Answer, type CommandContext, type ListenerView, type Session } from './command';
 import { arityFits, lookupCommand, unknownCommand } from './commands';
 import type { ResolvedRespOptions } from './options';
 import { error, ok } from './reply';
@@ -108,8 +108,8 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
     const spec = lookupCommand(args[0]!);
     if (!spec) return answer(unknownCommand(args));
     if (this.mustAuthenticate && !spec.flags.includes('no_auth')) return answer(noAuth);
-    if (!arityFits(spec, args)) return answer(error('ERR', `wrong number of arguments for '${args[0]!.toLowerCase()}' command`));
-    this.lastCommand = args[0]!.toLowerCase();
+    if (!arityFits(spec, args)) return answer(wrongArity(spec.name));
+    this.lastCommand = spec.name;
     this.env.listener.stats.commandsProcessed++;
     try {
       spec.run(this.context, args, answer);

@@ -45,9 +45,20 @@ for (const group of [stringCommands, hashCommands, keyspaceCommands, serverComma
 }
 table.set('command', { arity: -1, flags: ['loading', 'stale'], run: command });
 
-/** The command called `name` (any case), or undefined. */
-export function lookupCommand(name: string): CommandSpec | undefined {
-  return table.get(name.toLowerCase());
+/** Names as clients send them (`SET`, `set`), to the table's entry: a hit costs no lower-casing. */
+const bySentName = new Map<string, CommandSpec & { name: string }>();
+const maxSentNames = 1024;
+
+/** The command called `name` (any case), with its lower-case name, or undefined. */
+export function lookupCommand(name: string): (CommandSpec & { name: string }) | undefined {
+  const cached = bySentName.get(name);
+  if (cached !== undefined) return cached;
+  const lower = name.toLowerCase();
+  const spec = table.get(lower);
+  if (spec === undefined) return undefined;
+  const entry = { ...spec, name: lower };
+  if (bySentName.size < maxSentNames) bySentName.set(name, entry);
+  return entry;
 }
 
 /** Redis's error for a command it does not know, with the first arguments quoted. */
