@@ -17,6 +17,8 @@ describe('flags that would do nothing are refused', () => {
     ['--cluster-host without --cluster-port', ['--cluster-host', '0.0.0.0', '--peer', 'bar=127.0.0.1:1', '--secret', secret], {}, usageError('--cluster-host does nothing without --cluster-port')],
     ['--cluster-timeout-ms on a single node', ['--cluster-timeout-ms', '500'], {}, usageError('--cluster-timeout-ms does nothing without --peer, --route or --cluster-port')],
     ['--secret on a single node', ['--secret', secret], {}, usageError('--secret does nothing without --peer, --route or --cluster-port')],
+    ['--resp-password without --resp-port', ['--resp-password', 'pw'], {}, usageError('--resp-password does nothing without --resp-port')],
+    ['--resp-allow-flush without --resp-port', ['--resp-allow-flush', 'yes'], {}, usageError('--resp-allow-flush does nothing without --resp-port')],
   ])('%s', (_name, argv, env, expected) => {
     expect(planFrom(argv, env)).toEqual(expected);
   });
@@ -56,6 +58,13 @@ test('a valid command line becomes the store and server options and the storage 
     server: { port: 0, host: '127.0.0.1', maxLineBytes: 10, maxConnections: 10000, idleTimeoutMs: 60000, protectedMode: true },
     storage: 'storage: file at /var/kv, fsync always',
   });
+});
+
+test('the --resp-* flags become the server\'s resp option', () => {
+  const plan = planFrom(['--resp-port', '6380', '--resp-host', '0.0.0.0', '--resp-strings-bucket', 'kv', '--resp-allow-flush', 'yes', '--resp-max-bulk-bytes', '1024'], { ACTOR_KV_RESP_PASSWORD: 'pw' });
+  expect(plan.kind === 'run' && plan.server.resp).toEqual({ port: 6380, host: '0.0.0.0', password: 'pw', stringsBucket: 'kv', allowFlush: true, maxBulkBytes: 1024 });
+  const without = planFrom([], {});
+  expect(without.kind === 'run' && without.server.resp).toBeUndefined();
 });
 
 test('a single node has no cluster option', () => {

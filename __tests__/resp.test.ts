@@ -220,6 +220,35 @@ describe('access and limits', () => {
     }
   });
 
+  test('a bulk string past a lowered maxBulkBytes gets a protocol error and a close', async () => {
+    const strict = await start({ resp: { maxBulkBytes: 10 } });
+    try {
+      const client = await ByteClient.connect(strict.port);
+      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n');
+      expect(await client.rest()).toBe('+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
+    } finally {
+      await strict.server.close();
+      await strict.store.stop();
+    }
+  });
+
+  test('2000 pipelined GETs of a 1 KB value, past the output soft limit, get every reply in order', async () => {
+    const small = await start({ outputSoftLimitBytes: 16 * 1024 });
+    try {
+      const client = await ByteClient.connect(small.port);
+      const value = 'v'.repeat(1000);
+      client.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\n${value}\r\n`);
+      expect(await client.lines(1)).toEqual(['+OK']);
+      client.write('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'.repeat(2000));
+      const lines = await client.lines(4000);
+      expect(lines.filter((line, index) => index % 2 === 1 && line === value)).toHaveLength(2000);
+      client.end();
+    } finally {
+      await small.server.close();
+      await small.store.stop();
+    }
+  });
+
   test('inline commands work as telnet sends them', async () => {
     const client = await ByteClient.connect(running.port);
     client.write('SET greeting "hello world"\r\nGET greeting\r\nPING\r\n');
@@ -274,6 +303,7 @@ describe('in a two-node cluster', () => {
       expect(await redis.hincrby('zebra', 'stripes', 1)).toBe(43);
       expect(await redis.set('k', 'v')).toBe('OK');
       expect(await nodes.get('foo')!.get('apples', 'k')).toBe('v');
+      expect(await redis.info('supervision')).toContain('peer_bar:up');
       await nodes.get('bar')!.stop();
       await expect(redis.hget('zebra', 'stripes')).rejects.toThrow(/^NODE_UNAVAILABLE /);
     } finally {
