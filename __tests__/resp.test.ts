@@ -249,6 +249,23 @@ describe('access and limits', () => {
     }
   });
 
+  test('a request that trickles in without ever completing is dropped after the idle timeout', async () => {
+    const impatient = await start({ idleTimeoutMs: 300 });
+    try {
+      const client = await ByteClient.connect(impatient.port);
+      client.write('*2\r\n$3\r\nGET\r\n$100\r\n');
+      const feeding = setInterval(() => client.write('x'), 50);
+      try {
+        expect(await client.rest()).toBe('-ERR request not completed within the idle timeout\r\n');
+      } finally {
+        clearInterval(feeding);
+      }
+    } finally {
+      await impatient.server.close();
+      await impatient.store.stop();
+    }
+  });
+
   test('inline commands work as telnet sends them', async () => {
     const client = await ByteClient.connect(running.port);
     client.write('SET greeting "hello world"\r\nGET greeting\r\nPING\r\n');

@@ -55,6 +55,8 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
   private closing = false;
   /** Set by QUIT: the requests read behind it are not run. */
   private quitting = false;
+  /** Whether the read under way completed a request (the idle timer counts from the last one). */
+  private progress = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   /** Settles when the socket is closed. */
@@ -97,18 +99,19 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
   }
 
   request(args: string[]): void {
+    this.progress = true;
     let bytes = 0;
     for (const arg of args) bytes += arg.length;
     this.replies.request(args, bytes);
   }
 
-  /** Runs one request: the table's checks first, in Redis's order (unknown, arity, auth). */
+  /** Runs one request: the table's checks first, in Redis's order (unknown, arity, then auth). */
   private execute(args: readonly string[], answer: Answer): void {
     if (this.quitting) return answer(''); // read behind a QUIT: never run, nothing sent
     const spec = lookupCommand(args[0]!);
     if (!spec) return answer(unknownCommand(args));
-    if (this.mustAuthenticate && !spec.flags.includes('no_auth')) return answer(noAuth);
     if (!arityFits(spec, args)) return answer(wrongArity(spec.name));
+    if (this.mustAuthenticate && !spec.flags.includes('no_auth')) return answer(noAuth);
     this.lastCommand = spec.name;
     this.env.listener.stats.commandsProcessed++;
     try {
@@ -157,6 +160,7 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    this.progress = false;
     const failure = this.reader.push(chunk, this);
     if (failure !== undefined) {
       this.log('warn', 'client protocol error', { reason: failure });
@@ -215,12 +219,15 @@ export class RespClient implements RequestSink, Flushable, BudgetMember, Session
     else this.socket.resume();
   }
 
-  // A request started must be complete within idleTimeoutMs of the last one.
+  // A request started must be complete within idleTimeoutMs of the last
+  // complete one: bytes that trickle in without completing one do not count.
   private updateIdleTimer(): void {
     const { idleTimeoutMs } = this.env.limits;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    if (idleTimeoutMs === 0 || this.reader.pending === 0) return;
+    if (this.progress || this.reader.pending === 0) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    if (idleTimeoutMs === 0 || this.reader.pending === 0 || this.idleTimer !== undefined) return;
     this.idleTimer = setTimeout(() => {
       this.log('warn', 'client idle', {});
       this.replies.push(error('ERR', 'request not completed within the idle timeout'));

@@ -28,7 +28,7 @@ function writeHash(context: CommandContext, bucket: string, op: BucketOp, encode
   if (bucket === context.options.stringsBucket) return answer(wrongType);
   const { store, listener } = context;
   const settle = (outcome: Outcome) => {
-    if (outcome.ok) listener.knownBuckets.add(bucket);
+    if (outcome.ok) rememberBucket(listener.knownBuckets, bucket);
     answer(encodeOutcome(outcome, encode));
   };
   const createThenSubmit = () =>
@@ -44,6 +44,14 @@ function writeHash(context: CommandContext, bucket: string, op: BucketOp, encode
     }
     settle(outcome);
   });
+}
+
+/** The most bucket names a listener remembers as existing; past it, it starts over (a miss only costs a CREATE). */
+const maxKnownBuckets = 100_000;
+
+function rememberBucket(known: Set<string>, bucket: string): void {
+  if (known.size >= maxKnownBuckets) known.clear();
+  known.add(bucket);
 }
 
 /** A hash write holds back the requests after it while it creates its bucket. */
