@@ -2,6 +2,7 @@
 // (pipelines, auto-pipelining, buffers, errors as Redis words them), node-redis,
 // AUTH, maxclients, malformed input, and a two-node cluster.
 
+import net from 'node:net';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { createStore, startServer, type KvServer, type ServerOptions, type Store } from '../lib';
@@ -202,6 +203,25 @@ describe('access and limits', () => {
       await disconnectAll();
       await secured.server.close();
       await secured.store.stop();
+    }
+  });
+
+  test('protected mode: bound beyond loopback without a password, another machine gets -DENIED and a close', async () => {
+    const open = await start({ host: '0.0.0.0', isLocalAddress: (address) => address === '127.0.0.1' || address === '::ffff:127.0.0.1' });
+    try {
+      const fromElsewhere = await new Promise<string>((resolve) => {
+        const socket = net.connect({ port: open.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+        let text = '';
+        socket.setEncoding('latin1').on('data', (data: string) => (text += data));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(text));
+      });
+      expect(fromElsewhere).toMatch(/^-DENIED protected mode: .*--resp-password.*\r\n$/);
+      expect(await connect(open.port).ping()).toBe('PONG');
+    } finally {
+      await disconnectAll();
+      await open.server.close();
+      await open.store.stop();
     }
   });
 
