@@ -77,14 +77,7 @@ export function wrongArity(name: string): string {
   return error('ERR', `wrong number of arguments for '${name.toLowerCase()}' command`);
 }
 
-/**
- * Submits `op` and answers `encode(value)`; a missing bucket answers
- * `missing` (Redis reads a missing key as empty), any other failure its error.
- */
-export function submitOp(context: CommandContext, bucket: string, op: Parameters<Store['submit']>[1], encode: (value: never) => string, answer: Answer, missing?: string): void {
-  context.store.submit(bucket, op, (outcome: Outcome) => answer(encodeOutcome(outcome, encode, missing)));
-}
-
+/** A store outcome as a reply: `encode(value)`; a missing bucket answers `missing` if given (Redis reads a missing key as empty), any other failure its error. */
 export function encodeOutcome(outcome: Outcome, encode: (value: never) => string, missing?: string): string {
   if (outcome.ok) return encode(outcome.value as never);
   if (missing !== undefined && outcome.error.code === 'NOT_FOUND') return missing;
@@ -99,9 +92,4 @@ export function answerPromise(result: Promise<string>, answer: Answer): void {
 function toData(thrown: unknown): ErrorData {
   if (typeof thrown === 'object' && thrown !== null && 'code' in thrown && 'message' in thrown) return thrown as ErrorData;
   return { code: 'INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) };
-}
-
-/** The store's answer to `op` as a promise of its value (NOT_FOUND rejects). */
-export function ask<T>(store: Store, bucket: string, op: Parameters<Store['submit']>[1]): Promise<T> {
-  return new Promise((resolve, reject) => store.submit(bucket, op, (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error))));
 }
