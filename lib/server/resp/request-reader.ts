@@ -6,7 +6,7 @@
 // bulk lengths up to maxBulkBytes, at most 1024 * 1024 arguments, inline lines
 // up to maxInlineBytes, and only bulk strings inside a request.
 
-import RedisParser from 'redis-parser';
+import { RedisParser } from './redis-parser';
 import { splitInline } from './inline';
 
 /** Where the reader sends what it finds. */
