@@ -5,7 +5,8 @@
 //   hashes are buckets), so string and hash commands use separate names here,
 //   where Redis would answer WRONGTYPE across them;
 // - EXPIRE on a hash is refused (buckets keep no expiry), so it is not generated;
-// - the order of HGETALL, HKEYS and HVALS is not Redis's: they are compared sorted.
+// - the order of HGETALL, HKEYS and HVALS is not Redis's: they are compared sorted;
+// - a hash emptied by HDEL stays as an empty bucket, which KEYS and SCAN list: they are not generated.
 
 import fc from 'fast-check';
 import Redis from 'ioredis';

@@ -150,9 +150,11 @@ function scan(context: CommandContext, args: readonly string[], answer: Answer):
   );
 }
 
+/** DBSIZE: the string keys and the hashes, an empty bucket not counted (Redis has no empty hash). One size call per bucket. */
 async function dbsize(context: CommandContext): Promise<string> {
   const [hashes, strings] = await Promise.all([hashNames(context, undefined), askStrings<number>(context, { kind: 'size' })]);
-  return integer(hashes.length + strings);
+  const nonEmpty = await Promise.all(hashes.map((name) => isHash(context, name)));
+  return integer(nonEmpty.filter(Boolean).length + strings);
 }
 
 /** FLUSHDB and FLUSHALL: every bucket dropped but the strings bucket, which is emptied. Only when allowed. */
