@@ -21,6 +21,8 @@ describe('flags that would do nothing are refused', () => {
     ['--secret on a single node', ['--secret', secret], {}, usageError('--secret does nothing without --peer, --route or --cluster-port')],
     ['--observer-host without --observer-port', ['--observer-host', '0.0.0.0'], {}, usageError('--observer-host does nothing without --observer-port')],
     ['--observer-password without --observer-port', ['--observer-password', 'pw'], {}, usageError('--observer-password does nothing without --observer-port')],
+    ['--resp-password without --resp-port', ['--resp-password', 'pw'], {}, usageError('--resp-password does nothing without --resp-port')],
+    ['--resp-allow-flush without --resp-port', ['--resp-allow-flush', 'yes'], {}, usageError('--resp-allow-flush does nothing without --resp-port')],
   ])('%s', (_name, argv, env, expected) => {
     expect(planFrom(argv, env)).toEqual(expected);
   });
@@ -69,6 +71,13 @@ test('--observer-port asks for the observer, on loopback unless --observer-host 
   expect(planFrom(['--observer-port', '0'], {})).toMatchObject({ kind: 'run', observer: { port: 0, host: '127.0.0.1' } });
   expect(planFrom(['--observer-host', '0.0.0.0', '--observer-password', 'pw'], { ACTOR_KV_OBSERVER_PORT: '4041' })).toMatchObject({ observer: { port: 4041, host: '0.0.0.0', password: 'pw' } });
   expect(planFrom(['--observer-port', 'x'], {})).toEqual(usageError('--observer-port: "x" is not a whole number from 0 to 65535'));
+});
+
+test('the --resp-* flags become the server\'s resp option', () => {
+  const plan = planFrom(['--resp-port', '6380', '--resp-host', '0.0.0.0', '--resp-strings-bucket', 'kv', '--resp-allow-flush', 'yes', '--resp-max-bulk-bytes', '1024'], { ACTOR_KV_RESP_PASSWORD: 'pw' });
+  expect(plan.kind === 'run' && plan.server.resp).toEqual({ port: 6380, host: '0.0.0.0', password: 'pw', stringsBucket: 'kv', allowFlush: true, maxBulkBytes: 1024 });
+  const without = planFrom([], {});
+  expect(without.kind === 'run' && without.server.resp).toBeUndefined();
 });
 
 test('a single node has no cluster option', () => {

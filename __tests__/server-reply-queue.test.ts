@@ -5,8 +5,8 @@ import { toBinary } from '../lib/core/bytes';
 import { ReplyQueue } from '../lib/server/reply-queue';
 
 /** A queue holding `texts` as ready replies (push() needs neither store nor turn). */
-function queueOf(texts: string[]): ReplyQueue {
-  const queue = new ReplyQueue({} as never, {} as never, () => {});
+function queueOf(texts: string[]): ReplyQueue<never> {
+  const queue = new ReplyQueue<never>({} as never, {} as never, () => {});
   for (const text of texts) queue.push(text);
   return queue;
 }

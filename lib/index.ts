@@ -21,3 +21,5 @@ export { defaultServerOptions, type ServerOptions } from './server/options';
 export { startObserver, type Observer } from './server/observer/observer';
 export { defaultObserverOptions, type ObserverOptions } from './server/observer/options';
 export type { Observed, ObservedBucket, ObservedNode, ObservedStatus } from './server/observer/observed';
+export type { RespOptions } from './server/resp/options';
+export type { RespAddress } from './server/resp/listener';

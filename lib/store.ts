@@ -201,7 +201,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     return attempt(() => {
       if (typeof entries !== 'object' || entries === null) throw new KvError('BAD_REQUEST', `entries must be [key, value] pairs or an object, got ${entries === null ? 'null' : typeof entries}`);
       const pairs = Symbol.iterator in entries ? [...(entries as Iterable<readonly [Bytes, Bytes]>)] : Object.entries(entries);
-      return this.ask(bucket, { kind: 'putMany', entries: pairs.map((pair) => (Array.isArray(pair) ? [bin(pair[0]), bin(pair[1])] : (pair as never))) }) as Promise<void>;
+      return this.ask(bucket, { kind: 'putMany', entries: pairs.map((pair) => (Array.isArray(pair) ? [bin(pair[0]), bin(pair[1])] : (pair as never))) }).then(() => undefined);
     });
   }
 

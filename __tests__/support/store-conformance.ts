@@ -318,6 +318,28 @@ export function behavesLikeAStore(name: string, makeStore: MakeStore, capabiliti
         expect(results).toEqual([[{ ok: true, value: undefined }], [{ ok: true, value: '1' }], [{ ok: true, value: '1' }], [{ ok: true, value: false }]]);
       });
 
+      test('read-modify-write operations (incrBy, append, putIf) run in one step, and putMany counts new keys', async () => {
+        const store = await start();
+        await store.create('counters');
+        await store.put('counters', 'text', 'abc');
+        const results = await outcomes([
+          (settle) => store.submit('counters', { kind: 'incrBy', key: 'n', by: '5' }, settle),
+          (settle) => store.submit('counters', { kind: 'incrBy', key: 'n', by: '-7' }, settle),
+          (settle) => store.submit('counters', { kind: 'incrBy', key: 'text', by: '1' }, settle),
+          (settle) => store.submit('counters', { kind: 'append', key: 'text', value: 'de' }, settle),
+          (settle) => store.submit('counters', { kind: 'putIf', key: 'text', value: 'x', exists: false }, settle),
+          (settle) => store.submit('counters', { kind: 'putIf', key: 'new', value: 'y', exists: false }, settle),
+          (settle) => store.submit('counters', { kind: 'putIf', key: 'gone', value: 'z', exists: true }, settle),
+          (settle) => store.submit('counters', { kind: 'putMany', entries: [['new', '1'], ['other', '2']] }, settle),
+          (settle) => store.submit('counters', { kind: 'incrBy', key: 'n', by: '1.5' }, settle),
+        ]);
+        expect(results.map((seen) => seen.map((outcome) => (outcome.ok ? outcome.value : outcome.error)))).toEqual([
+          ['5'], ['-2'], [{ code: 'BAD_REQUEST', message: 'value is not an integer or out of range' }], [5], [false], [true], [false], [1],
+          [{ code: 'BAD_REQUEST', message: 'by must be a 64-bit integer in decimal' }],
+        ]);
+        expect(await store.getMany('counters', ['n', 'text', 'new', 'gone'])).toEqual(['-2', 'abcde', '1', undefined]);
+      });
+
       test('reports bad arguments and missing buckets as outcomes, never by throwing', async () => {
         const store = await start();
         await store.create('shopping');

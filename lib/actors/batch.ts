@@ -1,6 +1,7 @@
 // Applying a batch of operations to a table and answering it: shared by the
 // bucket's handler and by its crash handler, which answers a half-done batch.
 
+import { isInt64, parseInt64 } from '../core/arguments';
 import { wallNow } from '../core/clock';
 import { globMatcher } from '../core/glob';
 import { failed, isWrite, ok, okEmpty, type BucketOp, type Outcome } from '../core/operations';
@@ -32,9 +33,27 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       return ok(table.clear());
     case 'getMany':
       return ok(op.keys.map((key) => table.get(key) ?? null));
-    case 'putMany':
-      for (const [key, value] of op.entries) table.put(key, value);
-      return okEmpty;
+    case 'putMany': {
+      let added = 0;
+      for (const [key, value] of op.entries) {
+        if (table.get(key) === undefined) added++;
+        table.put(key, value);
+      }
+      return ok(added);
+    }
+    case 'incrBy':
+      return incrBy(table, op.key, op.by);
+    case 'append': {
+      const entry = table.entry(op.key);
+      const value = (entry?.value ?? '') + op.value;
+      table.put(op.key, value, entry?.expiresAt);
+      return ok(value.length);
+    }
+    case 'putIf': {
+      if ((table.get(op.key) !== undefined) !== op.exists) return ok(false);
+      table.put(op.key, op.value, op.expiresAt);
+      return ok(true);
+    }
     case 'crash':
       throw new Error(op.reason);
     case 'dump':
@@ -44,6 +63,18 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       for (const [key, value, expiresAt] of op.entries) table.put(key, value, expiresAt);
       return okEmpty;
   }
+}
+
+/** Redis's INCRBY on a 64-bit integer kept as its decimal text; the deadline stays. */
+function incrBy(table: BucketTable, key: string, by: string): Outcome {
+  const entry = table.entry(key);
+  const current = entry === undefined ? 0n : parseInt64(entry.value);
+  if (current === undefined) return failed({ code: 'BAD_REQUEST', message: 'value is not an integer or out of range' });
+  const sum = current + BigInt(by);
+  if (!isInt64(sum)) return failed({ code: 'BAD_REQUEST', message: 'increment or decrement would overflow' });
+  const value = sum.toString();
+  table.put(key, value, entry?.expiresAt);
+  return ok(value);
 }
 
 /** Sets (or with 0 removes) a key's deadline; one already past deletes the key, as Redis's EXPIRE does. */

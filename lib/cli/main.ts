@@ -93,7 +93,8 @@ async function start(plan: RunPlan, logger: Logger, running: Running, signals: {
   if (signals.stopping) return;
   // The guide's words, on stdout, with the bound port: scripts and tests wait for this line.
   process.stdout.write(`Accepting connections on port ${running.server.port}\n`);
-  logger.info({ host: running.server.host, port: running.server.port }, 'accepting connections');
+  if (running.server.resp) process.stdout.write(`Accepting Redis clients on port ${running.server.resp.port}\n`);
+  logger.info({ host: running.server.host, port: running.server.port, ...(running.server.resp ? { respPort: running.server.resp.port } : {}) }, 'accepting connections');
 }
 
 /** A promise with its resolve and reject at hand. */

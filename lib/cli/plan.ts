@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { StoreOptions } from '../options';
 import type { ObserverOptions } from '../server/observer/options';
 import type { ServerOptions } from '../server/options';
+import type { RespOptions } from '../server/resp/options';
 import { clusterOptionsFrom, isClustered } from './cluster-config';
 import { flagName, loadConfig, type Config, type Loaded } from './config';
 import { storageFor } from './storage-config';
@@ -51,6 +52,7 @@ const needs: readonly Needs[] = [
   { key: 'observerHost', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
   { key: 'observerPassword', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
+  ...(['respHost', 'respPassword', 'respMaxBulkBytes', 'respStringsBucket', 'respAllowFlush'] as const).map((key) => ({ key, needs: '--resp-port', holds: (config: Config) => config.respPort !== undefined })),
   { key: 'clusterTimeoutMs', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'replicas', needs: '--peer, --route or --cluster-port', holds: isClustered },
   { key: 'secret', needs: '--peer, --route or --cluster-port', holds: isClustered },
@@ -86,9 +88,22 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
       ...(tls.server ? { tls: tls.server } : {}),
       ...(config.password === undefined ? {} : { password: config.password }),
       protectedMode: config.protectedMode === 'yes',
+      ...(config.respPort === undefined ? {} : { resp: respOptionsFrom(config, config.respPort) }),
     },
     ...(config.observerPort === undefined ? {} : { observer: { port: config.observerPort, host: config.observerHost, ...(config.observerPassword === undefined ? {} : { password: config.observerPassword }) } }),
     storage: storage.summary,
+  };
+}
+
+/** The RESP listener's options from its flags. */
+function respOptionsFrom(config: Config, port: number): RespOptions {
+  return {
+    port,
+    maxBulkBytes: config.respMaxBulkBytes,
+    stringsBucket: config.respStringsBucket,
+    allowFlush: config.respAllowFlush === 'yes',
+    ...(config.respHost === undefined ? {} : { host: config.respHost }),
+    ...(config.respPassword === undefined ? {} : { password: config.respPassword }),
   };
 }
 

@@ -43,6 +43,17 @@ export function checkOp(bucket: string, op: BucketOp): void {
       checkString('value', op.value);
       if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
       return checkString('key', op.key);
+    case 'putIf':
+      checkString('value', op.value);
+      if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
+      if (typeof op.exists !== 'boolean') throw new KvError('BAD_REQUEST', `exists must be a boolean, got ${typeof op.exists}`);
+      return checkString('key', op.key);
+    case 'append':
+      checkString('value', op.value);
+      return checkString('key', op.key);
+    case 'incrBy':
+      if (typeof op.by !== 'string' || parseInt64(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a 64-bit integer in decimal');
+      return checkString('key', op.key);
     case 'expire':
       checkDeadline(op.expiresAt);
       return checkString('key', op.key);
@@ -85,6 +96,23 @@ export function checkOp(bucket: string, op: BucketOp): void {
     default:
       throw new KvError('BAD_REQUEST', `unknown operation kind ${JSON.stringify((op as { kind: unknown }).kind)}`);
   }
+}
+
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+/** Redis's integer syntax: an optional minus, digits without a leading zero (but 0 itself), within 64 bits. */
+const integerSyntax = /^(0|-?[1-9][0-9]{0,18})$/;
+
+/** A binary string as Redis reads a 64-bit integer (no sign, spaces or leading zeros), or undefined. */
+export function parseInt64(text: string): bigint | undefined {
+  if (!integerSyntax.test(text)) return undefined;
+  const value = BigInt(text);
+  return value < int64Min || value > int64Max ? undefined : value;
+}
+
+/** Whether a sum stays within 64 bits. */
+export function isInt64(value: bigint): boolean {
+  return value >= int64Min && value <= int64Max;
 }
 
 /** An expiry deadline: epoch milliseconds (0: none). */

@@ -22,8 +22,14 @@ export type BucketOp =
   | { kind: 'clear' }
   /** The values of `keys`, in order (null for a missing key: undefined does not cross JSON). */
   | { kind: 'getMany'; keys: string[] }
-  /** Sets every entry, as one write: stored all together or not at all. */
+  /** Sets every entry, as one write: stored all together or not at all. Answers how many keys were new (HSET's count). */
   | { kind: 'putMany'; entries: Array<[string, string]> }
+  /** Adds `by` (a decimal integer) to the 64-bit integer under `key` (missing: 0), keeping its deadline; answers the new value as a decimal string (Redis's INCRBY). */
+  | { kind: 'incrBy'; key: string; by: string }
+  /** Appends `value` to the value under `key` (missing: empty), keeping its deadline; answers the new length (Redis's APPEND). */
+  | { kind: 'append'; key: string; value: string }
+  /** Sets `key` only if it is absent (`exists: false`, Redis's NX) or present (true, XX); answers whether it did. */
+  | { kind: 'putIf'; key: string; value: string; exists: boolean; expiresAt?: number }
   /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
   | { kind: 'crash'; reason: string }
   /** Every entry with its deadline, at this point of the bucket's order (a replica's full copy is made from it). */
@@ -45,7 +51,20 @@ export type OpValue = string | boolean | number | undefined | KeyPage | Array<st
 
 /** The operations that change the table (and so wait for its flush). */
 export function isWrite(op: BucketOp): boolean {
-  return op.kind === 'put' || op.kind === 'delete' || op.kind === 'clear' || op.kind === 'putMany' || op.kind === 'expire' || op.kind === 'replace';
+  switch (op.kind) {
+    case 'put':
+    case 'delete':
+    case 'clear':
+    case 'putMany':
+    case 'expire':
+    case 'replace':
+    case 'incrBy':
+    case 'append':
+    case 'putIf':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */

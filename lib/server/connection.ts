@@ -11,7 +11,8 @@ import type { AuthFailures } from './auth-failures';
 import type { BudgetMember, MemoryBudget } from './memory-budget';
 import type { ReadQuota } from './read-quota';
 import type { ResolvedServerOptions } from './options';
-import { parse } from './parse';
+import { parse, type Parsed } from './parse';
+import { textRunner } from './run';
 import { ReplyQueue } from './reply-queue';
 import type { Flushable, Turn } from './turn';
 
@@ -31,7 +32,7 @@ type PauseReason = 'output' | 'budget' | 'backlog';
 export class Connection implements LineSink, Flushable, BudgetMember {
   private readonly reader: LineReader;
   private readonly limits: ResolvedServerOptions;
-  private readonly replies: ReplyQueue;
+  private readonly replies: ReplyQueue<Parsed>;
   private flushQueued = false;
   private readonly pausedFor = new Set<PauseReason>();
   /** Lines handed to line() by the read under way (each is in flight until answered). */
@@ -64,7 +65,7 @@ export class Connection implements LineSink, Flushable, BudgetMember {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log('debug', 'client connected', {});
     this.reader = new LineReader(options.maxLineBytes);
-    this.replies = new ReplyQueue(store, turn, () => this.scheduleFlush(), () => quota.answered());
+    this.replies = new ReplyQueue(textRunner(store), turn, () => this.scheduleFlush(), () => quota.answered());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The client half-closed: answer everything it sent, then close our side.
     socket.on('end', () => this.closeAfterReplies());

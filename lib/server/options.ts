@@ -13,6 +13,7 @@ const isOneWord = (binary: string): boolean => {
 };
 import { rejectUnknownKeys, requireDuration, requirePort, requirePositiveInteger, stripUndefined } from '../core/validate';
 import { KvError } from '../errors';
+import { resolveRespOptions, type ResolvedRespOptions, type RespOptions } from './resp/options';
 
 /** Options of `startServer()`; every field is optional. */
 export interface ServerOptions {
@@ -87,6 +88,12 @@ export interface ServerOptions {
    */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /**
+   * A Redis-protocol (RESP2) listener beside the text server, on the same
+   * store, with these limits and this logger (see docs/resp.md).
+   * @default none
+   */
+  resp?: RespOptions;
+  /**
    * Where the server reports refused, paused and dropped clients.
    * @default nowhere
    */
@@ -98,7 +105,7 @@ export interface ServerOptions {
   metrics?: Registry;
 }
 
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls' | 'password' | 'metrics'>> & Pick<ServerOptions, 'tls' | 'password' | 'metrics'>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'tls' | 'password' | 'metrics' | 'resp'>> & Pick<ServerOptions, 'tls' | 'password' | 'metrics'> & { resp?: ResolvedRespOptions };
 
 export const defaultServerOptions: ResolvedServerOptions = {
   port: 4040,
@@ -117,7 +124,7 @@ export const defaultServerOptions: ResolvedServerOptions = {
 
 /** Fills in defaults; throws a BAD_REQUEST KvError naming the option at fault. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls', 'password', 'metrics'].map((key) => [key, true])));
+  rejectUnknownKeys('', options, Object.fromEntries([...Object.keys(defaultServerOptions), 'tls', 'password', 'metrics', 'resp'].map((key) => [key, true])));
   if (options.password !== undefined && (typeof options.password !== 'string' || !isOneWord(toBinary(options.password)))) {
     // AUTH takes it as one word of a request line.
     throw new KvError('BAD_REQUEST', 'option `password` must be one word: no spaces or other whitespace');
@@ -129,7 +136,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw new KvError('BAD_REQUEST', `option \`tls.${key}\` must be PEM text or a Buffer`);
     }
   }
-  const resolved = { ...defaultServerOptions, ...stripUndefined(options) };
+  const { resp, ...rest } = options;
+  const resolved: ResolvedServerOptions = { ...defaultServerOptions, ...stripUndefined(rest), ...(resp === undefined ? {} : { resp: resolveRespOptions(resp) }) };
   requirePort('port', resolved.port);
   requirePositiveInteger('maxLineBytes', resolved.maxLineBytes);
   requirePositiveInteger('maxConnections', resolved.maxConnections);

@@ -2,15 +2,19 @@
 // is read, the slot fills when the store answers, and the filled slots at the
 // head leave together, as one socket write.
 
-import type { Store } from '../store';
-import { formatReply, type Reply } from './format';
-import type { Parsed } from './parse';
-import { run } from './run';
 import type { Turn, TurnMember } from './turn';
 
+/** How a protocol runs its requests (the text protocol's, or RESP's). */
+export interface RequestRunner<R> {
+  /** Runs `request`; `answer` is called exactly once with its reply's bytes (a binary string). Never throws. */
+  run(request: R, answer: (text: string) => void): void;
+  /** Whether the requests after this one must wait until it is answered (it creates or drops a bucket). */
+  isBarrier(request: R): boolean;
+}
+
 /** A request's place in the queue: the request until it is issued, its reply's bytes (a binary string) once the store has answered. */
-interface Slot {
-  request: Parsed | undefined;
+interface Slot<R> {
+  request: R | undefined;
   text: string | undefined;
   /** What the slot is counted as holding (heldBytes). */
   bytes: number;
@@ -24,12 +28,12 @@ interface Slot {
  */
 export const requestOverheadBytes = 512;
 
-export class ReplyQueue implements TurnMember {
+export class ReplyQueue<R> implements TurnMember {
   /** Replies in request order; `head` is the first not yet taken. */
-  private slots: Slot[] = [];
+  private slots: Array<Slot<R>> = [];
   private head = 0;
   /** Requests not yet issued, in order, from `waitingHead`: waiting for the turn, or for the CREATE before them. */
-  private waiting: Slot[] = [];
+  private waiting: Array<Slot<R>> = [];
   private waitingHead = 0;
   private inTurn = false;
   /** Set while a CREATE runs: the requests after it wait until it is done. */
@@ -39,7 +43,7 @@ export class ReplyQueue implements TurnMember {
 
   /** `onReady` is called whenever a reply becomes ready; `onAnswered` once per request the store answered. */
   constructor(
-    private readonly store: Store,
+    private readonly runner: RequestRunner<R>,
     private readonly turn: Turn,
     private readonly onReady: () => void,
     private readonly onAnswered: () => void = () => {},
@@ -51,7 +55,7 @@ export class ReplyQueue implements TurnMember {
   }
 
   /** Queues a request (read as a line of `lineBytes`) to run with the rest of this turn's; its reply keeps its place. */
-  request(parsed: Parsed, lineBytes: number): void {
+  request(parsed: R, lineBytes: number): void {
     this.waiting.push(this.newSlot(parsed, lineBytes + requestOverheadBytes));
     if (this.inTurn || this.barrier) return;
     this.inTurn = true;
@@ -117,8 +121,8 @@ export class ReplyQueue implements TurnMember {
     }
   }
 
-  private newSlot(request: Parsed | undefined, bytes: number): Slot {
-    const slot: Slot = { request, text: undefined, bytes };
+  private newSlot(request: R | undefined, bytes: number): Slot<R> {
+    const slot: Slot<R> = { request, text: undefined, bytes };
     this.slots.push(slot);
     this.heldBytes += bytes;
     return slot;
@@ -129,20 +133,20 @@ export class ReplyQueue implements TurnMember {
   // the requests after it wait until it is done (`PUT` right after `CREATE`
   // must find the bucket, and right after `DROP` must not). Everything else is issued in the same turn, so the
   // store batches a pipelined burst per bucket.
-  private issue(slot: Slot): void {
-    const parsed = slot.request!;
+  private issue(slot: Slot<R>): void {
+    const request = slot.request!;
     slot.request = undefined;
-    if (parsed.kind !== 'create' && parsed.kind !== 'drop') return run(this.store, parsed, (reply) => this.settle(slot, reply));
+    if (!this.runner.isBarrier(request)) return this.runner.run(request, (text) => this.settle(slot, text));
     this.barrier = true;
-    run(this.store, parsed, (reply) => {
-      this.settle(slot, reply);
+    this.runner.run(request, (text) => {
+      this.settle(slot, text);
       this.barrier = false;
       this.issueWaiting();
     });
   }
 
-  private settle(slot: Slot, reply: Reply): void {
-    slot.text = formatReply(reply);
+  private settle(slot: Slot<R>, text: string): void {
+    slot.text = text;
     slot.bytes += slot.text.length;
     this.heldBytes += slot.text.length;
     this.onAnswered();

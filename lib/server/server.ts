@@ -13,6 +13,8 @@ import { MemoryBudget } from './memory-budget';
 import { ReadQuota } from './read-quota';
 import { refusals } from './format';
 import { Turn } from './turn';
+import { sendAndClose } from './refuse';
+import { RespListener, type RespAddress } from './resp/listener';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 
 /** A running text server. */
@@ -23,6 +25,8 @@ export interface KvServer {
   readonly host: string;
   /** Clients connected now (refused ones are not counted). */
   readonly connections: number;
+  /** The RESP listener's address (the bound port when started with port 0), or null without the `resp` option. */
+  readonly resp: RespAddress | null;
   /**
    * Stops accepting, answers every request already received, closes each
    * client, and resolves once all are closed. It does not stop the store.
@@ -34,7 +38,7 @@ export interface KvServer {
 export async function startServer(store: Store, options: ServerOptions = {}): Promise<KvServer> {
   const resolved = resolveServerOptions(options);
   const server = new TextServer(store, resolved);
-  if (resolved.metrics) server.uncount = countConnections(resolved.metrics, 'text', () => server.connections);
+  if (resolved.metrics) server.uncount = countEveryListener(resolved.metrics, server);
   try {
     await server.listen();
   } catch (error) {
@@ -42,6 +46,14 @@ export async function startServer(store: Store, options: ServerOptions = {}): Pr
     throw error;
   }
   return server;
+}
+
+/** Counts the server's clients, and its RESP listener's, by protocol; returns what stops counting both. */
+function countEveryListener(metrics: NonNullable<ResolvedServerOptions['metrics']>, server: TextServer): () => void {
+  const uncounts = [countConnections(metrics, 'text', () => server.connections)];
+  const resp = server.resp;
+  if (resp) uncounts.push(countConnections(metrics, 'resp', () => resp.connections));
+  return () => uncounts.forEach((uncount) => uncount());
 }
 
 class TextServer implements KvServer {
@@ -53,6 +65,7 @@ class TextServer implements KvServer {
   /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
   private readonly quota = new ReadQuota(2048, 16_384);
   private closing: Promise<void> | undefined;
+  readonly resp: RespListener | null;
   /** Removes its connection count from the metrics, if it reports one. */
   uncount: () => void = () => {};
 
@@ -75,6 +88,7 @@ class TextServer implements KvServer {
     this.server = options.tls
       ? tls.createServer({ ...socketOptions, cert: options.tls.cert, key: options.tls.key }, (socket) => this.accept(socket))
       : net.createServer(socketOptions, (socket) => this.accept(socket));
+    this.resp = options.resp ? new RespListener(store, options, options.resp, { turn: this.turn, budget: this.budget, authFailures: this.authFailures }) : null;
     this.server.on('tlsClientError', (error: Error, socket: net.Socket) => {
       this.options.logger.debug({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'client TLS handshake failed');
       socket.destroy();
@@ -94,7 +108,18 @@ class TextServer implements KvServer {
     return this.clients.size;
   }
 
-  listen(): Promise<void> {
+  /** Starts the text server, then the RESP listener; if that one cannot listen, the text server is closed again. */
+  async listen(): Promise<void> {
+    await this.listenText();
+    try {
+      await this.resp?.listen();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  private listenText(): Promise<void> {
     const { port, host } = this.options;
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(errors.listenFailed('the text server', `${host}:${port}`, 'options `host` and `port`', error));
@@ -128,11 +153,7 @@ class TextServer implements KvServer {
     // Protected mode refuses whole scans of the internet: the startup warning said why, each refusal is debug.
     if (reason === 'protected mode') this.options.logger.debug(fields, 'client refused');
     else this.options.logger.warn({ ...fields, limit: this.options.maxConnections }, 'client refused');
-    socket.on('error', () => {});
-    socket.end(line);
-    socket.resume();
-    const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs);
-    socket.once('close', () => clearTimeout(timer));
+    sendAndClose(socket, line, this.options.closeTimeoutMs);
   }
 
   close(): Promise<void> {
@@ -143,8 +164,9 @@ class TextServer implements KvServer {
 
   private async closeAll(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const respClosed = this.resp?.close();
     for (const client of this.clients) client.shutdown();
     await Promise.all([...this.clients].map((client) => client.closed));
-    await stopped;
+    await Promise.all([stopped, respClosed]);
   }
 }

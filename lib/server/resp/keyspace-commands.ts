@@ -1,0 +1,191 @@
+// Commands on names, whatever they hold: a name is a string key (in the
+// strings bucket), a hash (a bucket), or, unlike Redis, both at once; each
+// command acts on both. Buckets keep no expiry of their own, so EXPIRE on a
+// hash is refused with a clear error, and TTL reports it as never expiring.
+
+import { isBucketName } from '../../core/bytes';
+import { parseInt64 } from '../../core/arguments';
+import { globMatcher } from '../../core/glob';
+import { wallNow } from '../../core/clock';
+import { toErrorData } from '../../errors';
+import type { BucketOp, KeyPage, OpValue } from '../../store';
+import { answerPromise, notInteger, type Answer, type CommandContext, type CommandSpec } from './command';
+import { onStrings } from './string-commands';
+import { invalidCursor, parseCursor, parseScanOptions } from './scan-options';
+import { array, bulk, bulks, error, integer, ok, simple } from './reply';
+
+/** The strings bucket's answer to `op`, as a promise (a missing bucket is created). */
+function askStrings<T extends OpValue>(context: CommandContext, op: BucketOp): Promise<T> {
+  return new Promise((resolve, reject) => onStrings(context, op, (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error))));
+}
+
+/** Whether `name` is a hash: a bucket (other than the strings bucket) with at least one field, as Redis has no empty hash. */
+async function isHash(context: CommandContext, name: string): Promise<boolean> {
+  if (!isBucketName(name) || name === context.options.stringsBucket) return false;
+  return new Promise((resolve, reject) =>
+    context.store.submit(name, { kind: 'size' }, (outcome) => {
+      if (outcome.ok) return resolve((outcome.value as number) > 0);
+      if (outcome.error.code === 'NOT_FOUND') return resolve(false);
+      reject(outcome.error);
+    }),
+  );
+}
+
+/** Drops the bucket `name` if there is one; resolves with whether there was. */
+async function dropHash(context: CommandContext, name: string): Promise<boolean> {
+  if (!isBucketName(name) || name === context.options.stringsBucket) return false;
+  context.listener.knownBuckets.delete(name);
+  try {
+    await context.store.drop(Buffer.from(name, 'latin1'));
+    return true;
+  } catch (thrown) {
+    if (toErrorData(thrown).code === 'NOT_FOUND') return false;
+    throw thrown;
+  }
+}
+
+/** DEL and UNLINK: each name's string key and bucket go; a name counts once. */
+async function del(context: CommandContext, names: readonly string[]): Promise<string> {
+  let removed = 0;
+  for (const name of new Set(names)) {
+    const [value, dropped] = await Promise.all([askStrings<string | undefined>(context, { kind: 'delete', key: name }), dropHash(context, name)]);
+    if (value !== undefined || dropped) removed++;
+  }
+  return integer(removed);
+}
+
+async function exists(context: CommandContext, names: readonly string[]): Promise<string> {
+  const found = await Promise.all(names.map(async (name) => (await askStrings<boolean>(context, { kind: 'has', key: name })) || isHash(context, name)));
+  return integer(found.filter(Boolean).length);
+}
+
+async function type(context: CommandContext, name: string): Promise<string> {
+  if (await askStrings<boolean>(context, { kind: 'has', key: name })) return simple('string');
+  return simple((await isHash(context, name)) ? 'hash' : 'none');
+}
+
+const noBucketExpiry = error('ERR', 'a hash is an actor-kv bucket, which keeps no expiry: EXPIRE and PERSIST apply to string keys only');
+
+/** EXPIRE and PEXPIRE: on the string key; on a hash, refused. */
+function expire(unitMs: bigint): CommandSpec['run'] {
+  return (context, args, answer) => {
+    const amount = parseInt64(args[2]!);
+    if (amount === undefined) return answer(notInteger);
+    const ms = amount * unitMs;
+    if (args.length > 3) return answer(error('ERR', `Unsupported option ${args[3]}`));
+    if (ms > BigInt(Number.MAX_SAFE_INTEGER) - BigInt(wallNow())) return answer(error('ERR', `invalid expire time in '${args[0]!.toLowerCase()}' command`));
+    // A deadline not in the future deletes the key now, as in Redis.
+    const expiresAt = ms <= 0n ? 1 : wallNow() + Number(ms);
+    answerPromise(
+      (async () => {
+        if (await askStrings<boolean>(context, { kind: 'expire', key: args[1]!, expiresAt })) return integer(1);
+        return (await isHash(context, args[1]!)) ? noBucketExpiry : integer(0);
+      })(),
+      answer,
+    );
+  };
+}
+
+/** TTL and PTTL: the string key's; a hash never expires (-1); no such name, -2. */
+function ttl(seconds: boolean): CommandSpec['run'] {
+  return (context, args, answer) =>
+    answerPromise(
+      (async () => {
+        const ms = await askStrings<number>(context, { kind: 'ttl', key: args[1]! });
+        if (ms === -2 && (await isHash(context, args[1]!))) return integer(-1);
+        return integer(ms < 0 || !seconds ? ms : Math.round(ms / 1000));
+      })(),
+      answer,
+    );
+}
+
+async function persist(context: CommandContext, name: string): Promise<string> {
+  const ms = await askStrings<number>(context, { kind: 'ttl', key: name });
+  if (ms < 0) return integer(0);
+  await askStrings(context, { kind: 'expire', key: name, expiresAt: 0 });
+  return integer(1);
+}
+
+/** Every string key matching `match`, a page at a time. */
+async function allStringKeys(context: CommandContext, match: string | undefined): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = 0;
+  do {
+    const page = await askStrings<KeyPage>(context, { kind: 'keys', cursor, count: 1000, ...(match === undefined ? {} : { match }) });
+    found.push(...page.keys);
+    cursor = page.cursor;
+  } while (cursor !== 0);
+  return found;
+}
+
+/** The buckets' names matching `match`, the strings bucket left out. */
+async function hashNames(context: CommandContext, match: string | undefined): Promise<string[]> {
+  const matches = match === undefined ? () => true : globMatcher(match);
+  const names = (await context.store.bucketsBuffer()).map((name) => name.toString('latin1'));
+  return names.filter((name) => name !== context.options.stringsBucket && matches(name));
+}
+
+async function keys(context: CommandContext, pattern: string): Promise<string> {
+  const [hashes, strings] = await Promise.all([hashNames(context, pattern), allStringKeys(context, pattern)]);
+  return bulks([...new Set([...hashes, ...strings])]);
+}
+
+/**
+ * SCAN: cursor 0 returns every hash name and the first page of string keys;
+ * the cursor it returns is the string keys' (0 once they are done).
+ */
+function scan(context: CommandContext, args: readonly string[], answer: Answer): void {
+  const cursor = parseCursor(args[1]!);
+  if (cursor === undefined) return answer(invalidCursor);
+  const options = parseScanOptions(args, 2, true);
+  if (typeof options === 'string') return answer(options);
+  const { match, count, type: wanted } = options;
+  answerPromise(
+    (async () => {
+      const hashes = cursor === 0 && wanted !== 'string' ? await hashNames(context, match) : [];
+      const page = wanted === undefined || wanted === 'string' ? await askStrings<KeyPage>(context, { kind: 'keys', cursor, count, ...(match === undefined ? {} : { match }) }) : { cursor: 0, keys: [] };
+      return array([bulk(String(page.cursor)), bulks([...hashes, ...page.keys])]);
+    })(),
+    answer,
+  );
+}
+
+/** DBSIZE: the string keys and the hashes, an empty bucket not counted (Redis has no empty hash). One size call per bucket. */
+async function dbsize(context: CommandContext): Promise<string> {
+  const [hashes, strings] = await Promise.all([hashNames(context, undefined), askStrings<number>(context, { kind: 'size' })]);
+  const nonEmpty = await Promise.all(hashes.map((name) => isHash(context, name)));
+  return integer(nonEmpty.filter(Boolean).length + strings);
+}
+
+/** FLUSHDB and FLUSHALL: every bucket dropped but the strings bucket, which is emptied. Only when allowed. */
+async function flush(context: CommandContext): Promise<string> {
+  if (!context.options.allowFlush) return error('ERR', 'FLUSHDB is disabled on this node: start it with --resp-allow-flush (resp.allowFlush) to allow it');
+  for (const name of await hashNames(context, undefined)) await dropHash(context, name);
+  await askStrings(context, { kind: 'clear' });
+  return ok;
+}
+
+const promised = <A extends unknown[]>(body: (context: CommandContext, ...rest: A) => Promise<string>, pick: (args: readonly string[]) => A): CommandSpec['run'] =>
+  (context, args, answer) => answerPromise(body(context, ...pick(args)), answer);
+/** Each of these takes several steps: the requests after it wait, so they cannot come between its steps. */
+const barrier = () => true;
+const all = (args: readonly string[]): [readonly string[]] => [args.slice(1)];
+const first = (args: readonly string[]): [string] => [args[1]!];
+const none = (): [] => [];
+
+export const keyspaceCommands: Record<string, CommandSpec> = {
+  del: { arity: -2, flags: ['write'], keys: [1, -1, 1], barrier, run: promised(del, all) },
+  unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], barrier, run: promised(del, all) },
+  exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], barrier, run: promised(exists, all) },
+  type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: promised(type, first) },
+  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1000n) },
+  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1n) },
+  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(true) },
+  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(false) },
+  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: promised(persist, first) },
+  keys: { arity: 2, flags: ['readonly'], barrier, run: promised(keys, first) },
+  scan: { arity: -2, flags: ['readonly'], barrier, run: scan },
+  dbsize: { arity: 1, flags: ['readonly', 'fast'], barrier, run: promised(dbsize, none) },
+  flushdb: { arity: -1, flags: ['write'], barrier, run: promised(flush, none) },
+  flushall: { arity: -1, flags: ['write'], barrier, run: promised(flush, none) },
+};

@@ -1,0 +1,124 @@
+// The Redis-protocol listener: accepts clients up to maxConnections, applies
+// protected mode and the password as the text server does, and hands each
+// client to a RespClient. It shares the text server's store, limits, memory
+// budget, AUTH failure delays, logger and request turn, and closes with it.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import { errors } from '../../errors';
+import type { Store } from '../../store';
+import { accessFor, isLoopback } from '../access';
+import type { AuthFailures } from '../auth-failures';
+import type { MemoryBudget } from '../memory-budget';
+import type { ResolvedServerOptions } from '../options';
+import { sendAndClose } from '../refuse';
+import type { Turn } from '../turn';
+import { RespClient } from './client';
+import type { ListenerView, Session } from './command';
+import type { ResolvedRespOptions } from './options';
+import { error } from './reply';
+
+/** Where the RESP listener listens. */
+export interface RespAddress {
+  readonly port: number;
+  readonly host: string;
+}
+
+const maxClientsReached = error('ERR', 'max number of clients reached');
+const protectedModeRefusal = error(
+  'DENIED',
+  'protected mode: this node listens beyond loopback without a password, so it serves loopback clients only; set a password (--resp-password or --password) and AUTH, or turn protected mode off on purpose (--protected-mode no)',
+);
+
+export class RespListener implements RespAddress, ListenerView {
+  private readonly server: net.Server;
+  private readonly clients = new Set<RespClient>();
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+  readonly startedAt = Date.now();
+  readonly stats = { connectionsReceived: 0, commandsProcessed: 0, rejectedConnections: 0 };
+  readonly knownBuckets = new Set<string>();
+  readonly host: string;
+  private readonly password: string | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: ResolvedServerOptions,
+    private readonly options: ResolvedRespOptions,
+    private readonly shared: { turn: Turn; budget: MemoryBudget; authFailures: AuthFailures },
+  ) {
+    this.host = options.host ?? limits.host;
+    this.password = options.password ?? limits.password;
+    // The text server's socket options (server.ts says why each one).
+    const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 };
+    this.server = limits.tls
+      ? tls.createServer({ ...socketOptions, cert: limits.tls.cert, key: limits.tls.key }, (socket) => this.accept(socket))
+      : net.createServer(socketOptions, (socket) => this.accept(socket));
+    this.server.on('tlsClientError', (_error: Error, socket: net.Socket) => socket.destroy());
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  get maxClients(): number {
+    return this.limits.maxConnections;
+  }
+
+  /** Clients connected now. */
+  get connections(): number {
+    return this.clients.size;
+  }
+
+  sessions(): Iterable<Session> {
+    return this.clients;
+  }
+
+  listen(): Promise<void> {
+    const { port } = this.options;
+    const host = this.host;
+    return new Promise((resolve, reject) => {
+      const failed = (cause: Error) => reject(errors.listenFailed('the RESP listener', `${host}:${port}`, 'options `resp.host` and `resp.port`', cause));
+      this.server.once('error', failed);
+      this.server.listen(port, host, () => {
+        this.server.off('error', failed);
+        if (!isLoopback(host) && this.password === undefined) {
+          const consequence = this.limits.protectedMode ? 'protected mode serves loopback clients only' : 'protected mode is off: anyone who reaches the port can read and write every bucket';
+          this.limits.logger.warn({ host, port: this.port }, `the RESP listener listens beyond loopback without a password; ${consequence} (set --resp-password)`);
+        }
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) return void socket.destroy();
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.limits.maxConnections) {
+      this.stats.rejectedConnections++;
+      this.limits.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, limit: this.limits.maxConnections, protocol: 'resp' }, 'client refused');
+      return sendAndClose(socket, maxClientsReached, this.limits.closeTimeoutMs);
+    }
+    const policy = { boundHost: this.host, passwordSet: this.password !== undefined, protectedMode: this.limits.protectedMode };
+    if (accessFor(String(socket.remoteAddress), policy, this.limits.isLocalAddress) === 'refuse') {
+      this.stats.rejectedConnections++;
+      return sendAndClose(socket, protectedModeRefusal, this.limits.closeTimeoutMs);
+    }
+    const env = { store: this.store, limits: this.limits, options: this.options, password: this.password, listener: this, ...this.shared };
+    const client = new RespClient(socket, env, this.nextId++);
+    this.clients.add(client);
+    void client.closed.then(() => this.clients.delete(client));
+  }
+
+  /** Stops accepting, answers the requests already received, closes every client. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const client of this.clients) client.shutdown();
+      await Promise.all([...this.clients].map((client) => client.closed));
+      await stopped;
+    })();
+    return this.closing;
+  }
+}
