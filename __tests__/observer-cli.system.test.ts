@@ -39,6 +39,17 @@ test('--observer-port serves the tree and the metrics of the text traffic; `acto
   const printed = await finished(['tree', '--observer', url]);
   expect(printed).toEqual({ code: 0, stdout: expect.stringContaining('node foo (this node, memory)'), stderr: '' });
   expect(printed.stdout).toMatch(/└─ shopping \[running\] restarts 0, keys 1\n/);
+  // Without an observer: the same tree from the text server, with TREE.
+  expect(await finished(['tree', '--port', String(await node.port())])).toEqual(printed);
+});
+
+test('`actor-kv tree` from a text server that wants a password: AUTH first with ACTOR_KV_PASSWORD, and a wrong one said plainly', async () => {
+  const node = spawned.cli(['--port', '0', '--node', 'foo'], { ACTOR_KV_PASSWORD: 'hunter2' });
+  const port = String(await node.port());
+  const printed = await finished(['tree', '--port', port], { ACTOR_KV_PASSWORD: 'hunter2' });
+  expect(printed).toEqual({ code: 0, stdout: expect.stringContaining('node foo (this node, memory)'), stderr: '' });
+  const refused = await finished(['tree', '--port', port], { ACTOR_KV_PASSWORD: 'wrong' });
+  expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^actor-kv: 127\.0\.0\.1:\d+ answered: ERROR /) });
 });
 
 test('/healthz says 503 from the moment SIGTERM arrives, and the node still exits 0', async () => {
@@ -66,7 +77,7 @@ test('usage errors and failures name the observer flags', async () => {
   } finally {
     busy.close();
   }
-  expect(await finished(['tree'])).toMatchObject({ code: 2, stderr: expect.stringContaining('tree needs --observer <url>') });
+  expect(await finished(['tree', '--port', '9'])).toMatchObject({ code: 1, stderr: expect.stringContaining('actor-kv: cannot reach 127.0.0.1:9') });
   expect(await finished(['tree', '--observer', 'http://127.0.0.1:9/'])).toMatchObject({ code: 1, stderr: expect.stringContaining('actor-kv: cannot read http://127.0.0.1:9/api/tree') });
   const help = await finished(['--help']);
   expect(help.stdout).toContain('--observer-port <port>');

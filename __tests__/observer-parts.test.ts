@@ -11,7 +11,7 @@ import { EventRing } from '../lib/server/observer/event-ring';
 import { observe, type Observed, type ObservedBucket } from '../lib/server/observer/observed';
 import { sseComment, sseFrame, sseRetry } from '../lib/server/observer/sse';
 import { treeTarget } from '../lib/cli/tree-command';
-import { treeText } from '../lib/cli/tree-text';
+import { treeText } from '../lib/server/observer/tree-text';
 
 describe('the event ring', () => {
   const ring = new EventRing(3, 'run1');
@@ -144,10 +144,14 @@ describe('actor-kv tree', () => {
     ['a URL', ['--observer', 'http://127.0.0.1:4041'], {}, { url: 'http://127.0.0.1:4041/api/tree' }],
     ['a URL with a path', ['--observer', 'http://proxy/kv/'], {}, { url: 'http://proxy/kv/api/tree' }],
     ['the port from the environment', [], { ACTOR_KV_OBSERVER_PORT: '4041' }, { url: 'http://127.0.0.1:4041/api/tree' }],
-    ['nothing', [], {}, { error: expect.stringContaining('tree needs --observer <url>') }],
+    ['nothing: the text server on its default address', [], {}, { host: '127.0.0.1', port: 4040 }],
+    ['the text server', ['--host', '::1', '--port', '4041'], { ACTOR_KV_OBSERVER_PORT: '4042' }, { host: '::1', port: 4041 }],
+    ['the text server from the environment, with its password', [], { ACTOR_KV_HOST: '10.0.0.2', ACTOR_KV_PORT: '4050', ACTOR_KV_PASSWORD: 'pw' }, { host: '10.0.0.2', port: 4050, password: 'pw' }],
+    ['a bad port', ['--port', '70000'], {}, { error: '--port: "70000" is not a port from 1 to 65535' }],
+    ['both ways', ['--observer', 'http://h:1', '--port', '4040'], {}, { error: expect.stringContaining('--observer and --host/--port exclude each other') }],
     ['not a URL', ['--observer', '4041'], {}, { error: '--observer: "4041" is not a URL; expected http://host:port' }],
     ['https', ['--observer', 'https://h'], {}, { error: '--observer: "https://h" is not an http:// URL' }],
-    ['an unknown flag', ['--port', '1'], {}, { error: expect.stringMatching(/^tree: Unknown option '--port'/) }],
+    ['an unknown flag', ['--bogus', '1'], {}, { error: expect.stringMatching(/^tree: Unknown option '--bogus'/) }],
     ['help', ['--help'], {}, { help: true }],
   ])('%s', (_name, argv, env, expected) => {
     expect(treeTarget(argv, env)).toEqual(expected);

@@ -30,6 +30,7 @@ describe('parse', () => {
   const extensions: Array<[string, Parsed]> = [
     ['KEYS shopping\r\n', { kind: 'keys', bucket: 'shopping' }],
     ['BUCKETS\r\n', { kind: 'buckets' }],
+    ['TREE\r\n', { kind: 'tree' }],
     ['DROP shopping\r\n', { kind: 'drop', bucket: 'shopping' }],
     ['EXPIRE shopping milk 10\r\n', { kind: 'expire', bucket: 'shopping', key: 'milk', seconds: 10 }],
     ['EXPIRE shopping milk 0\r\n', { kind: 'expire', bucket: 'shopping', key: 'milk', seconds: 0 }],

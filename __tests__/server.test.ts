@@ -225,7 +225,7 @@ test('close() answers every request it received before it closes the connection'
   expect(server.connections).toBe(0);
 });
 
-describe('the extensions beyond the guide: KEYS, BUCKETS, DROP, EXPIRE, TTL, PING, QUIT', () => {
+describe('the extensions beyond the guide: KEYS, BUCKETS, DROP, EXPIRE, TTL, TREE, PING, QUIT', () => {
   test('exact wire bytes, typed one after another', async () => {
     const client = await connect();
     const session: Array<[string, string]> = [
@@ -255,7 +255,22 @@ describe('the extensions beyond the guide: KEYS, BUCKETS, DROP, EXPIRE, TTL, PIN
     await expectSession(client, session);
   });
 
-  test.each([['PING extra'], ['BUCKETS x'], ['KEYS'], ['DROP a b'], ['EXPIRE b k'], ['EXPIRE b k -1'], ['EXPIRE b k 1.5'], ['EXPIRE b k ten'], ['TTL b'], ['QUIT now'], ['ping'], ['FLUSHALL']])(
+  test('TREE: the supervision tree as the observer draws it for a terminal, a line each, then OK', async () => {
+    const client = await connect();
+    client.write('CREATE shopping\r\nPUT shopping eggs 6\r\n');
+    expect(await client.lines(2)).toEqual(['OK', 'OK']);
+    client.write('TREE\r\n');
+    const tree = await client.lines(5);
+    expect(tree).toEqual([
+      expect.stringMatching(/^node \S+ \(this node, memory\)$/),
+      '└─ registry: 16 bucket supervisors, 1 bucket',
+      expect.stringMatching(/^   └─ buckets-\d+$/),
+      '      └─ shopping [running] restarts 0, keys 1',
+      'OK',
+    ]);
+  });
+
+  test.each([['PING extra'], ['BUCKETS x'], ['TREE x'], ['KEYS'], ['DROP a b'], ['EXPIRE b k'], ['EXPIRE b k -1'], ['EXPIRE b k 1.5'], ['EXPIRE b k ten'], ['TTL b'], ['QUIT now'], ['ping'], ['FLUSHALL']])(
     '%s is UNKNOWN COMMAND',
     async (request) => {
       const client = await connect();

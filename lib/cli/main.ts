@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await startup;
 }
 
-/** `actor-kv tree`: prints the tree a node's observer serves. */
+/** `actor-kv tree`: prints the tree a node's observer or text server gives. */
 async function tree(argv: string[]): Promise<void> {
   const target = treeTarget(argv, process.env);
   if ('help' in target) return void process.stdout.write(treeUsage);
@@ -51,7 +51,7 @@ async function tree(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const failure = await printTree(target.url, (text) => process.stdout.write(text));
+  const failure = await printTree(target, (text) => process.stdout.write(text));
   if (failure) {
     process.stderr.write(`actor-kv: ${failure}\n`);
     process.exitCode = 1;

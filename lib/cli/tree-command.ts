@@ -1,22 +1,33 @@
-// `actor-kv tree [--observer <url>]`: prints every node's supervision tree,
-// read from a running node's observer (/api/tree), for those without a browser.
+// `actor-kv tree [--observer <url> | --host <address> --port <port>]`: prints
+// every node's supervision tree, read from a running node's observer
+// (/api/tree) or its text server (TREE), for those without a browser.
 
+import * as net from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Observed } from '../server/observer/observed';
-import { treeText } from './tree-text';
+import { treeText } from '../server/observer/tree-text';
 
-/** What `actor-kv tree ...` asks for: the observer's address, or what is wrong. */
-export function treeTarget(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): { url: string } | { error: string } | { help: true } {
-  let values: { observer?: string; help?: boolean };
+/** Where `actor-kv tree` reads the tree: a node's observer (/api/tree), or its text server (TREE). */
+export type TreeSource = { url: string } | { host: string; port: number; password?: string };
+
+/** What `actor-kv tree ...` asks for: where to read the tree, or what is wrong. */
+export function treeTarget(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): TreeSource | { error: string } | { help: true } {
+  let values: { observer?: string; host?: string; port?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { observer: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    const options = { observer: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (error) {
     return { error: `tree: ${(error as Error).message.split('\n')[0]}` };
   }
   if (values.help) return { help: true };
-  const port = env.ACTOR_KV_OBSERVER_PORT;
-  const given = values.observer ?? (port ? `http://127.0.0.1:${port}` : undefined);
-  if (given === undefined) return { error: 'tree needs --observer <url> (the node\'s --observer-port, as http://127.0.0.1:4041), or ACTOR_KV_OBSERVER_PORT' };
+  const textFlags = values.host !== undefined || values.port !== undefined;
+  if (values.observer !== undefined && textFlags) return { error: 'tree: --observer and --host/--port exclude each other: read the tree from the observer or from the text server' };
+  const observerPort = textFlags ? undefined : env.ACTOR_KV_OBSERVER_PORT || undefined;
+  const observer = values.observer ?? (observerPort ? `http://127.0.0.1:${observerPort}` : undefined);
+  return observer === undefined ? textServer(values.host ?? (env.ACTOR_KV_HOST || '127.0.0.1'), values.port ?? (env.ACTOR_KV_PORT || '4040'), env.ACTOR_KV_PASSWORD) : observerApi(observer);
+}
+
+function observerApi(given: string): TreeSource | { error: string } {
   let url: URL;
   try {
     url = new URL(given);
@@ -27,19 +38,30 @@ export function treeTarget(argv: readonly string[], env: Readonly<Record<string,
   return { url: new URL('api/tree', url.href.endsWith('/') ? url.href : `${url.href}/`).href };
 }
 
+function textServer(host: string, portText: string, password: string | undefined): TreeSource | { error: string } {
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return { error: `--port: ${JSON.stringify(portText)} is not a port from 1 to 65535` };
+  return { host, port, ...(password ? { password } : {}) };
+}
+
 export const treeUsage = [
-  'Usage: actor-kv tree [--observer <url>]',
+  'Usage: actor-kv tree [--observer <url> | --host <address> --port <port>]',
   '',
   "Prints every node's supervision tree (registry, bucket supervisors, buckets",
-  'with their status, restarts and last crash), as a running node\'s observer',
-  'sees it. <url> is that node\'s observer, e.g. http://127.0.0.1:4041 (started',
-  'with --observer-port 4041); without it, ACTOR_KV_OBSERVER_PORT on 127.0.0.1.',
-  'Exit status: 0 once printed, 1 if the observer cannot be read, 2 for a usage error.',
+  'with their status, restarts and last crash), as a running node sees it.',
+  '--observer <url> reads it from that node\'s observer, e.g. http://127.0.0.1:4041',
+  '(started with --observer-port 4041; ACTOR_KV_OBSERVER_PORT gives one on',
+  '127.0.0.1). Otherwise it asks the node\'s text server with TREE, at --host',
+  '(ACTOR_KV_HOST, 127.0.0.1) and --port (ACTOR_KV_PORT, 4040), sending',
+  'AUTH first when ACTOR_KV_PASSWORD is set.',
+  'Exit status: 0 once printed, 1 if the node cannot be read, 2 for a usage error.',
   '',
 ].join('\n');
 
-/** Reads the tree at `url` (an /api/tree address) and prints it; the text of what went wrong otherwise. */
-export async function printTree(url: string, write: (text: string) => void): Promise<string | undefined> {
+/** Reads the tree from `source` and prints it; the text of what went wrong otherwise. */
+export async function printTree(source: TreeSource, write: (text: string) => void): Promise<string | undefined> {
+  if (!('url' in source)) return printTreeFromServer(source, write);
+  const { url } = source;
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -49,4 +71,37 @@ export async function printTree(url: string, write: (text: string) => void): Pro
   if (!response.ok) return `${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`;
   write(treeText((await response.json()) as Observed));
   return undefined;
+}
+
+/** Asks the text server for TREE (after AUTH, with a password) and prints its lines. */
+function printTreeFromServer({ host, port, password }: { host: string; port: number; password?: string }, write: (text: string) => void): Promise<string | undefined> {
+  const where = `${host}:${port}`;
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const lines: string[] = [];
+    let buffered = '';
+    let awaitingAuth = password !== undefined;
+    const finish = (failure: string | undefined): void => {
+      socket.destroy();
+      resolve(failure);
+    };
+    socket.setTimeout(10_000, () => finish(`no answer from ${where} within 10 s`));
+    socket.on('error', (error) => finish(`cannot reach ${where}: ${error.message}`));
+    socket.on('close', () => finish(`${where} closed the connection before the tree was read`));
+    socket.on('connect', () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}TREE\r\n`));
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let end: number;
+      while ((end = buffered.indexOf('\r\n')) !== -1) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (line.startsWith('ERROR')) return finish(`${where} answered: ${line}`);
+        if (awaitingAuth) awaitingAuth = false; // AUTH's OK
+        else if (line === 'OK') {
+          write(`${lines.join('\n')}\n`);
+          return finish(undefined);
+        } else lines.push(line);
+      }
+    });
+  });
 }

@@ -61,13 +61,14 @@ export function formatReply(reply: Reply): string {
   }
 }
 
-/** A command's answer: GET's value, KEYS' and BUCKETS' lines, EXPIRE's 1 or 0 and TTL's seconds (each then OK), PONG, or OK. */
+/** A command's answer: GET's value, KEYS', BUCKETS' and TREE's lines, EXPIRE's 1 or 0 and TTL's seconds (each then OK), PONG, or OK. */
 function formatDone(command: Command, value: string | number | boolean | string[] | undefined): string {
   switch (command.kind) {
     case 'get':
       return formatValue(value as string | undefined);
     case 'keys':
     case 'buckets':
+    case 'tree':
       return formatLines(value as string[]);
     case 'expire':
       return `${value ? 1 : 0}${crlf}OK${crlf}`;

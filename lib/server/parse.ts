@@ -12,6 +12,7 @@ export type Command =
   | { kind: 'delete'; bucket: string; key: string }
   | { kind: 'keys'; bucket: string }
   | { kind: 'buckets' }
+  | { kind: 'tree' }
   | { kind: 'drop'; bucket: string }
   | { kind: 'expire'; bucket: string; key: string; seconds: number }
   | { kind: 'ttl'; bucket: string; key: string }
@@ -89,6 +90,8 @@ export function parse(line: string): Parsed {
       return found.length === 2 ? { kind: 'keys', bucket: first! } : unknown;
     case 'BUCKETS':
       return found.length === 1 ? { kind: 'buckets' } : unknown;
+    case 'TREE':
+      return found.length === 1 ? { kind: 'tree' } : unknown;
     case 'DROP':
       return found.length === 2 ? { kind: 'drop', bucket: first! } : unknown;
     case 'EXPIRE':

@@ -3,10 +3,13 @@
 // store in the same turn and the store batches them per bucket.
 
 import { wallNow } from '../core/clock';
-import { binaryToBuffer } from '../core/bytes';
+import { binaryToBuffer, toBinary } from '../core/bytes';
 import { toErrorData } from '../errors';
 import type { KeyPage, Outcome, Store } from '../store';
 import { formatReply, type Reply } from './format';
+import { observe } from './observer/observed';
+import { defaultObserverOptions } from './observer/options';
+import { treeText } from './observer/tree-text';
 import type { Command, Parsed } from './parse';
 import type { RequestRunner } from './reply-queue';
 
@@ -48,11 +51,19 @@ export function run(store: Store, parsed: Parsed, answer: (reply: Reply) => void
       return scanKeys(store, parsed, 0, [], answer);
     case 'buckets':
       return settlePromise(parsed, store.bucketsBuffer().then((names) => names.map((name) => name.toString('latin1'))), answer);
+    case 'tree':
+      return settlePromise(parsed, treeLines(store), answer);
     case 'ping':
     case 'quit':
     case 'auth': // answered by the connection (auth.ts); never issued to the store
       return answer({ kind: 'done', command: parsed, value: undefined });
   }
+}
+
+/** Every node's supervision tree as the observer draws it for a terminal, a line each (as binary strings). */
+async function treeLines(store: Store): Promise<string[]> {
+  const observed = observe(store.node, await store.clusterTree(), store.clusterStatus(), wallNow(), defaultObserverOptions.restartingMs);
+  return treeText(observed).trimEnd().split('\n').map((line) => toBinary(line));
 }
 
 /** Pages through the bucket's keys and answers them all at once. */

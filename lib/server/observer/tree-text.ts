@@ -1,8 +1,8 @@
-// `actor-kv tree`: the observer's picture as text for a terminal, drawn as
-// the Elixir guide's Observer shows it (node, registry, bucket supervisors,
-// buckets). Pure, tested as a table.
+// The observer's picture as text for a terminal (`actor-kv tree`, and the
+// text protocol's TREE), drawn as the Elixir guide's Observer shows it (node,
+// registry, bucket supervisors, buckets). Pure, tested as a table.
 
-import type { Observed, ObservedBucket } from '../server/observer/observed';
+import type { Observed, ObservedBucket } from './observed';
 
 /** The tree, one line per node, supervisor and bucket (supervisors without buckets left out). */
 export function treeText(observed: Observed): string {
