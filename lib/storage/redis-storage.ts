@@ -68,6 +68,17 @@ export const defaultRedisStorageOptions = {
   logger: silentLogger,
 } as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
 
+/** How many command deadlines a reload waits for a failed write to settle inside ioredis. */
+const unsettledWaitFactor = 5;
+
+/** Resolves when `work` settles or after `ms`, whichever is first. */
+async function settledOrLater(work: Promise<void> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
+  clearTimeout(timer);
+}
+
 /** How many buckets are read back at once when a node opens. */
 const loadChunk = 2000;
 /** How many keys one SCAN call looks at. */
@@ -84,6 +95,15 @@ export class RedisStorage implements Storage {
   private readonly logger: Logger;
   /** Buckets whose last write failed: Redis may or may not hold it, so they are reloaded before the next. */
   private readonly suspects = new Set<string>();
+  /**
+   * Each bucket's last write as ioredis sees it, settled either way. A write
+   * can fail here (its deadline passed) while ioredis still holds it: queued
+   * behind a reconnect, or retried on the master a failover promoted. A
+   * bucket is reloaded once its write has settled there too, so the reload
+   * sees the write if it ran; or after unsettledWaitFactor deadlines, since
+   * ioredis does not bound every path (then the write may still turn up).
+   */
+  private readonly unsettled = new Map<string, Promise<void>>();
   private recovery: Promise<void> | undefined;
   private closed = false;
   private readonly connectionErrors = new OutageLog();
@@ -292,7 +312,7 @@ export class RedisStorage implements Storage {
     let id: string | null;
     try {
       const write = redisWrite(changes, this.withDeadlines.has(bucket));
-      id = await this.withinDeadline(this.store(bucket, keys, write), keys);
+      id = await this.withinDeadline(this.tracked(bucket, this.store(bucket, keys, write)), keys);
       // A marker read while its slot moves between masters may be missed: asked again in a transaction, which is redirected whole.
       if (id !== this.ids.get(bucket) && isCluster(this.client)) id = await this.withinDeadline(this.storeInTransaction(keys, noWrite), keys);
       if (id === this.ids.get(bucket)) await this.confirmReplicas(keys);
@@ -356,6 +376,20 @@ export class RedisStorage implements Storage {
     if ((confirmed as number) < wanted) throw new Error(`${confirmed as number} of ${wanted} replicas confirmed the write within ${waitMs} ms (WAIT)`);
   }
 
+  /** `work`, noted as the bucket's write until it settles. */
+  private tracked<T>(bucket: string, work: Promise<T>): Promise<T> {
+    const settled: Promise<void> = work.then(
+      () => this.forgetUnsettled(bucket, settled),
+      () => this.forgetUnsettled(bucket, settled),
+    );
+    this.unsettled.set(bucket, settled);
+    return work;
+  }
+
+  private forgetUnsettled(bucket: string, settled: Promise<void>): void {
+    if (this.unsettled.get(bucket) === settled) this.unsettled.delete(bucket);
+  }
+
   /** `work`, or a rejection once commandTimeoutMs has passed (ioredis's own timeouts do not cover a cluster's redirections and refreshes). */
   private async withinDeadline<T>(work: Promise<T>, keys: BucketKeys): Promise<T> {
     if (!isCluster(this.client)) return work; // commandTimeout covers each command
@@ -413,6 +447,7 @@ export class RedisStorage implements Storage {
   }
 
   private async reload(name: string): Promise<void> {
+    await settledOrLater(this.unsettled.get(name), this.commandTimeoutMs * unsettledWaitFactor); // its failed write: ran, or never will
     const stored = await this.read(name);
     if (!this.suspects.delete(name)) return; // dropped meanwhile
     if (stored.id !== this.ids.get(name)) return void this.lose();
