@@ -29,8 +29,8 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
   const clusterOptions = resolved.cluster && resolveClusterOptions(resolved.node, resolved.cluster);
   const storage = createStorage(resolved.storage, resolved);
   const store = new NodeStore(resolved.node);
-  const flushes = resolved.metrics && store.countInto(resolved.metrics);
-  const local = await LocalNode.start({ ...resolved, ...(flushes ? { flushes } : {}) }, storage, store.emitSafely);
+  const counts = resolved.metrics && store.countInto(resolved.metrics);
+  const local = await LocalNode.start({ ...resolved, ...(counts ? counts : {}) }, storage, store.emitSafely);
   if (!clusterOptions) return store.attach(local);
   try {
     const facts = { durable: storage.kind !== 'memory', dir: typeof resolved.storage === 'object' && 'type' in resolved.storage && resolved.storage.type === 'file' ? resolved.storage.dir : undefined };
@@ -52,8 +52,8 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     super();
   }
 
-  /** Counts calls and supervision events, and registers the metrics that read them on `registry`; returns where storage flushes are to be counted. */
-  countInto(registry: NonNullable<StoreOptions['metrics']>): OperationCounts {
+  /** Counts calls and supervision events, and registers the metrics that read them on `registry`; returns where the local node counts calls and storage flushes. */
+  countInto(registry: NonNullable<StoreOptions['metrics']>): { calls: OperationCounts; flushes: OperationCounts } {
     const counts = new OperationCounts();
     const flushes = new OperationCounts();
     const supervision = { restarts: 0, failures: 0 };
@@ -69,7 +69,7 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
     this.counts = counts;
     this.on('bucketRestarted', () => supervision.restarts++);
     this.on('bucketFailed', () => supervision.failures++);
-    return flushes;
+    return { calls: counts, flushes };
   }
 
   /** Completes the store once its node (and cluster) have started: they need its emitter first. */
@@ -233,15 +233,18 @@ class NodeStore extends EventEmitter<StoreEventMap> implements Store {
   }
 
   submit(bucket: string, op: BucketOp, settle: Settle): void {
-    if (this.counts) settle = countedSettle(this.counts, op.kind, settle);
     let owner: NodeHandle;
     try {
       this.checkRunning();
       checkOp(bucket, op);
       owner = this.owner(bucket);
     } catch (error) {
-      return settleSafely(settle, failed(toErrorData(error)));
+      const data = toErrorData(error);
+      this.counts?.record(op.kind, data.code, 0);
+      return settleSafely(settle, failed(data));
     }
+    // This node's buckets are counted by its batcher, a batch at a time; other owners' calls here.
+    if (this.counts && owner !== this.local) settle = countedSettle(this.counts, op.kind, settle);
     owner.submit(bucket, op, settle);
   }
 

@@ -27,6 +27,8 @@ export interface LocalNodeOptions {
   logger: Logger;
   /** Where storage flush waits are counted (the store's metrics), if anywhere. */
   flushes?: OperationCounts;
+  /** Where the store's calls on this node's buckets are counted (the store's metrics), if anywhere. */
+  calls?: OperationCounts;
 }
 
 export class LocalNode {
@@ -50,6 +52,7 @@ export class LocalNode {
       (bucket, ops, deadline, answer) => this.sendBatch(bucket, ops, deadline, answer),
       options.callTimeoutMs,
       (bucket) => errors.timeout(`bucket ${bucket}`, options.callTimeoutMs).toData(),
+      options.calls,
     );
     this.supervisors = Array.from({ length: options.bucketSupervisors }, (_, index) => {
       const name = `buckets-${index}`;
@@ -110,11 +113,14 @@ export class LocalNode {
     return this.directory.has(bucket);
   }
 
-  /** Runs one operation on the bucket, batched with others issued in the same turn. */
+  /** Runs one of the store's operations on the bucket, batched with others issued in the same turn (and counted in its metrics). */
   submit(bucket: string, op: BucketOp, settle: Settle): void {
     const record = this.lookup(bucket);
-    if (record instanceof KvError) return settleSafely(settle, failed(record.toData()));
-    this.batcher.submit(record.queue, op, settle);
+    if (record instanceof KvError) {
+      this.options.calls?.record(op.kind, record.code, 0);
+      return settleSafely(settle, failed(record.toData()));
+    }
+    this.batcher.submit(record.queue, op, settle, true);
   }
 
   /** Runs operations on the bucket in order; they join its queue at once, so they travel together. */
