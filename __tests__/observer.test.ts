@@ -152,7 +152,7 @@ test('/metrics is Prometheus text, and its counters move with traffic', async ()
   expect(sampleValue(after, 'actor_kv_connections', { protocol: 'observer' })).toBe(0);
 });
 
-test('/metrics: with file storage, the time batches wait for their flush', async () => {
+test('/metrics: with file storage, the time batches wait for their flush, and the bytes they stored', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-observer-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const metrics = new Registry();
@@ -165,6 +165,8 @@ test('/metrics: with file storage, the time batches wait for their flush', async
   // Two batches (the first two puts travel together): two flushes waited for.
   expect(sampleValue(samples, 'actor_kv_storage_flush_seconds_count')).toBe(2);
   expect(sampleValue(samples, 'actor_kv_storage_flush_seconds_bucket', { le: '+Inf' })).toBe(2);
+  expect(types.get('actor_kv_storage_flush_bytes_total')).toBe('counter');
+  expect(sampleValue(samples, 'actor_kv_storage_flush_bytes_total')).toBe('milk1eggs6tea2'.length);
 });
 
 test('a registry serves one store: a second gets a clear error; an observer without one answers 404 at /metrics', async () => {

@@ -43,6 +43,7 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg, ctx: ActorContext<B
     return state;
   }
   for (const op of msg.ops) msg.results.push(applyOp(state.table, op));
+  const bytes = state.flushes ? (state.table.pendingBytes ?? 0) : 0;
   const flushing = state.table.flush();
   if (!flushing) {
     replyBatch(msg);
@@ -52,6 +53,7 @@ function handleBucketMsg(state: BucketState, msg: BucketMsg, ctx: ActorContext<B
   return flushing.then(
     () => {
       state.flushes?.record('flush', undefined, turnNow() - started!);
+      if (state.flushes) state.flushes.bytes += bytes;
       replyBatch(msg);
       return state;
     },

@@ -48,6 +48,8 @@ export class OperationCounts {
   readonly buckets: number[] = new Array<number>(latencyBounds.length + 1).fill(0);
   sumSeconds = 0;
   count = 0;
+  /** For storage flushes: bytes of keys and values stored. */
+  bytes = 0;
 
   /** Counts one call of `verb` that ended with `errorCode` (undefined: it succeeded) after `ms` milliseconds. */
   record(verb: string, errorCode: string | undefined, ms: number): void {

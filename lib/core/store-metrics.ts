@@ -42,6 +42,12 @@ export function registerStoreMetrics(registry: Registry, sources: StoreMetricSou
     read: () => histogramSamples('actor_kv_storage_flush_seconds', sources.flushes),
   });
   registerScraped(registry, {
+    name: 'actor_kv_storage_flush_bytes_total',
+    help: 'Bytes of keys and values that flushes stored (file and Redis storage; the payload, not its encoding).',
+    type: 'counter',
+    read: () => [{ value: sources.flushes.bytes }],
+  });
+  registerScraped(registry, {
     name: 'actor_kv_buckets',
     help: "This node's buckets, by status (running, failed).",
     type: 'gauge',

@@ -30,6 +30,8 @@ export type CommitChanges = (bucket: string, changes: Change[]) => void | Promis
  */
 export class JournaledTable implements BucketTable {
   private journal: Change[] = [];
+  /** Bytes of the keys and values in the journal (binary strings: one char per byte). */
+  pendingBytes = 0;
   private keys = new KeyTable();
 
   constructor(
@@ -54,12 +56,14 @@ export class JournaledTable implements BucketTable {
   }
 
   put(key: string, value: string, expiresAt = 0): void {
+    this.pendingBytes += key.length + value.length;
     this.journal.push({ kind: 'key', key, value, expiresAt, previous: this.keys.set(key, value, expiresAt) });
   }
 
   delete(key: string): string | undefined {
     const previous = this.keys.delete(key);
     if (previous === undefined) return undefined; // nothing changes, nothing to store
+    this.pendingBytes += key.length;
     this.journal.push({ kind: 'key', key, value: undefined, expiresAt: 0, previous });
     return previous.value;
   }
@@ -83,6 +87,7 @@ export class JournaledTable implements BucketTable {
     if (this.journal.length === 0) return;
     const changes = this.journal;
     this.journal = [];
+    this.pendingBytes = 0;
     let stored: void | Promise<void>;
     try {
       stored = this.commit(this.bucket, changes);

@@ -29,6 +29,8 @@ export interface BucketTable {
    * rolled them back, and the caller answers them with the error.
    */
   flush(): void | Promise<void>;
+  /** Bytes of the keys and values written since the last flush, for the metrics (backends that store them: file, Redis). */
+  readonly pendingBytes?: number;
 }
 
 /** A storage backend: the set of buckets and their tables. */
