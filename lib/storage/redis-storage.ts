@@ -283,6 +283,7 @@ export class RedisStorage implements Storage {
     const id = randomUUID();
     try {
       await this.withinDeadline(execAll(this.client.multi().del(keys.data, keys.deadlines).set(keys.meta, id)), keys);
+      await this.confirmReplicas(keys); // with WAIT, a failover must not lose the marker either
     } catch (thrown) {
       throw this.unavailable(thrown, 'did not store the new bucket');
     }
