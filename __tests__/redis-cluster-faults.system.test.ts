@@ -114,7 +114,8 @@ describeWithRedis('a store on a Redis Cluster under faults', () => {
   async function start(waitReplicas: number): Promise<{ redis: RedisCluster; store: Store }> {
     redis = await RedisCluster.start({ nodeTimeoutMs: 500 }); // how long before a replica takes over
     store = await createStore({ callTimeoutMs, storage: { type: 'redis', cluster: redis.seeds, prefix, commandTimeoutMs: 1000, recoveryIntervalMs: 50, waitReplicas } });
-    for (const bucket of buckets) await store.create(bucket);
+    // As a client would: a create refused while the new cluster's replicas are slow to confirm (WAIT) is tried again.
+    for (const bucket of buckets) await waitUntil(() => store!.create(bucket).then(() => true, () => false), 10_000, `${bucket} to be created`);
     return { redis, store };
   }
 

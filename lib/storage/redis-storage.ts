@@ -370,7 +370,7 @@ export class RedisStorage implements Storage {
   private async confirmReplicas(keys: BucketKeys): Promise<void> {
     const wanted = this.waitReplicas;
     if (wanted === 0) return;
-    const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs / 2));
+    const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs * 0.8)); // below the command timeout, which covers WAIT too
     const replies = (await this.client.pipeline().exists(keys.meta).wait(wanted, waitMs).exec()) ?? [];
     const [error, confirmed] = replies[1] ?? [new Error('no reply to WAIT')];
     if (error) throw error;
