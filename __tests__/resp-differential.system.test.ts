@@ -6,7 +6,8 @@
 //   where Redis would answer WRONGTYPE across them;
 // - EXPIRE on a hash is refused (buckets keep no expiry), so it is not generated;
 // - the order of HGETALL, HKEYS and HVALS is not Redis's: they are compared sorted;
-// - a hash emptied by HDEL stays as an empty bucket, which KEYS and SCAN list: they are not generated.
+// - a hash emptied by HDEL stays as an empty bucket, which KEYS and SCAN list: they are not generated
+//   (EXISTS, TYPE, DBSIZE and DEL treat it as gone, as Redis does).
 
 import fc from 'fast-check';
 import Redis from 'ioredis';
@@ -106,6 +107,12 @@ describeWithRedis('the RESP listener answers as redis-server does', () => {
     await server?.close();
     await store?.stop();
     await redisServer?.stop();
+  });
+
+  test('a hash emptied by HDEL is gone for DEL, EXISTS and TYPE, as in Redis (found by the pipelined property)', async () => {
+    const sequence: Command[] = [['HSETNX', 'h1', 'f2', ''], ['HDEL', 'h1', 'f2'], ['EXISTS', 'h1'], ['TYPE', 'h1'], ['DEL', 'h1', 's1'], ['DBSIZE']];
+    await Promise.all([ours.flushdb(), theirs.flushdb()]);
+    for (const sent of sequence) expect({ command: sent, reply: await send(ours, sent) }).toEqual({ command: sent, reply: await send(theirs, sent) });
   });
 
   test('random command sequences get identical replies', async () => {

@@ -31,13 +31,18 @@ async function isHash(context: CommandContext, name: string): Promise<boolean> {
   );
 }
 
-/** Drops the bucket `name` if there is one; resolves with whether there was. */
+/**
+ * Drops the bucket `name` if there is one; resolves with whether it was a
+ * hash. A bucket emptied by HDEL goes too, but counts for nothing: Redis had
+ * already removed that hash with its last field.
+ */
 async function dropHash(context: CommandContext, name: string): Promise<boolean> {
   if (!isBucketName(name) || name === context.options.stringsBucket) return false;
+  const wasHash = await isHash(context, name);
   context.listener.knownBuckets.delete(name);
   try {
     await context.store.drop(Buffer.from(name, 'latin1'));
-    return true;
+    return wasHash;
   } catch (thrown) {
     if (toErrorData(thrown).code === 'NOT_FOUND') return false;
     throw thrown;
