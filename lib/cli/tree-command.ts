@@ -96,6 +96,7 @@ function printTreeFromServer({ host, port, password }: { host: string; port: num
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         if (line.startsWith('ERROR')) return finish(`${where} answered: ${line}`);
+        if (line === 'UNKNOWN COMMAND') return finish(`${where} does not know TREE (an older actor-kv?); use --observer`);
         if (awaitingAuth) awaitingAuth = false; // AUTH's OK
         else if (line === 'OK') {
           write(`${lines.join('\n')}\n`);
