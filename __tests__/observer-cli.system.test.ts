@@ -78,6 +78,15 @@ test('usage errors and failures name the observer flags', async () => {
     busy.close();
   }
   expect(await finished(['tree', '--port', '9'])).toMatchObject({ code: 1, stderr: expect.stringContaining('actor-kv: cannot reach 127.0.0.1:9') });
+  // A server without TREE (an older actor-kv) is named at once.
+  const older = net.createServer((socket) => socket.on('data', () => socket.write('UNKNOWN COMMAND\r\n')));
+  await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = String((older.address() as net.AddressInfo).port);
+    expect(await finished(['tree', '--port', port])).toMatchObject({ code: 1, stderr: expect.stringContaining('does not know TREE') });
+  } finally {
+    older.close();
+  }
   expect(await finished(['tree', '--observer', 'http://127.0.0.1:9/'])).toMatchObject({ code: 1, stderr: expect.stringContaining('actor-kv: cannot read http://127.0.0.1:9/api/tree') });
   const help = await finished(['--help']);
   expect(help.stdout).toContain('--observer-port <port>');
