@@ -4,20 +4,11 @@
 
 import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
-import { waitUntil } from './support/deadlines';
 import { freePort } from './support/free-ports';
-import { Spawned, type CliProcess } from './support/server-process';
+import { Spawned } from './support/server-process';
 
 const spawned = new Spawned();
 afterEach(() => spawned.cleanup());
-
-/** Waits for `Accepting Redis clients on port N` and returns N. */
-async function respPort(node: CliProcess): Promise<number> {
-  const line = /Accepting Redis clients on port (\d+)\n/;
-  await waitUntil(() => line.test(node.stdout) || node.closed, 10_000, 'the "Accepting Redis clients" line');
-  if (!line.test(node.stdout)) throw new Error(`no RESP listener: ${node.stdout} ${node.stderr}`);
-  return Number(line.exec(node.stdout)![1]);
-}
 
 /** Runs redis-cli with `args`, `script` on its stdin; resolves with its stdout. */
 function redisCli(args: string[], script: string): Promise<string> {
@@ -29,7 +20,7 @@ function redisCli(args: string[], script: string): Promise<string> {
 
 test('redis-cli runs a script of commands against the listener', async () => {
   const node = spawned.cli(['--port', '0', '--resp-port', '0', '--log-level', 'warn']);
-  const port = await respPort(node);
+  const port = await node.respPort();
   const script = ['PING', 'SET greeting "hello world"', 'GET greeting', 'INCR visits', 'INCRBY visits 9', 'HSET cart milk 2 eggs 12', 'HGET cart eggs', 'HLEN cart', 'TYPE cart', 'EXISTS cart greeting nope', 'DEL cart', 'HGET cart eggs', 'NOSUCH thing', 'SELECT 1', ''].join('\n');
   expect(await redisCli(['-p', String(port)], script)).toBe(
     ['PONG', 'OK', 'hello world', '1', '10', '2', '12', '2', 'hash', '2', '1', '', "ERR unknown command 'NOSUCH', with args beginning with: 'thing' ", '', 'ERR DB index is out of range (actor-kv has only db 0)', '', ''].join('\n'),
@@ -38,7 +29,7 @@ test('redis-cli runs a script of commands against the listener', async () => {
 
 test('redis-cli with --resp-password: AUTH first, or NOAUTH', async () => {
   const node = spawned.cli(['--port', '0', '--resp-port', '0', '--log-level', 'warn'], { ACTOR_KV_RESP_PASSWORD: 'open sesame' });
-  const port = await respPort(node);
+  const port = await node.respPort();
   expect(await redisCli(['-p', String(port)], 'GET a\n')).toBe('NOAUTH Authentication required.\n\n');
   expect(await redisCli(['-p', String(port), '--no-auth-warning', '-a', 'open sesame'], 'SET a 1\nGET a\n')).toBe('OK\n1\n');
 });
@@ -46,7 +37,7 @@ test('redis-cli with --resp-password: AUTH first, or NOAUTH', async () => {
 test('ioredis reconnects after the node restarts on the same port', async () => {
   const port = await freePort();
   const first = spawned.cli(['--port', '0', '--resp-port', String(port), '--log-level', 'warn']);
-  await respPort(first);
+  await first.respPort();
   const redis = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 });
   redis.on('error', () => {});
   try {
@@ -54,7 +45,7 @@ test('ioredis reconnects after the node restarts on the same port', async () => 
     first.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     const second = spawned.cli(['--port', '0', '--resp-port', String(port), '--log-level', 'warn']);
-    await respPort(second);
+    await second.respPort();
     // The node keeps its data in memory: it comes back empty, and answers.
     expect(await redis.get('a')).toBe(null);
     expect(await redis.set('a', '2')).toBe('OK');

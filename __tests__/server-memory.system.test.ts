@@ -63,21 +63,27 @@ test('a 1 MiB line and a 100 MB stream without a newline: ERROR line too long, a
 }, 30_000);
 
 /**
- * 400 clients that each send 10,000 pipelined PUTs in one write and never read,
- * then 20 waves of 20 that reset right after their pipeline left; then the
- * readers close and the process exits. It runs in its own process so that the
- * test's process, which times the polite client, does nothing else meanwhile.
+ * 400 clients that each send 10,000 pipelined writes in one write and never
+ * read, then 20 waves of 20 that reset right after their pipeline left; then
+ * the readers close and the process exits. The writes are the text protocol's
+ * PUTs, or RESP arrays of HSET (argv: port, 'text' or 'resp'). It runs in its
+ * own process so that the test's process, which times the polite client, does
+ * nothing else meanwhile.
  */
 const pipelinedFloodScript = `
 const net = require('node:net');
-const port = Number(process.argv[1]);
+const [port, protocol] = [Number(process.argv[1]), process.argv[2]];
+const bulk = (arg) => '$' + Buffer.byteLength(arg) + '\\r\\n' + arg + '\\r\\n';
+const write = protocol === 'resp'
+  ? (key, value) => '*4\\r\\n' + bulk('HSET') + bulk('flood') + bulk(key) + bulk(value)
+  : (key, value) => 'PUT flood ' + key + ' ' + value + '\\r\\n';
 async function flood(count, after) {
   const sockets = [];
   for (let client = 0; client < count; client++) {
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
     let batch = '';
-    for (let n = 0; n < 10000; n++) batch += 'PUT flood c' + client + '-k' + (n % 100) + ' ' + n + '\\r\\n';
+    for (let n = 0; n < 10000; n++) batch += write('c' + client + '-k' + (n % 100), String(n));
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.pause(); // never reads a reply
     socket.write(batch);
@@ -93,17 +99,46 @@ async function flood(count, after) {
   process.exit(0);
 })();`;
 
+/** How the polite client speaks each protocol (to RESP in inline commands, which are lines too). */
+interface Protocol {
+  name: 'text' | 'resp';
+  args: string[];
+  port(node: CliProcess): Promise<number>;
+  setup: { send: string; replies: string[] };
+  put(key: string, value: string): { send: string; ok: string };
+  get(key: string): { send: string; replies: string[] };
+}
+
+const protocols: Protocol[] = [
+  {
+    name: 'text',
+    args: [],
+    port: (node) => node.port(),
+    setup: { send: 'CREATE flood\r\nCREATE polite\r\n', replies: ['OK', 'OK'] },
+    put: (key, value) => ({ send: `PUT polite ${key} ${value}\r\n`, ok: 'OK' }),
+    get: (key) => ({ send: `GET polite ${key}\r\n`, replies: [key.slice(1), 'OK'] }),
+  },
+  {
+    name: 'resp',
+    args: ['--resp-port', '0'],
+    port: (node) => node.respPort(),
+    setup: { send: 'PING\r\n', replies: ['+PONG'] },
+    put: (key, value) => ({ send: `HSET polite ${key} ${value}\r\n`, ok: ':1' }),
+    get: (key) => ({ send: `HGET polite ${key}\r\n`, replies: [`$${key.length - 1}`, key.slice(1)] }),
+  },
+];
+
 describe('the client memory budget', () => {
   const budget = 64 * MiB;
   /** Stated margin over the budget: V8 grows its old generation ahead of collections (requests in flight outlive a young-generation GC), and socket buffers freed go back to the allocator, not the OS. Measured 105-150 MiB over the budget here. */
   const margin = 192 * MiB;
 
-  test('400 clients of 10,000 pipelined PUTs that never read, then 400 that reset mid-pipeline: RSS stays under the budget plus the margin, and a polite client is answered within 500 ms throughout', async () => {
-    node = CliProcess.start(['--port', '0', '--max-client-memory', String(budget), '--log-level', 'warn']);
-    const port = await node.port();
+  test.each(protocols)('$name: 400 clients of 10,000 pipelined writes that never read, then 400 that reset mid-pipeline: RSS stays under the budget plus the margin, and a polite client is answered within 500 ms throughout', async (protocol) => {
+    node = CliProcess.start(['--port', '0', ...protocol.args, '--max-client-memory', String(budget), '--log-level', 'warn']);
+    const port = await protocol.port(node);
     const polite = await LineClient.connect(port);
-    polite.write('CREATE flood\r\nCREATE polite\r\n');
-    expect(await polite.lines(2)).toEqual(['OK', 'OK']);
+    polite.write(protocol.setup.send);
+    expect(await polite.lines(protocol.setup.replies.length)).toEqual(protocol.setup.replies);
     const baseline = residentBytes(node.child.pid!);
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, residentBytes(node.child.pid!))), 10);
@@ -116,13 +151,14 @@ describe('the client memory budget', () => {
     const politeLoop = (async () => {
       for (let i = 0; polling; i++) {
         const started = Date.now();
-        polite.write(`PUT polite k${i} ${i}\r\n`);
+        const put = protocol.put(`k${i}`, String(i));
+        polite.write(put.send);
         const [reply] = await polite.lines(1);
         latencies.push(Date.now() - started);
-        if (reply === 'OK') acknowledged.push(`k${i}`);
+        if (reply === put.ok) acknowledged.push(`k${i}`);
       }
     })();
-    const flood = spawn(process.execPath, ['-e', pipelinedFloodScript, String(port)], { stdio: 'ignore' });
+    const flood = spawn(process.execPath, ['-e', pipelinedFloodScript, String(port), protocol.name], { stdio: 'ignore' });
     try {
       expect(await new Promise((resolve) => flood.once('exit', resolve))).toBe(0);
       // The polite client goes on until the server has let go of the floods.
@@ -136,13 +172,14 @@ describe('the client memory budget', () => {
     await politeLoop;
     const grown = peak - baseline;
     const slowest = Math.max(...latencies);
-    console.log(`client memory budget ${budget / MiB} MiB: RSS grew by ${(grown / MiB).toFixed(1)} MiB at its peak; the polite client's slowest reply took ${slowest} ms (${latencies.length} requests); this process's longest stall was ${Math.round(ownDelay.max / 1e6)} ms`);
+    console.log(`${protocol.name}: client memory budget ${budget / MiB} MiB: RSS grew by ${(grown / MiB).toFixed(1)} MiB at its peak; the polite client's slowest reply took ${slowest} ms (${latencies.length} requests); this process's longest stall was ${Math.round(ownDelay.max / 1e6)} ms`);
     expect(grown).toBeLessThan(budget + margin);
     expect(slowest).toBeLessThan(500);
     // Every write the polite client was answered OK for is there.
     for (const key of acknowledged.slice(-50)) {
-      polite.write(`GET polite ${key}\r\n`);
-      expect(await polite.lines(2)).toEqual([key.slice(1), 'OK']);
+      const get = protocol.get(key);
+      polite.write(get.send);
+      expect(await polite.lines(get.replies.length)).toEqual(get.replies);
     }
     polite.destroy();
   }, 120_000);

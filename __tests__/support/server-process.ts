@@ -46,6 +46,12 @@ export class CliProcess {
     return Number(/Accepting connections on port (\d+)/.exec(this.stdout)![1]);
   }
 
+  /** Waits for `Accepting Redis clients on port N` (the RESP listener) and returns N. */
+  async respPort(): Promise<number> {
+    await this.until(() => /Accepting Redis clients on port \d+\n/.test(this.stdout), 'the "Accepting Redis clients" line');
+    return Number(/Accepting Redis clients on port (\d+)/.exec(this.stdout)![1]);
+  }
+
   /** Waits until stderr holds a log line whose msg is `event`. */
   async logged(event: string): Promise<void> {
     await this.until(() => this.stderr.includes(`"msg":${JSON.stringify(event)}`), `the log event ${event}`);
