@@ -309,6 +309,22 @@ describe('malformed input', () => {
     expect(await next.ping()).toBe('PONG');
   });
 
+  test('10,000 pipelined commands in one write, then a bad byte: every reply in order, then the error, then the close', async () => {
+    const bad = await ByteClient.connect(running.port);
+    const echo = (n: number) => `*2\r\n$4\r\nECHO\r\n$${String(n).length}\r\n${n}\r\n`;
+    bad.write(Array.from({ length: 10_000 }, (_, n) => echo(n)).join('') + '*1\r\n!3\r\n');
+    const replies = Array.from({ length: 10_000 }, (_, n) => `$${String(n).length}\r\n${n}\r\n`).join('');
+    expect(await bad.rest()).toBe(`${replies}-ERR Protocol error: expected '$', got '!'\r\n`);
+  });
+
+  test('QUIT in a pipeline: the replies before it and its +OK, then the close; the commands behind it are not run', async () => {
+    const client = await ByteClient.connect(running.port);
+    client.write('*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*1\r\n$4\r\nQUIT\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(await client.rest()).toBe('+OK\r\n+OK\r\n');
+    const redis = connect(running.port);
+    expect(await redis.mget('a', 'b')).toEqual(['1', null]);
+  });
+
   test('random bytes in random chunks never crash the listener, and the next client is served', async () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

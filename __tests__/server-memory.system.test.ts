@@ -103,6 +103,15 @@ async function flood(count, after) {
 interface Protocol {
   name: 'text' | 'resp';
   args: string[];
+  /**
+   * Stated margin of RSS over the client memory budget. V8 grows its old
+   * generation ahead of collections (requests in flight outlive a young-generation
+   * GC), and socket buffers freed go back to the allocator, not the OS. A RESP
+   * request holds more objects in flight (its argument array, the entries it
+   * writes), so its margin is larger. Measured here: text 95-110 MiB over the
+   * budget, RESP 150-175 MiB.
+   */
+  margin: number;
   port(node: CliProcess): Promise<number>;
   setup: { send: string; replies: string[] };
   put(key: string, value: string): { send: string; ok: string };
@@ -113,6 +122,7 @@ const protocols: Protocol[] = [
   {
     name: 'text',
     args: [],
+    margin: 192 * MiB,
     port: (node) => node.port(),
     setup: { send: 'CREATE flood\r\nCREATE polite\r\n', replies: ['OK', 'OK'] },
     put: (key, value) => ({ send: `PUT polite ${key} ${value}\r\n`, ok: 'OK' }),
@@ -121,6 +131,7 @@ const protocols: Protocol[] = [
   {
     name: 'resp',
     args: ['--resp-port', '0'],
+    margin: 256 * MiB,
     port: (node) => node.respPort(),
     setup: { send: 'PING\r\n', replies: ['+PONG'] },
     put: (key, value) => ({ send: `HSET polite ${key} ${value}\r\n`, ok: ':1' }),
@@ -130,8 +141,6 @@ const protocols: Protocol[] = [
 
 describe('the client memory budget', () => {
   const budget = 64 * MiB;
-  /** Stated margin over the budget: V8 grows its old generation ahead of collections (requests in flight outlive a young-generation GC), and socket buffers freed go back to the allocator, not the OS. Measured 105-150 MiB over the budget here. */
-  const margin = 192 * MiB;
 
   test.each(protocols)('$name: 400 clients of 10,000 pipelined writes that never read, then 400 that reset mid-pipeline: RSS stays under the budget plus the margin, and a polite client is answered within 500 ms throughout', async (protocol) => {
     node = CliProcess.start(['--port', '0', ...protocol.args, '--max-client-memory', String(budget), '--log-level', 'warn']);
@@ -173,7 +182,7 @@ describe('the client memory budget', () => {
     const grown = peak - baseline;
     const slowest = Math.max(...latencies);
     console.log(`${protocol.name}: client memory budget ${budget / MiB} MiB: RSS grew by ${(grown / MiB).toFixed(1)} MiB at its peak; the polite client's slowest reply took ${slowest} ms (${latencies.length} requests); this process's longest stall was ${Math.round(ownDelay.max / 1e6)} ms`);
-    expect(grown).toBeLessThan(budget + margin);
+    expect(grown).toBeLessThan(budget + protocol.margin);
     expect(slowest).toBeLessThan(500);
     // Every write the polite client was answered OK for is there.
     for (const key of acknowledged.slice(-50)) {

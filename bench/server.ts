@@ -4,7 +4,8 @@
 // to every line: the floor for a Node line server on this machine. Each server
 // runs in its own child process, which reports its own CPU time, so the
 // generator's CPU (sharing the cores) is not counted. Prints figures; asserts
-// nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window).
+// nothing. `npm run bench:server` (BENCH_SECONDS=3 to change the window;
+// BENCH_KINDS=actor-kv,protocol only to run those rows and the baseline only).
 // A third row runs actor-kv's text server over a stub store that answers at
 // once: it separates the protocol layer's cost from the store's. A fourth runs
 // actor-kv with TLS on its listener (a certificate made at run time). The
@@ -33,7 +34,9 @@ const workloads = [
   { connections: 50, depth: 16 },
 ];
 type Kind = 'trivial' | 'actor-kv' | 'protocol only' | 'actor-kv over TLS' | 'actor-kv, 1,000 crashes/s' | 'same, observer watched';
-const kinds: Kind[] = ['trivial', 'actor-kv', 'protocol only', 'actor-kv over TLS', 'actor-kv, 1,000 crashes/s', 'same, observer watched'];
+const allKinds: Kind[] = ['trivial', 'actor-kv', 'protocol only', 'actor-kv over TLS', 'actor-kv, 1,000 crashes/s', 'same, observer watched'];
+/** BENCH_KINDS='actor-kv,protocol only': those rows only, after the trivial baseline (which always runs). */
+const kinds = process.env.BENCH_KINDS ? allKinds.filter((kind) => kind === 'trivial' || process.env.BENCH_KINDS!.split(',').includes(kind)) : allKinds;
 /** Crashes a second on the last two rows, spread over this many buckets of their own. */
 const crashesPerSecond = 1000;
 const crashedBuckets = 10;

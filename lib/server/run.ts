@@ -6,20 +6,11 @@ import { wallNow } from '../core/clock';
 import { binaryToBuffer, toBinary } from '../core/bytes';
 import { toErrorData } from '../errors';
 import type { KeyPage, Outcome, Store } from '../store';
-import { formatReply, type Reply } from './format';
+import type { Reply } from './format';
 import { observe } from './observer/observed';
 import { defaultObserverOptions } from './observer/options';
 import { treeText } from './observer/tree-text';
 import type { Command, Parsed } from './parse';
-import type { RequestRunner } from './reply-queue';
-
-/** The text protocol's requests for the request pipeline: a CREATE or a DROP holds back the requests after it. */
-export function textRunner(store: Store): RequestRunner<Parsed> {
-  return {
-    run: (parsed, answer) => run(store, parsed, (reply) => answer(formatReply(reply))),
-    isBarrier: (parsed) => parsed.kind === 'create' || parsed.kind === 'drop',
-  };
-}
 
 const unknownReply: Reply = { kind: 'unknown' };
 

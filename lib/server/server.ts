@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import { Connection } from './connection';
 import { accessFor, isLoopback, protectedModeRefusal } from './access';
 import { AuthFailures } from './auth-failures';
+import type { ClientShared } from './client-socket';
 import { MemoryBudget } from './memory-budget';
 import { ReadQuota } from './read-quota';
 import { refusals } from './format';
@@ -64,6 +65,8 @@ class TextServer implements KvServer {
   private readonly authFailures: AuthFailures;
   /** Lines cut per turn and requests in flight, all clients together: bound a turn's work and what the requests hold. */
   private readonly quota = new ReadQuota(2048, 16_384);
+  /** What the text server's and the RESP listener's clients share: one turn, budget and quota. */
+  private readonly shared: ClientShared;
   private closing: Promise<void> | undefined;
   readonly resp: RespListener | null;
   /** Removes its connection count from the metrics, if it reports one. */
@@ -88,7 +91,8 @@ class TextServer implements KvServer {
     this.server = options.tls
       ? tls.createServer({ ...socketOptions, cert: options.tls.cert, key: options.tls.key }, (socket) => this.accept(socket))
       : net.createServer(socketOptions, (socket) => this.accept(socket));
-    this.resp = options.resp ? new RespListener(store, options, options.resp, { turn: this.turn, budget: this.budget, authFailures: this.authFailures }) : null;
+    this.shared = { turn: this.turn, budget: this.budget, quota: this.quota, limits: options };
+    this.resp = options.resp ? new RespListener(store, options.resp, this.shared, this.authFailures) : null;
     this.server.on('tlsClientError', (error: Error, socket: net.Socket) => {
       this.options.logger.debug({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'client TLS handshake failed');
       socket.destroy();
@@ -141,7 +145,7 @@ class TextServer implements KvServer {
     const { password, protectedMode, host, isLocalAddress } = this.options;
     const access = accessFor(String(socket.remoteAddress), { boundHost: host, passwordSet: password !== undefined, protectedMode }, isLocalAddress);
     if (access === 'refuse') return this.refuse(socket, protectedModeRefusal, 'protected mode');
-    const connection = new Connection(socket, this.store, this.turn, this.options, this.budget, this.quota, access === 'authenticate', this.authFailures);
+    const connection = new Connection(socket, this.store, this.shared, access === 'authenticate', this.authFailures);
     this.clients.add(connection);
     void connection.closed.then(() => this.clients.delete(connection));
   }

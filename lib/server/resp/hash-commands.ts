@@ -27,23 +27,28 @@ function readHash(context: CommandContext, bucket: string, op: BucketOp, encode:
 function writeHash(context: CommandContext, bucket: string, op: BucketOp, encode: (value: never) => string, answer: Answer): void {
   if (bucket === context.options.stringsBucket) return answer(wrongType);
   const { store, listener } = context;
+  if (!listener.knownBuckets.has(bucket)) return createThenWrite(context, bucket, op, encode, answer);
+  // The usual case, a known bucket: one closure per request, as it may wait a while in a busy bucket.
+  store.submit(bucket, op, (outcome) => {
+    if (!outcome.ok && outcome.error.code === 'NOT_FOUND') {
+      listener.knownBuckets.delete(bucket);
+      return createThenWrite(context, bucket, op, encode, answer);
+    }
+    answer(encodeOutcome(outcome, encode));
+  });
+}
+
+/** Creates the hash's bucket (a no-op if it exists), then writes and remembers the bucket as existing. */
+function createThenWrite(context: CommandContext, bucket: string, op: BucketOp, encode: (value: never) => string, answer: Answer): void {
+  const { store, listener } = context;
   const settle = (outcome: Outcome) => {
     if (outcome.ok) rememberBucket(listener.knownBuckets, bucket);
     answer(encodeOutcome(outcome, encode));
   };
-  const createThenSubmit = () =>
-    store.create(Buffer.from(bucket, 'latin1')).then(
-      () => store.submit(bucket, op, settle),
-      (thrown: unknown) => settle({ ok: false, error: toErrorData(thrown) }),
-    );
-  if (!listener.knownBuckets.has(bucket)) return void createThenSubmit();
-  store.submit(bucket, op, (outcome) => {
-    if (!outcome.ok && outcome.error.code === 'NOT_FOUND') {
-      listener.knownBuckets.delete(bucket);
-      return void createThenSubmit();
-    }
-    settle(outcome);
-  });
+  store.create(Buffer.from(bucket, 'latin1')).then(
+    () => store.submit(bucket, op, settle),
+    (thrown: unknown) => settle({ ok: false, error: toErrorData(thrown) }),
+  );
 }
 
 /** The most bucket names a listener remembers as existing; past it, it starts over (a miss only costs a CREATE). */

@@ -1,7 +1,8 @@
 // The Redis-protocol listener: accepts clients up to maxConnections, applies
 // protected mode and the password as the text server does, and hands each
 // client to a RespClient. It shares the text server's store, limits, memory
-// budget, AUTH failure delays, logger and request turn, and closes with it.
+// budget, read quota, AUTH failure delays, logger and request turn, and
+// closes with it.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -9,10 +10,9 @@ import { errors } from '../../errors';
 import type { Store } from '../../store';
 import { accessFor, isLoopback } from '../access';
 import type { AuthFailures } from '../auth-failures';
-import type { MemoryBudget } from '../memory-budget';
 import type { ResolvedServerOptions } from '../options';
 import { sendAndClose } from '../refuse';
-import type { Turn } from '../turn';
+import type { ClientShared } from '../client-socket';
 import { RespClient } from './client';
 import type { ListenerView, Session } from './command';
 import type { ResolvedRespOptions } from './options';
@@ -41,18 +41,22 @@ export class RespListener implements RespAddress, ListenerView {
   readonly host: string;
   private readonly password: string | undefined;
 
+  private readonly limits: ResolvedServerOptions;
+
   constructor(
     private readonly store: Store,
-    private readonly limits: ResolvedServerOptions,
     private readonly options: ResolvedRespOptions,
-    private readonly shared: { turn: Turn; budget: MemoryBudget; authFailures: AuthFailures },
+    /** The text server's turn, budget, read quota and limits. */
+    private readonly shared: ClientShared,
+    private readonly authFailures: AuthFailures,
   ) {
-    this.host = options.host ?? limits.host;
-    this.password = options.password ?? limits.password;
+    this.limits = shared.limits;
+    this.host = options.host ?? this.limits.host;
+    this.password = options.password ?? this.limits.password;
     // The text server's socket options (server.ts says why each one).
     const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 };
-    this.server = limits.tls
-      ? tls.createServer({ ...socketOptions, cert: limits.tls.cert, key: limits.tls.key }, (socket) => this.accept(socket))
+    this.server = this.limits.tls
+      ? tls.createServer({ ...socketOptions, cert: this.limits.tls.cert, key: this.limits.tls.key }, (socket) => this.accept(socket))
       : net.createServer(socketOptions, (socket) => this.accept(socket));
     this.server.on('tlsClientError', (_error: Error, socket: net.Socket) => socket.destroy());
   }
@@ -105,8 +109,8 @@ export class RespListener implements RespAddress, ListenerView {
       this.stats.rejectedConnections++;
       return sendAndClose(socket, protectedModeRefusal, this.limits.closeTimeoutMs);
     }
-    const env = { store: this.store, limits: this.limits, options: this.options, password: this.password, listener: this, ...this.shared };
-    const client = new RespClient(socket, env, this.nextId++);
+    const env = { store: this.store, options: this.options, password: this.password, authFailures: this.authFailures, listener: this };
+    const client = new RespClient(socket, this.shared, env, this.nextId++);
     this.clients.add(client);
     void client.closed.then(() => this.clients.delete(client));
   }

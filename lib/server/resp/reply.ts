@@ -17,12 +17,21 @@ export function simple(text: string): string {
   return `+${text}${crlf}`;
 }
 
+/**
+ * The replies of the counts HSET, DEL, EXISTS and the like answer, made once:
+ * a reply waits in its client's queue until written, and one string shared by
+ * all of them costs nothing, where one each adds up for clients that read slowly.
+ */
+const smallIntegers = Array.from({ length: 1024 }, (_, value) => `:${value}${crlf}`);
+
 /** An error reply: `code` is its first word (ERR, WRONGTYPE, a KvError code), as clients read it. */
 export function error(code: string, message: string): string {
   return `-${code} ${toBinary(singleLine(message))}${crlf}`;
 }
 
+/** An integer reply (`:3`). */
 export function integer(value: number | bigint | string): string {
+  if (typeof value === 'number' && value >= 0 && value < smallIntegers.length && Number.isInteger(value)) return smallIntegers[value]!;
   return `:${value}${crlf}`;
 }
 
