@@ -5,11 +5,13 @@
 
 import { createStore, RedisStorage } from '../lib';
 import { bucketKeys } from '../lib/storage/redis-keys';
+import { ownSlots } from '../lib/storage/redis-slots';
 import { Spawned } from './support/server-process';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis } from './support/storage-redis-server';
 import { RedisCluster, redisClusterNeeds } from './support/redis-cluster';
 import { behavesLikeAStore, singleNode } from './support/store-conformance';
+import { waitUntil } from './support/deadlines';
 
 jest.setTimeout(120_000);
 
@@ -56,6 +58,53 @@ describeWithRedis('a real Redis Cluster', () => {
       expect(again.table('spread-7').get('k')).toBe('spread-7');
     } finally {
       await again.close();
+    }
+  });
+
+  test('a bucket caught mid-migration, its marker already on the new master and its data still on the old: a node opening then waits for the move and reads it whole', async () => {
+    const storage = new RedisStorage({ cluster: redis.seeds, prefix: 'moving:' });
+    await storage.open();
+    await storage.createBucket('moving');
+    storage.table('moving').put('k', 'v');
+    await storage.table('moving').flush();
+    await storage.close();
+    const keys = bucketKeys('moving:', 'moving');
+    const slot = await redis.slotOf(keys.meta);
+    const masters = (await redis.nodes()).filter((node) => node.role === 'master');
+    const from = masters.find((node) => node.slots.some(([first, last]) => slot >= first && slot <= last))!;
+    const to = masters.find((node) => node !== from)!;
+    let finished = false;
+    await redis.command(to.port, 'CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id);
+    await redis.command(from.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', to.id);
+    try {
+      await redis.command(from.port, 'MIGRATE', '127.0.0.1', String(to.port), keys.meta, '0', '5000');
+      // Redis's own words for the migration, as the directory scan reads them.
+      expect(ownSlots(await redis.command(from.port, 'CLUSTER', 'NODES'))!.migratingTo).toEqual([to.id]);
+      expect(ownSlots(await redis.command(to.port, 'CLUSTER', 'NODES'))!.slots).toContain(`[${slot}-<-${from.id}]`);
+      // The bucket is split: the old master sends its read to the new one (ASK), which refuses it (TRYAGAIN) until the move ends.
+      const tryAgains = async () => Number(/errorstat_TRYAGAIN:count=(\d+)/.exec(await redis.command(to.port, 'INFO', 'errorstats'))?.[1] ?? 0);
+      const refusedBefore = await tryAgains();
+      const again = new RedisStorage({ cluster: redis.seeds, prefix: 'moving:', commandTimeoutMs: 2000 });
+      const opened = again.open();
+      try {
+        await waitUntil(async () => (await tryAgains()) > refusedBefore, 10_000, 'a read refused with TRYAGAIN');
+        await finishMove();
+        expect(await opened).toEqual(['moving']);
+        expect(again.table('moving').get('k')).toBe('v');
+      } finally {
+        await opened.catch(() => {});
+        await again.close();
+      }
+    } finally {
+      await finishMove();
+    }
+    /** Finishes the move as redis-cli would: the other keys, then the slot, told to every master (once). */
+    async function finishMove(): Promise<void> {
+      if (finished) return;
+      finished = true;
+      for (const key of [keys.data, keys.deadlines]) await redis.command(from.port, 'MIGRATE', '127.0.0.1', String(to.port), key, '0', '5000');
+      for (const master of masters) await redis.command(master.port, 'CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id);
+      await redis.waitHealthy();
     }
   });
 

@@ -15,6 +15,8 @@ import { JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
 import { connectRedis, createRedisClient, createRedisClusterClient, isCluster, mastersOf, redactRedisUrl, type ClusterNode, type RedisClient } from './redis-connection';
 import { bucketKeys, bucketOfMetaKey, legacyLayout, metaKeyPattern, type BucketKeys } from './redis-keys';
+import { readSlots, scanDirectory } from './redis-directory';
+import { migrating, sameLayout, type MasterSlots } from './redis-slots';
 import type { Storage } from './storage';
 
 /** Options of the Redis backend. */
@@ -68,7 +70,10 @@ export const defaultRedisStorageOptions = {
   logger: silentLogger,
 } as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
 
-/** How many command deadlines a reload waits for a failed write to settle inside ioredis. */
+/** Between two reads of a bucket whose keys a resharding has split between two masters (TRYAGAIN). */
+const tryAgainPauseMs = 100;
+
+/** How many command deadlines a reload waits for a failed write to settle inside ioredis, and a read for a split bucket to be whole again. */
 const unsettledWaitFactor = 5;
 
 /** Resolves when `work` settles or after `ms`, whichever is first. */
@@ -81,6 +86,9 @@ async function settledOrLater(work: Promise<void> | undefined, ms: number): Prom
 
 /** How many buckets are read back at once when a node opens. */
 const loadChunk = 2000;
+/** Scans of the directory made at most while a resharding keeps moving slots (about 4.5 s of pauses). */
+const directoryAttempts = 10;
+
 /** How many keys one SCAN call looks at. */
 const scanCount = 1000;
 
@@ -171,7 +179,8 @@ export class RedisStorage implements Storage {
     }
     try {
       await this.moveLegacyLayout();
-      await this.loadAll(await this.scanDirectory());
+      const { names, layout } = await this.scanDirectory();
+      await this.loadAll(names, layout);
     } catch (thrown) {
       throw this.failedToOpen(thrown, 'did not return the stored buckets');
     }
@@ -179,35 +188,51 @@ export class RedisStorage implements Storage {
   }
 
   /** The names of the buckets stored under the prefix: every master scanned for their markers. */
-  private async scanDirectory(): Promise<Set<string>> {
+  private async scanDirectory(): Promise<{ names: Set<string>; layout: MasterSlots[] | undefined }> {
+    const { keys, stable, layout } = await scanDirectory({
+      masters: () => mastersOf(this.client),
+      cluster: isCluster(this.client),
+      pattern: metaKeyPattern(this.prefix),
+      count: scanCount,
+      attempts: directoryAttempts,
+      pause: (attempt) => new Promise((resolve) => setTimeout(resolve, 100 * attempt)),
+    });
+    if (!stable) this.logger.warn({ prefix: this.prefix, attempts: directoryAttempts }, 'redis cluster slots kept moving while this node read its buckets; a bucket whose keys moved meanwhile may be missing until the next start');
     const names = new Set<string>();
-    const pattern = metaKeyPattern(this.prefix);
-    await Promise.all(
-      mastersOf(this.client).map(async (master) => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await master.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
-          for (const key of keys) {
-            const name = bucketOfMetaKey(this.prefix, key);
-            if (name !== undefined) names.add(name); // SCAN may return a key twice
-          }
-          cursor = next;
-        } while (cursor !== '0');
-      }),
-    );
-    return names;
+    for (const key of keys) {
+      const name = bucketOfMetaKey(this.prefix, key);
+      if (name !== undefined) names.add(name);
+    }
+    return { names, layout };
   }
 
-  /** Reads the buckets back, a chunk at a time (their commands leave pipelined, one batch per master). */
-  private async loadAll(names: Set<string>): Promise<void> {
+  /**
+   * Reads the buckets back, a chunk at a time (their commands leave
+   * pipelined, one batch per master). On a cluster whose slots are at rest,
+   * pipelined reads cannot mix two masters' halves of a bucket; if a slot was
+   * moving, or moved while they ran, the buckets are read again in
+   * transactions (see readInTransaction), which cost twice the time.
+   */
+  private async loadAll(names: Set<string>, layout: MasterSlots[] | undefined): Promise<void> {
+    const cluster = isCluster(this.client);
+    const atRest = !cluster || (layout !== undefined && !migrating(layout));
+    await this.loadEach(names, atRest ? 'pipelined' : 'transaction');
+    if (!cluster || !atRest) return;
+    const now = await readSlots(mastersOf(this.client));
+    if (now && sameLayout(layout!, now)) return;
+    this.logger.info({ prefix: this.prefix }, 'redis cluster slots moved while this node read its buckets; reading them again, one transaction each');
+    await this.loadEach(names, 'transaction');
+  }
+
+  private async loadEach(names: Set<string>, how: ReadMode): Promise<void> {
     const all = [...names];
     for (let start = 0; start < all.length; start += loadChunk) {
-      await Promise.all(all.slice(start, start + loadChunk).map((name) => this.load(name)));
+      await Promise.all(all.slice(start, start + loadChunk).map((name) => this.load(name, how)));
     }
   }
 
-  private async load(name: string): Promise<void> {
-    const stored = await this.read(name);
+  private async load(name: string, how: ReadMode): Promise<void> {
+    const stored = await this.read(name, how);
     if (stored.id === null) return; // dropped since the scan
     this.ids.set(name, stored.id);
     if (Object.keys(stored.deadlines).length > 0) this.withDeadlines.add(name);
@@ -215,11 +240,32 @@ export class RedisStorage implements Storage {
     this.forgetExpired(name, stored.entries, stored.deadlines);
   }
 
-  /** A bucket's marker id, entries and deadlines, as Redis holds them. */
-  private async read(name: string): Promise<{ id: string | null; entries: Record<string, string>; deadlines: Record<string, string> }> {
+  private async read(name: string, how: ReadMode): Promise<StoredBucket> {
     const keys = this.keys(name);
+    if (how === 'transaction' && isCluster(this.client)) return this.readInTransaction(keys);
     const [id, entries, deadlines] = await Promise.all([this.client.get(keys.meta), this.client.hgetall(keys.data), this.client.hgetall(keys.deadlines)]);
     return { id, entries, deadlines };
+  }
+
+  /**
+   * On a cluster, a bucket's three keys are read in one MULTI: while their
+   * slot moves, some may be on each master. Redis then redirects or refuses
+   * (TRYAGAIN) the transaction as a whole, so the reply never mixes the two
+   * halves; ioredis, given a redirection inside a plain pipeline, sends the
+   * whole pipeline to the other master, its reads that had succeeded too.
+   */
+  private async readInTransaction(keys: BucketKeys): Promise<StoredBucket> {
+    // ioredis tries TRYAGAIN a few times; a big hash can take longer to migrate, so this waits up to a few deadlines more.
+    const giveUpAt = Date.now() + this.commandTimeoutMs * unsettledWaitFactor;
+    for (;;) {
+      try {
+        const [id, entries, deadlines] = firstErrorOrValues(await this.client.multi().get(keys.meta).hgetall(keys.data).hgetall(keys.deadlines).exec());
+        return { id: id as string | null, entries: entries as Record<string, string>, deadlines: deadlines as Record<string, string> };
+      } catch (thrown) {
+        if (!(thrown instanceof Error && thrown.message.startsWith('TRYAGAIN')) || Date.now() > giveUpAt) throw thrown;
+        await new Promise((resolve) => setTimeout(resolve, tryAgainPauseMs));
+      }
+    }
   }
 
   /**
@@ -449,7 +495,7 @@ export class RedisStorage implements Storage {
 
   private async reload(name: string): Promise<void> {
     await settledOrLater(this.unsettled.get(name), this.commandTimeoutMs * unsettledWaitFactor); // its failed write: ran, or never will
-    const stored = await this.read(name);
+    const stored = await this.read(name, 'transaction');
     if (!this.suspects.delete(name)) return; // dropped meanwhile
     if (stored.id !== this.ids.get(name)) return void this.lose();
     this.tables.get(name)?.reload(liveEntries(stored.entries, stored.deadlines));
@@ -470,6 +516,16 @@ export class RedisStorage implements Storage {
     if (!this.ownsClient) return;
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** How a bucket is read: its three keys pipelined (fast), or in one MULTI (whole even while its slot moves). */
+type ReadMode = 'pipelined' | 'transaction';
+
+/** A bucket's marker id, entries and deadlines, as Redis holds them. */
+interface StoredBucket {
+  id: string | null;
+  entries: Record<string, string>;
+  deadlines: Record<string, string>;
 }
 
 /** Runs a MULTI; throws the first command's error, or if the transaction was discarded. */
