@@ -114,4 +114,18 @@ describe('a server on 0.0.0.0 where 127.0.0.2 is another machine', () => {
     expect((await talk('127.0.0.1', 'GET b k\r\n', 1)).text).toBe('ERROR authentication required\r\n');
     expect(JSON.stringify(logger.events)).not.toContain(password);
   });
+
+  test("a client that leaves while its wrong password's reply is held back leaves no timer behind", async () => {
+    await start({ password });
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    // Enough failures from one address that the next reply waits a second.
+    await talk('127.0.0.2', 'AUTH a\r\nAUTH b\r\nAUTH c\r\nAUTH d\r\nAUTH e\r\nAUTH f\r\nAUTH g\r\n', 7);
+    const idle = timers();
+    const socket = net.connect({ port: server.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    socket.on('error', () => {});
+    socket.write('AUTH h\r\n');
+    await waitUntil(() => timers() > idle, 5000, "the held-back reply's timer");
+    socket.resetAndDestroy(); // a reset: the server's socket closes at once (after a FIN it would still answer)
+    await waitUntil(() => timers() === idle, 500, 'the timer to be cleared with the socket');
+  });
 });

@@ -65,6 +65,8 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   private closeTimer: NodeJS.Timeout | undefined;
   /** Input read and dropped since closing began. */
   private discarded = 0;
+  /** Replies delayed on purpose (a wrong password's): cleared when the socket closes, so none keeps the process up. */
+  private readonly delays = new Set<NodeJS.Timeout>();
 
   constructor(
     protected readonly socket: Socket,
@@ -87,6 +89,7 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
         shared.budget.remove(this);
         this.stopIdleTimer();
         clearTimeout(this.closeTimer);
+        for (const delay of this.delays) clearTimeout(delay);
         this.log('debug', 'client closed', hadError ? { reason: 'reset or error' } : {});
         resolve();
       }),
@@ -133,6 +136,15 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   /** Stops reading requests, answers those already received, then closes. */
   shutdown(): void {
     this.closeAfterReplies();
+  }
+
+  /** Calls `then` after `ms`, unless the socket closes first. */
+  protected after(ms: number, then: () => void): void {
+    const delay = setTimeout(() => {
+      this.delays.delete(delay);
+      then();
+    }, ms);
+    this.delays.add(delay);
   }
 
   // --- reading ---

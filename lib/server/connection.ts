@@ -87,6 +87,6 @@ export class Connection extends ClientSocket<Parsed> implements LineSink {
     }
     // Its place in the replies is kept; the commands behind it wait for it, in order.
     const answer = this.replies.later();
-    setTimeout(() => answer(refusals.invalidPassword), this.authFailures.failed(address));
+    this.after(this.authFailures.failed(address), () => answer(refusals.invalidPassword));
   }
 }

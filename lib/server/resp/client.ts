@@ -150,7 +150,7 @@ export class RespClient extends ClientSocket<readonly string[]> implements Reque
       authFailures.succeeded(address);
       return answer(ok);
     }
-    setTimeout(() => answer(wrongPass), authFailures.failed(address));
+    this.after(authFailures.failed(address), () => answer(wrongPass));
   }
 
   quit(): void {
