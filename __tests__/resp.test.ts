@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { createStore, startServer, type KvServer, type ServerOptions, type Store } from '../lib';
 import { ByteClient } from './support/byte-client';
+import { waitUntil } from './support/deadlines';
 import { startNodes, stopAll } from './support/cluster-nodes';
 
 interface Running {
@@ -286,6 +287,20 @@ describe('access and limits', () => {
     }
   });
 
+  test('clients that reset while their wrong password is held back give their place in the read quota back', async () => {
+    await running.server.close();
+    running = await start({ password: 'sesame', resp: { port: 0 } });
+    // White-box: the quota of requests in flight that every client of the node shares.
+    const quota = (running.server as unknown as { quota: { inFlight: number } }).quota;
+    for (let client = 0; client < 20; client++) {
+      const socket = await ByteClient.connect(running.port);
+      socket.write('AUTH wrong\r\n');
+      await waitUntil(() => quota.inFlight > 0, 5000, 'the AUTH to be read');
+      socket.reset();
+      await waitUntil(() => quota.inFlight === 0, 5000, "the AUTH's place in the quota to be given back");
+    }
+  });
+
   test('inline commands work as telnet sends them', async () => {
     const client = await ByteClient.connect(running.port);
     client.write('SET greeting "hello world"\r\nGET greeting\r\nPING\r\n');
@@ -315,6 +330,13 @@ describe('malformed input', () => {
     bad.write(Array.from({ length: 10_000 }, (_, n) => echo(n)).join('') + '*1\r\n!3\r\n');
     const replies = Array.from({ length: 10_000 }, (_, n) => `$${String(n).length}\r\n${n}\r\n`).join('');
     expect(await bad.rest()).toBe(`${replies}-ERR Protocol error: expected '$', got '!'\r\n`);
+  });
+
+  test('a client that half-closes after 1,000 pipelined commands, more than one read takes, gets every reply', async () => {
+    const client = await ByteClient.connect(running.port);
+    client.write('*1\r\n$4\r\nPING\r\n'.repeat(1000) + '*1\r\n!');
+    client.end();
+    expect(await client.rest()).toBe(`${'+PONG\r\n'.repeat(1000)}-ERR Protocol error: expected '$', got '!'\r\n`);
   });
 
   test('QUIT in a pipeline: the replies before it and its +OK, then the close; the commands behind it are not run', async () => {

@@ -129,6 +129,12 @@ test('a client that half-closes after its requests still gets every reply', asyn
   expect(await client.rest()).toBe('OK\r\nOK\r\nv\r\nOK\r\n');
 });
 
+test('a client that half-closes after 1,000 pipelined requests, more than one read takes, still gets every reply', async () => {
+  const client = await connect();
+  client.socket.end('PING\r\n'.repeat(1000) + 'QUIT\r\nPING\r\n');
+  expect(await client.rest()).toBe('PONG\r\n'.repeat(1000) + 'OK\r\n'); // nothing after QUIT runs
+});
+
 test('UTF-8 text is stored as its bytes and returned byte for byte', async () => {
   const client = await connect();
   client.write('CREATE ünïcode\r\nPUT ünïcode clé ✓€𝄞\r\nGET ünïcode clé\r\n');

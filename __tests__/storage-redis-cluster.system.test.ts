@@ -11,7 +11,6 @@ import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis } from './support/storage-redis-server';
 import { RedisCluster, redisClusterNeeds } from './support/redis-cluster';
 import { behavesLikeAStore, singleNode } from './support/store-conformance';
-import { waitUntil } from './support/deadlines';
 
 jest.setTimeout(120_000);
 
@@ -61,7 +60,7 @@ describeWithRedis('a real Redis Cluster', () => {
     }
   });
 
-  test('a bucket caught mid-migration, its marker already on the new master and its data still on the old: a node opening then waits for the move and reads it whole', async () => {
+  test('a bucket caught mid-migration, its marker already on the new master and its data still on the old: a node opening then reads it whole', async () => {
     const storage = new RedisStorage({ cluster: redis.seeds, prefix: 'moving:' });
     await storage.open();
     await storage.createBucket('moving');
@@ -81,18 +80,12 @@ describeWithRedis('a real Redis Cluster', () => {
       // Redis's own words for the migration, as the directory scan reads them.
       expect(ownSlots(await redis.command(from.port, 'CLUSTER', 'NODES'))!.migratingTo).toEqual([to.id]);
       expect(ownSlots(await redis.command(to.port, 'CLUSTER', 'NODES'))!.slots).toContain(`[${slot}-<-${from.id}]`);
-      // The bucket is split: the old master sends its read to the new one (ASK), which refuses it (TRYAGAIN) until the move ends.
-      const tryAgains = async () => Number(/errorstat_TRYAGAIN:count=(\d+)/.exec(await redis.command(to.port, 'INFO', 'errorstats'))?.[1] ?? 0);
-      const refusedBefore = await tryAgains();
-      const again = new RedisStorage({ cluster: redis.seeds, prefix: 'moving:', commandTimeoutMs: 2000 });
-      const opened = again.open();
+      // The pipelined read of the split bucket came back empty; each key in a transaction of its own is followed (ASK) whole.
+      const again = new RedisStorage({ cluster: redis.seeds, prefix: 'moving:' });
       try {
-        await waitUntil(async () => (await tryAgains()) > refusedBefore, 10_000, 'a read refused with TRYAGAIN');
-        await finishMove();
-        expect(await opened).toEqual(['moving']);
+        expect(await again.open()).toEqual(['moving']);
         expect(again.table('moving').get('k')).toBe('v');
       } finally {
-        await opened.catch(() => {});
         await again.close();
       }
     } finally {

@@ -51,6 +51,11 @@ export class ByteClient {
   }
 
   /** Half-closes: the server answers what it read, then closes. */
+  /** Resets the connection (RST): the server's side closes at once. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
   end(): void {
     this.socket.end();
   }

@@ -51,8 +51,14 @@ type PauseReason = 'output' | 'budget' | 'backlog';
 export abstract class ClientSocket<R> implements Flushable, BudgetMember, RequestRunner<R> {
   protected readonly replies: ReplyQueue<R>;
   protected readonly limits: ResolvedServerOptions;
-  /** Set once no further request will be read: refused, ended by the client, or shutting down. */
+  /**
+   * Set once no further input is read: the client ended its side, the server
+   * shuts down, or (`dropped` set too) a QUIT or a refusal. Requests already
+   * received and waiting their turn still run unless dropped.
+   */
   protected closing = false;
+  /** Set by QUIT or a refusal: requests received after it are not run. */
+  protected dropped = false;
   /** The client's address, for logs (kept: a closed socket no longer knows it). */
   readonly remote: string;
   /** Settles when the socket is closed. */
@@ -66,7 +72,7 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   /** Input read and dropped since closing began. */
   private discarded = 0;
   /** Replies delayed on purpose (a wrong password's): cleared when the socket closes, so none keeps the process up. */
-  private readonly delays = new Set<NodeJS.Timeout>();
+  private readonly delays = new Map<NodeJS.Timeout, () => void>();
 
   constructor(
     protected readonly socket: Socket,
@@ -89,7 +95,12 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
         shared.budget.remove(this);
         this.stopIdleTimer();
         clearTimeout(this.closeTimer);
-        for (const delay of this.delays) clearTimeout(delay);
+        // Answered now rather than later: each is a request in flight for the quota until answered.
+        for (const [delay, then] of this.delays) {
+          clearTimeout(delay);
+          then();
+        }
+        this.delays.clear();
         this.log('debug', 'client closed', hadError ? { reason: 'reset or error' } : {});
         resolve();
       }),
@@ -138,13 +149,13 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
     this.closeAfterReplies();
   }
 
-  /** Calls `then` after `ms`, unless the socket closes first. */
+  /** Calls `then` after `ms`, or at once when the socket closes (so no timer outlives it). */
   protected after(ms: number, then: () => void): void {
     const delay = setTimeout(() => {
       this.delays.delete(delay);
       then();
     }, ms);
-    this.delays.add(delay);
+    this.delays.set(delay, then);
   }
 
   // --- reading ---
@@ -164,14 +175,20 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
     this.updateIdleTimer(requests > 0);
     this.updateBackpressure();
     this.shared.budget.update(this);
-    const backlogged = this.backlogged && !this.closing;
+    const backlogged = this.hasBacklog();
     this.setPaused('backlog', backlogged);
     if (backlogged) quota.wait(() => this.readBacklog());
+    else if (this.closing && this.replies.length === 0) this.finish();
+  }
+
+  /** Requests received that wait for a later turn and will run (after an end or a shutdown they still do). */
+  private hasBacklog(): boolean {
+    return !this.dropped && this.backlogged;
   }
 
   /** Goes on with the backlog, unless reading is paused for another reason (its end resumes it). */
   private readBacklog(): void {
-    if (this.closing || this.socket.destroyed || !this.backlogged) return;
+    if (this.socket.destroyed || !this.hasBacklog()) return;
     if (this.pausedFor.has('output') || this.pausedFor.has('budget')) return;
     this.read(undefined);
   }
@@ -205,7 +222,7 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
     // One char per byte: the socket counts the string's length, which is its bytes.
     if (out !== '') this.socket.write(out, 'latin1');
     this.shared.budget.update(this);
-    if (this.closing && this.replies.length === 0) this.finish();
+    if (this.closing && this.replies.length === 0 && !this.hasBacklog()) this.finish();
     else this.updateBackpressure();
   }
 
@@ -219,15 +236,20 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   private refuse(refusal: Refusal): void {
     this.log('warn', refusal.event, refusal.fields ?? {});
     this.replies.push(refusal.reply);
-    this.closeAfterReplies();
+    this.closeAfterReplies('drop');
   }
 
-  /** Reads no further request; closes once every reply queued is written. */
-  protected closeAfterReplies(): void {
+  /**
+   * Reads no further input; closes once every reply is written, after the
+   * requests already received have run ('drop': QUIT or a refusal, they do not).
+   */
+  protected closeAfterReplies(backlog: 'run' | 'drop' = 'run'): void {
+    if (backlog === 'drop') this.dropped = true;
     if (this.closing) return;
     this.closing = true;
     this.stopIdleTimer();
-    if (this.replies.length === 0) this.finish();
+    if (this.replies.length === 0 && !this.hasBacklog()) this.finish();
+    else if (this.hasBacklog()) this.readBacklog();
   }
 
   private finish(): void {
@@ -243,22 +265,22 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   // has too many requests in flight) until the socket drains. The hard limit
   // is checked when replies are written (flush).
   private updateBackpressure(): void {
-    if (this.closing || this.socket.destroyed) return;
+    if (this.socket.destroyed) return;
     const over = this.socket.writableLength > this.limits.outputSoftLimitBytes || this.replies.length > maxQueuedReplies;
     if (over === this.pausedFor.has('output')) return;
-    if (over) this.logPause({ unsentBytes: this.socket.writableLength, queuedReplies: this.replies.length });
+    if (over && !this.closing) this.logPause({ unsentBytes: this.socket.writableLength, queuedReplies: this.replies.length });
     this.setPaused('output', over);
     if (!over) this.readBacklog();
   }
 
-  /** Pauses reading while any reason holds; resumes when none does. */
+  /** Pauses reading while any reason holds; resumes when none does. Once closing, only the reasons are kept (for the backlog). */
   private setPaused(reason: PauseReason, paused: boolean): void {
-    if (this.closing || this.socket.destroyed) return;
+    if (this.socket.destroyed) return;
     const before = this.pausedFor.size > 0;
     if (paused) this.pausedFor.add(reason);
     else this.pausedFor.delete(reason);
     const after = this.pausedFor.size > 0;
-    if (before === after) return;
+    if (before === after || this.closing) return;
     if (after) {
       this.socket.pause();
       this.stopIdleTimer();
@@ -279,7 +301,7 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
   // complete one (bytes that trickle in without completing one do not count);
   // time spent paused by backpressure does not count either.
   private updateIdleTimer(progress: boolean): void {
-    if (this.limits.idleTimeoutMs === 0) return;
+    if (this.limits.idleTimeoutMs === 0 || this.closing) return;
     if (progress || this.inputBytes === 0) this.stopIdleTimer();
     if (this.inputBytes > 0 && !this.idleTimer && this.pausedFor.size === 0) {
       this.idleTimer = setTimeout(() => this.refuse({ reply: this.idleRefusal(), event: 'client idle' }), this.limits.idleTimeoutMs);

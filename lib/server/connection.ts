@@ -61,8 +61,8 @@ export class Connection extends ClientSocket<Parsed> implements LineSink {
 
   line(binary: string): void {
     this.linesRead++;
-    // After QUIT, the lines behind it in the same chunk are not requests any more (nor in flight).
-    if (this.closing) return this.shared.quota.answered();
+    // After QUIT, the lines behind it are not requests any more (nor in flight).
+    if (this.dropped) return this.shared.quota.answered();
     const parsed = parse(binary);
     if (parsed.kind === 'auth') return this.authenticate(parsed.password);
     if (this.mustAuthenticate && parsed.kind !== 'quit') {
@@ -71,7 +71,7 @@ export class Connection extends ClientSocket<Parsed> implements LineSink {
     }
     this.replies.request(parsed, binary.length);
     // QUIT: its OK, and every reply before it, go out before the close.
-    if (parsed.kind === 'quit') this.closeAfterReplies();
+    if (parsed.kind === 'quit') this.closeAfterReplies('drop');
   }
 
   /** AUTH: OK, or (after a delay that grows with the address's failures) ERROR invalid password. */

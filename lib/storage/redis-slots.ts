@@ -44,11 +44,13 @@ export function sameLayout(before: MasterSlots[], after: MasterSlots[]): boolean
 
 /**
  * The masters' indexes in an order that puts every migration's source before
- * its target (a topological order); undefined when migrations form a cycle,
- * which no order makes safe.
+ * its target (a topological order); undefined when no order is safe: the
+ * migrations form a cycle, or one goes to a node that is not among the
+ * masters scanned (a node just added, which serves no slot yet).
  */
 export function scanOrder(masters: MasterSlots[]): number[] | undefined {
   const index = new Map(masters.map((master, at) => [master.id, at]));
+  if (masters.some((master) => master.migratingTo.some((target) => !index.has(target)))) return undefined;
   const sourcesLeft = masters.map(() => 0);
   for (const master of masters) for (const target of new Set(master.migratingTo)) if (index.has(target)) sourcesLeft[index.get(target)!]!++;
   const ready = masters.flatMap((_, at) => (sourcesLeft[at] === 0 ? [at] : []));

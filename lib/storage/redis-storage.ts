@@ -70,10 +70,7 @@ export const defaultRedisStorageOptions = {
   logger: silentLogger,
 } as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
 
-/** Between two reads of a bucket whose keys a resharding has split between two masters (TRYAGAIN). */
-const tryAgainPauseMs = 100;
-
-/** How many command deadlines a reload waits for a failed write to settle inside ioredis, and a read for a split bucket to be whole again. */
+/** How many command deadlines a reload waits for a failed write to settle inside ioredis. */
 const unsettledWaitFactor = 5;
 
 /** Resolves when `work` settles or after `ms`, whichever is first. */
@@ -211,7 +208,7 @@ export class RedisStorage implements Storage {
    * pipelined, one batch per master). On a cluster whose slots are at rest,
    * pipelined reads cannot mix two masters' halves of a bucket; if a slot was
    * moving, or moved while they ran, the buckets are read again in
-   * transactions (see readInTransaction), which cost twice the time.
+   * transactions (see readInTransaction), which cost more.
    */
   private async loadAll(names: Set<string>, layout: MasterSlots[] | undefined): Promise<void> {
     const cluster = isCluster(this.client);
@@ -220,7 +217,10 @@ export class RedisStorage implements Storage {
     if (!cluster || !atRest) return;
     const now = await readSlots(mastersOf(this.client));
     if (now && sameLayout(layout!, now)) return;
-    this.logger.info({ prefix: this.prefix }, 'redis cluster slots moved while this node read its buckets; reading them again, one transaction each');
+    this.logger.info({ prefix: this.prefix }, 'redis cluster slots moved while this node read its buckets; reading them again, in transactions');
+    this.tables.clear();
+    this.ids.clear();
+    this.withDeadlines.clear();
     await this.loadEach(names, 'transaction');
   }
 
@@ -248,24 +248,21 @@ export class RedisStorage implements Storage {
   }
 
   /**
-   * On a cluster, a bucket's three keys are read in one MULTI: while their
-   * slot moves, some may be on each master. Redis then redirects or refuses
-   * (TRYAGAIN) the transaction as a whole, so the reply never mixes the two
-   * halves; ioredis, given a redirection inside a plain pipeline, sends the
-   * whole pipeline to the other master, its reads that had succeeded too.
+   * On a cluster, while slots move, each of a bucket's keys is read in a
+   * MULTI of its own: ioredis answers a redirection inside a plain pipeline
+   * by sending the whole pipeline to the other master, reads that had
+   * succeeded too, so a bucket split between two masters could read half
+   * empty; a transaction is redirected whole, and with one key it is never
+   * refused (TRYAGAIN) as a transaction over keys on both masters would be,
+   * nor over a key that does not exist (a bucket without deadlines) until the
+   * whole slot has moved. The keys are read at different moments, which is
+   * enough: nothing writes the bucket while it is read (on open, or on a
+   * reload, where its writes are refused).
    */
   private async readInTransaction(keys: BucketKeys): Promise<StoredBucket> {
-    // ioredis tries TRYAGAIN a few times; a big hash can take longer to migrate, so this waits up to a few deadlines more.
-    const giveUpAt = Date.now() + this.commandTimeoutMs * unsettledWaitFactor;
-    for (;;) {
-      try {
-        const [id, entries, deadlines] = firstErrorOrValues(await this.client.multi().get(keys.meta).hgetall(keys.data).hgetall(keys.deadlines).exec());
-        return { id: id as string | null, entries: entries as Record<string, string>, deadlines: deadlines as Record<string, string> };
-      } catch (thrown) {
-        if (!(thrown instanceof Error && thrown.message.startsWith('TRYAGAIN')) || Date.now() > giveUpAt) throw thrown;
-        await new Promise((resolve) => setTimeout(resolve, tryAgainPauseMs));
-      }
-    }
+    const alone = async (queue: (multi: ChainableCommander) => ChainableCommander) => firstErrorOrValues(await queue(this.client.multi()).exec())[0];
+    const [id, entries, deadlines] = await Promise.all([alone((m) => m.get(keys.meta)), alone((m) => m.hgetall(keys.data)), alone((m) => m.hgetall(keys.deadlines))]);
+    return { id: id as string | null, entries: entries as Record<string, string>, deadlines: deadlines as Record<string, string> };
   }
 
   /**

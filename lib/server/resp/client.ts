@@ -31,9 +31,10 @@ const idleTimeout = error('ERR', 'request not completed within the idle timeout'
  * Bytes of input parsed at a time. The parser reads all it is given, so a
  * client's chunk (up to 64 KiB of pipelined requests) is parsed a slice at a
  * time, as the quota lets its requests through: the parsed requests waiting
- * stay few, and the rest waits as raw bytes, which cost less.
+ * stay few (a slice of the smallest inline commands makes about 300), and the
+ * rest waits as raw bytes, which cost less.
  */
-const parseSliceBytes = 4096;
+const parseSliceBytes = 1024;
 
 /** What a parsed request waiting its turn is counted as holding besides its arguments (the arrays and strings); errs high. */
 const parsedRequestOverheadBytes = 256;
@@ -155,7 +156,7 @@ export class RespClient extends ClientSocket<readonly string[]> implements Reque
 
   quit(): void {
     this.quitting = true;
-    this.closeAfterReplies();
+    this.closeAfterReplies('drop');
   }
 
   reset(): void {
