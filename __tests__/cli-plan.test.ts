@@ -2,6 +2,9 @@
 // the flag (or its variable), flags that would do nothing are refused, and a
 // valid command line becomes the store's and the server's options.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { planFrom, type Plan } from '../lib/cli/plan';
 
 const secret = 's'.repeat(16);
@@ -23,6 +26,9 @@ describe('flags that would do nothing are refused', () => {
     ['--observer-password without --observer-port', ['--observer-password', 'pw'], {}, usageError('--observer-password does nothing without --observer-port')],
     ['--resp-password without --resp-port', ['--resp-password', 'pw'], {}, usageError('--resp-password does nothing without --resp-port')],
     ['--resp-allow-flush without --resp-port', ['--resp-allow-flush', 'yes'], {}, usageError('--resp-allow-flush does nothing without --resp-port')],
+    ['--redis-tls with one Redis', ['--redis-url', 'redis://h:1', '--redis-tls', 'yes'], {}, usageError('--redis-tls does nothing without --redis-cluster (for one Redis, give a rediss:// URL)')],
+    ['--redis-tls-ca with a redis:// URL', ['--redis-url', 'redis://h:1', '--redis-tls-ca', '/ca.pem'], {}, usageError('--redis-tls-ca does nothing without a rediss:// --redis-url or --redis-tls yes')],
+    ['--redis-tls-ca with a cluster without --redis-tls', ['--redis-cluster', 'h:1', '--redis-tls-ca', '/ca.pem'], {}, usageError('--redis-tls-ca does nothing without a rediss:// --redis-url or --redis-tls yes')],
   ])('%s', (_name, argv, env, expected) => {
     expect(planFrom(argv, env)).toEqual(expected);
   });
@@ -83,4 +89,29 @@ test('the --resp-* flags become the server\'s resp option', () => {
 test('a single node has no cluster option', () => {
   const plan = planFrom([], {});
   expect(plan.kind === 'run' && plan.store).toEqual({ node: 'local', storage: 'memory' });
+});
+
+describe("TLS to Redis: the files the flags name are read into the storage's options", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-plan-'));
+  const file = (name: string) => {
+    fs.writeFileSync(path.join(dir, name), `${name} PEM`);
+    return path.join(dir, name);
+  };
+  const [ca, cert, key] = [file('ca.pem'), file('cert.pem'), file('key.pem')];
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const storageOf = (argv: string[]) => {
+    const plan = planFrom(argv, {});
+    return plan.kind === 'run' ? plan.store.storage : plan;
+  };
+
+  test.each<[string, string[], unknown]>([
+    ['a rediss:// URL alone: TLS from the URL, nothing added', ['--redis-url', 'rediss://h:1'], { type: 'redis', url: 'rediss://h:1', tls: {} }],
+    ['a rediss:// URL with a CA', ['--redis-url', 'rediss://h:1', '--redis-tls-ca', ca], { type: 'redis', url: 'rediss://h:1', tls: { ca: Buffer.from('ca.pem PEM') } }],
+    ['a cluster over TLS with public certificates', ['--redis-cluster', 'h:1', '--redis-tls', 'yes'], { type: 'redis', cluster: ['h:1'], tls: {} }],
+    ['a cluster over TLS with a CA and a client certificate', ['--redis-cluster', 'h:1', '--redis-tls', 'yes', '--redis-tls-ca', ca, '--redis-tls-cert', cert, '--redis-tls-key', key], { type: 'redis', cluster: ['h:1'], tls: { ca: Buffer.from('ca.pem PEM'), cert: Buffer.from('cert.pem PEM'), key: Buffer.from('key.pem PEM') } }],
+    ['a certificate without its key', ['--redis-url', 'rediss://h:1', '--redis-tls-cert', cert], usageError('--redis-tls-cert needs --redis-tls-key')],
+    ['a CA file that is not there', ['--redis-url', 'rediss://h:1', '--redis-tls-ca', path.join(dir, 'missing.pem')], usageError(`--redis-tls-ca ${path.join(dir, 'missing.pem')}: ENOENT`)],
+  ])('%s', (_name, argv, expected) => {
+    expect(storageOf(argv)).toEqual(expected);
+  });
 });

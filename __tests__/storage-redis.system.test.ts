@@ -7,6 +7,9 @@ import { createStore, KvError, RedisStorage, type Store } from '../lib';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis, RedisServer } from './support/storage-redis-server';
 import { rejection } from './support/rejection';
+import { freePort } from './support/free-ports';
+import { TestCa } from './support/tls-certs';
+import { Spawned } from './support/server-process';
 
 jest.setTimeout(60_000);
 
@@ -117,6 +120,38 @@ describeWithRedis('a real redis-server', () => {
       await again.stop();
     } finally {
       await guarded.stop();
+    }
+  });
+
+  test('a Redis over TLS with its own CA: served with `tls.ca`, and with a client certificate when it asks for one; refused, naming why, without the CA', async () => {
+    const ca = TestCa.create('redis test CA');
+    const files = ca.files(ca.issue('localhost'), 'redis');
+    const tlsPort = await freePort();
+    // The plain port stays open only for the helper's PING; the store uses the TLS port. Clients must show a certificate.
+    const secured = await RedisServer.start(['--tls-port', String(tlsPort), '--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca, '--tls-auth-clients', 'yes']);
+    const url = `rediss://localhost:${tlsPort}`;
+    const client = ca.issue('actor-kv node');
+    const spawned = new Spawned();
+    try {
+      const untrusted = await rejection(createStore({ storage: { type: 'redis', url, commandTimeoutMs: 500 } }));
+      expect(untrusted).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringMatching(/certificate/) });
+      const store = await createStore({ storage: { type: 'redis', url, tls: { ca: ca.cert, cert: client.cert, key: client.key } } });
+      await store.create('b');
+      await store.put('b', 'k', Buffer.from([0xff, 0x00, 0x0d, 0x0a]));
+      await store.stop();
+      const again = await createStore({ storage: { type: 'redis', url, tls: { ca: ca.cert, cert: client.cert, key: client.key } } });
+      expect(await again.getBuffer('b', 'k')).toEqual(Buffer.from([0xff, 0x00, 0x0d, 0x0a]));
+      await again.stop();
+      // The same from the command line: the files named by the --redis-tls- flags.
+      const clientFiles = ca.files(client, 'node');
+      const node = spawned.cli(['--port', '0', '--redis-url', url, '--redis-tls-ca', clientFiles.ca, '--redis-tls-cert', clientFiles.cert, '--redis-tls-key', clientFiles.key]);
+      const telnet = await spawned.connect(await node.port());
+      telnet.write('CREATE shopping\r\nPUT shopping milk 1\r\nGET shopping milk\r\nBUCKETS\r\n');
+      expect(await telnet.lines(7)).toEqual(['OK', 'OK', '1', 'OK', 'b', 'shopping', 'OK']);
+    } finally {
+      await spawned.cleanup();
+      await secured.stop();
+      ca.remove();
     }
   });
 });

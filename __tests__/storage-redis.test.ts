@@ -196,6 +196,13 @@ test('bad redis options are named', async () => {
     [{ type: 'redis', waitReplicas: 1.5 }, 'storage.waitReplicas'],
     [{ type: 'redis', password: '' }, 'storage.password'],
     [{ type: 'redis', recoveryIntervalMs: 0 }, 'storage.recoveryIntervalMs'],
+    // TLS: with a URL, a rediss:// one; a certificate with its key; PEM text or bytes.
+    [{ type: 'redis', url: 'redis://127.0.0.1:6379', tls: { ca: 'pem' } }, 'storage.tls` needs a rediss:// URL'],
+    [{ type: 'redis', tls: {} }, 'storage.tls` needs a rediss://'],
+    [{ type: 'redis', url: 'rediss://127.0.0.1:6379', tls: { cert: 'pem' } }, 'storage.tls.key'],
+    [{ type: 'redis', url: 'rediss://127.0.0.1:6379', tls: { ca: 7 } }, 'storage.tls.ca'],
+    [{ type: 'redis', cluster: ['127.0.0.1:7000'], tls: { rejectUnauthorized: false } }, 'storage.tls.rejectUnauthorized'],
+    [{ type: 'redis', cluster: ['127.0.0.1:7000'], tls: true }, 'storage.tls'],
     // Node would fire it after 1 ms: a probe loop.
     [{ type: 'redis', recoveryIntervalMs: 2 ** 31 }, 'storage.recoveryIntervalMs'],
   ] as const) {

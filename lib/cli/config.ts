@@ -54,6 +54,10 @@ export const flags = {
   redisPrefix: optionalText({ env: 'ACTOR_KV_REDIS_PREFIX', help: 'with --redis-url or --redis-cluster: prefix of every Redis key (default actor-kv:<node>:)' }, '<prefix>'),
   redisPassword: optionalText({ env: 'ACTOR_KV_REDIS_PASSWORD', help: "with --redis-url or --redis-cluster: Redis's AUTH password; never logged (prefer the environment variable: arguments are visible to other users)" }, '<password>'),
   redisWaitReplicas: integer({ env: 'ACTOR_KV_REDIS_WAIT_REPLICAS', default: 0, min: 0, max: 16, help: "with --redis-url or --redis-cluster: acknowledge a write only once this many replicas of its Redis master hold it (Redis's WAIT); 0: once the master has it" }, '<n>'),
+  redisTls: choice(['yes', 'no'], { env: 'ACTOR_KV_REDIS_TLS', default: 'no', help: 'with --redis-cluster: reach its nodes over TLS (for one Redis, give a rediss:// URL)' }),
+  redisTlsCa: optionalText({ env: 'ACTOR_KV_REDIS_TLS_CA', help: "with a rediss:// --redis-url or --redis-tls yes: the CA certificate (PEM file) that signed Redis's, when it is not a public one" }, '<file>'),
+  redisTlsCert: optionalText({ env: 'ACTOR_KV_REDIS_TLS_CERT', help: "with a rediss:// --redis-url or --redis-tls yes: this node's certificate (PEM file), for a Redis that asks clients for one (tls-auth-clients); needs --redis-tls-key" }, '<file>'),
+  redisTlsKey: optionalText({ env: 'ACTOR_KV_REDIS_TLS_KEY', help: 'the private key (PEM file) of --redis-tls-cert' }, '<file>'),
 } satisfies Record<string, Flag<unknown>>;
 
 type Flags = typeof flags;

@@ -11,6 +11,7 @@ import type { RespOptions } from '../server/resp/options';
 import { clusterOptionsFrom, isClustered } from './cluster-config';
 import { flagName, loadConfig, type Config, type Loaded } from './config';
 import { storageFor } from './storage-config';
+import type { RedisTls } from '../storage/redis-connection';
 
 /** What the command does. */
 export type Plan =
@@ -49,6 +50,8 @@ const needs: readonly Needs[] = [
   { key: 'redisPrefix', needs: '--redis-url or --redis-cluster', holds: usesRedis },
   { key: 'redisPassword', needs: '--redis-url or --redis-cluster', holds: usesRedis },
   { key: 'redisWaitReplicas', needs: '--redis-url or --redis-cluster', holds: usesRedis },
+  { key: 'redisTls', needs: '--redis-cluster (for one Redis, give a rediss:// URL)', holds: (config) => config.redisCluster !== undefined },
+  ...(['redisTlsCa', 'redisTlsCert', 'redisTlsKey'] as const).map((key) => ({ key, needs: 'a rediss:// --redis-url or --redis-tls yes', holds: usesRedisTls })),
   { key: 'observerHost', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
   { key: 'observerPassword', needs: '--observer-port', holds: (config) => config.observerPort !== undefined },
   { key: 'clusterHost', needs: '--cluster-port', holds: (config) => config.clusterPort !== undefined },
@@ -60,6 +63,11 @@ const needs: readonly Needs[] = [
 
 function usesRedis(config: Config): boolean {
   return config.redisUrl !== undefined || config.redisCluster !== undefined;
+}
+
+/** Whether the node reaches Redis over TLS: a rediss:// URL, or a cluster with --redis-tls yes. */
+function usesRedisTls(config: Config): boolean {
+  return config.redisUrl?.startsWith('rediss://') === true || (config.redisCluster !== undefined && config.redisTls === 'yes');
 }
 
 /** What `actor-kv ...argv` does with this environment. */
@@ -78,10 +86,12 @@ export function planFrom(argv: readonly string[], env: Readonly<Record<string, s
   if ('error' in tls) return { kind: 'usage-error', message: tls.error };
   const { port, host, maxLineBytes, maxConnections, idleTimeoutMs, maxClientMemory } = config;
   const cluster = clustering.cluster && (tls.cluster ? { ...clustering.cluster, tls: tls.cluster } : clustering.cluster);
+  // The storage's TLS files, read here: storageFor is pure.
+  const storageOption = tls.redis && typeof storage.storage === 'object' && 'type' in storage.storage && storage.storage.type === 'redis' ? { ...storage.storage, tls: tls.redis } : storage.storage;
   return {
     kind: 'run',
     config,
-    store: { node: config.node, storage: storage.storage, ...(cluster ? { cluster } : {}) },
+    store: { node: config.node, storage: storageOption, ...(cluster ? { cluster } : {}) },
     server: {
       port, host, maxLineBytes, maxConnections, idleTimeoutMs,
       ...(maxClientMemory === undefined ? {} : { maxClientMemoryBytes: maxClientMemory }),
@@ -108,7 +118,7 @@ function respOptionsFrom(config: Config, port: number): RespOptions {
 }
 
 /** The TLS files the flags name, read; or which flag is missing or unreadable. */
-function tlsFrom(config: Config): { server?: { cert: Buffer; key: Buffer }; cluster?: { cert: Buffer; key: Buffer; ca: Buffer } } | { error: string } {
+function tlsFrom(config: Config): { server?: { cert: Buffer; key: Buffer }; cluster?: { cert: Buffer; key: Buffer; ca: Buffer }; redis?: RedisTls } | { error: string } {
   const read = (flag: string, file: string): Buffer | string => {
     try {
       return readFileSync(file);
@@ -134,7 +144,12 @@ function tlsFrom(config: Config): { server?: { cert: Buffer; key: Buffer }; clus
   const cluster = group({ cert: ['--cluster-tls-cert', config.clusterTlsCert], key: ['--cluster-tls-key', config.clusterTlsKey], ca: ['--cluster-tls-ca', config.clusterTlsCa] });
   if (cluster && 'error' in cluster) return cluster;
   if (cluster && !isClustered(config)) return { error: '--cluster-tls-cert does nothing without --peer, --route or --cluster-port' };
-  return { ...(server ? { server } : {}), ...(cluster ? { cluster } : {}) };
+  const redisIdentity = group({ cert: ['--redis-tls-cert', config.redisTlsCert], key: ['--redis-tls-key', config.redisTlsKey] });
+  if (redisIdentity && 'error' in redisIdentity) return redisIdentity;
+  const redisCa = config.redisTlsCa === undefined ? undefined : read('--redis-tls-ca', config.redisTlsCa);
+  if (typeof redisCa === 'string') return { error: redisCa };
+  const redis: RedisTls | undefined = usesRedisTls(config) ? { ...(redisCa ? { ca: redisCa } : {}), ...(redisIdentity ?? {}) } : undefined;
+  return { ...(server ? { server } : {}), ...(cluster ? { cluster } : {}), ...(redis ? { redis } : {}) };
 }
 
 /** The message for the first flag given that would do nothing, if any. */

@@ -1,7 +1,8 @@
 // The command line's storage flags (--data-dir, --fsync, --redis-url,
 // --redis-cluster, --redis-prefix, --redis-password, --redis-wait-replicas)
 // turned into createStore's `storage` option, with the line the node logs at
-// startup to say which storage it uses. Pure.
+// startup to say which storage it uses. Pure: the --redis-tls files are read
+// and added by plan.ts.
 
 import * as path from 'node:path';
 import type { StorageOption } from '../storage/open-storage';

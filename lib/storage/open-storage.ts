@@ -52,7 +52,7 @@ export function createStorage(option: StorageOption, context: StorageContext): S
 
 const fileOptionKeys: Record<keyof FileStorageOptions | 'type', true> = { type: true, dir: true, fsync: true, compactionRatio: true, compactionMinBytes: true, onTruncatedLog: true, logger: true };
 const redisOptionKeys: Record<keyof RedisStorageOptions | 'type', true> = {
-  type: true, url: true, cluster: true, client: true, password: true, prefix: true, commandTimeoutMs: true, waitReplicas: true, recoveryIntervalMs: true, logger: true,
+  type: true, url: true, cluster: true, client: true, password: true, tls: true, prefix: true, commandTimeoutMs: true, waitReplicas: true, recoveryIntervalMs: true, logger: true,
 };
 
 function checkFile(option: FileStorageOptions, context: StorageContext): FileStorageOptions {
@@ -71,6 +71,22 @@ function checkFile(option: FileStorageOptions, context: StorageContext): FileSto
   return { ...option, logger: option.logger ?? context.logger };
 }
 
+/** TLS options: PEM strings or Buffers; with a URL, only a rediss:// one (a redis:// URL with TLS options would be a contradiction). */
+function checkRedisTls({ tls, url, cluster, client }: RedisStorageOptions): void {
+  if (typeof tls !== 'object' || tls === null) throw bad('storage.tls', 'must be an object ({ ca?, cert?, key? })', tls);
+  for (const [key, value] of Object.entries(tls)) {
+    if (!['ca', 'cert', 'key'].includes(key)) throw bad(`storage.tls.${key}`, 'is not an option (ca, cert, key)', '<hidden>');
+    if (typeof value !== 'string' && !Buffer.isBuffer(value)) throw bad(`storage.tls.${key}`, 'must be PEM text or a Buffer', '<hidden>');
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    const [given, missing] = tls.cert === undefined ? ['storage.tls.key', 'storage.tls.cert'] : ['storage.tls.cert', 'storage.tls.key'];
+    throw bad(missing, `is missing: \`${given}\` needs it`, undefined);
+  }
+  if (client !== undefined) throw bad('storage.tls', 'does nothing with `storage.client` (set TLS on that client)', '<hidden>');
+  if (url === undefined && cluster === undefined) throw bad('storage.tls', 'needs a rediss:// `storage.url`, or `storage.cluster`', '<hidden>');
+  if (url !== undefined && !String(url).startsWith('rediss://')) throw bad('storage.tls', 'needs a rediss:// URL', redactRedisUrl(String(url)));
+}
+
 function checkRedis(option: RedisStorageOptions, context: StorageContext): RedisStorageOptions {
   rejectUnknownKeys('storage.', option, redisOptionKeys);
   if (option.client === undefined && option.url !== undefined && !/^rediss?:\/\//.test(String(option.url))) {
@@ -80,6 +96,7 @@ function checkRedis(option: RedisStorageOptions, context: StorageContext): Redis
   if (option.url !== undefined && option.cluster !== undefined) throw bad('storage.cluster', 'and `storage.url` exclude each other: one Redis server or one cluster', option.cluster);
   if (option.cluster !== undefined) checkClusterNodes(option.cluster);
   if (option.password !== undefined && (typeof option.password !== 'string' || option.password.length === 0)) throw bad('storage.password', 'must be a non-empty string', '<hidden>');
+  if (option.tls !== undefined) checkRedisTls(option);
   if (option.prefix !== undefined && typeof option.prefix !== 'string') throw bad('storage.prefix', 'must be a string', option.prefix);
   const prefixProblem = option.cluster !== undefined && option.prefix !== undefined ? clusterPrefixProblem(option.prefix) : undefined;
   if (prefixProblem) throw bad('storage.prefix', prefixProblem, option.prefix);

@@ -10,13 +10,36 @@ export type RedisClient = Redis | Cluster;
 export type ClusterNode = string | { host: string; port: number };
 
 /**
+ * TLS to Redis: the CA that signed its certificate (when not a public one),
+ * and this node's certificate and key when Redis asks for one (its default,
+ * `tls-auth-clients yes`). PEM text or bytes.
+ */
+export interface RedisTls {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** How the client proves itself and protects the connection: Redis's AUTH password, and TLS. */
+export interface RedisCredentials {
+  password?: string;
+  /** For one server, a rediss:// URL turns TLS on and this adds to it; for a cluster, this turns it on. */
+  tls?: RedisTls;
+}
+
+/**
  * A new client for `url` (not yet connected: see lazyConnect below). ioredis
  * is required here, on first use, and only type-imported elsewhere, so that a
  * store without Redis never loads it: it would add ~75 ms to every require.
  */
-export function createRedisClient(url: string, commandTimeoutMs: number, password?: string): Redis {
+export function createRedisClient(url: string, commandTimeoutMs: number, credentials: RedisCredentials = {}): Redis {
   const ioredis = require('ioredis') as typeof import('ioredis');
-  return new ioredis.Redis(url, { ...redisClientOptions(commandTimeoutMs), ...(password === undefined ? {} : { password }) });
+  return new ioredis.Redis(url, { ...redisClientOptions(commandTimeoutMs), ...credentialOptions(credentials) });
+}
+
+/** ioredis's options for `credentials`, left out when not given. */
+function credentialOptions({ password, tls }: RedisCredentials): RedisOptions {
+  return { ...(password === undefined ? {} : { password }), ...(tls === undefined ? {} : { tls: { ...tls } }) };
 }
 
 /**
@@ -27,7 +50,7 @@ export function createRedisClient(url: string, commandTimeoutMs: number, passwor
  * are ioredis's, bounded by maxRedirections; the storage bounds each write by
  * its own deadline too.
  */
-export function createRedisClusterClient(nodes: readonly ClusterNode[], commandTimeoutMs: number, password?: string): Cluster {
+export function createRedisClusterClient(nodes: readonly ClusterNode[], commandTimeoutMs: number, credentials: RedisCredentials = {}): Cluster {
   const ioredis = require('ioredis') as typeof import('ioredis');
   const { retryStrategy, enableOfflineQueue, ...perNode } = redisClientOptions(commandTimeoutMs);
   const options: ClusterOptions = {
@@ -41,7 +64,7 @@ export function createRedisClusterClient(nodes: readonly ClusterNode[], commandT
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 50,
     maxRedirections: 8,
-    redisOptions: { ...perNode, ...(password === undefined ? {} : { password }) },
+    redisOptions: { ...perNode, ...credentialOptions(credentials) },
   };
   return new ioredis.Cluster(nodes.map(clusterNodeAddress), options);
 }

@@ -13,7 +13,7 @@ import { OutageLog } from '../core/outage-log';
 import { KvError } from '../errors';
 import { JournaledTable, type Change } from './journaled-table';
 import type { StoredEntry } from './key-table';
-import { connectRedis, createRedisClient, createRedisClusterClient, isCluster, mastersOf, redactRedisUrl, type ClusterNode, type RedisClient } from './redis-connection';
+import { connectRedis, createRedisClient, createRedisClusterClient, isCluster, mastersOf, redactRedisUrl, type ClusterNode, type RedisClient, type RedisTls } from './redis-connection';
 import { bucketKeys, bucketOfMetaKey, legacyLayout, metaKeyPattern, type BucketKeys } from './redis-keys';
 import { readSlots, scanDirectory } from './redis-directory';
 import { migrating, sameLayout, type MasterSlots } from './redis-slots';
@@ -32,6 +32,12 @@ export interface RedisStorageOptions {
   client?: Redis | Cluster;
   /** The password of Redis's AUTH (for `url`, instead of one in the URL; for `cluster`, of every node). */
   password?: string;
+  /**
+   * TLS: for `url`, with a rediss:// URL, the CA of Redis's certificate and
+   * this node's certificate and key if Redis asks for one; for `cluster`, it
+   * turns TLS on for every node (`{}` when their certificates are public ones).
+   */
+  tls?: RedisTls;
   /**
    * Prefix of every Redis key the store uses.
    * @default 'actor-kv:<node>:' through createStore ('actor-kv:' for a RedisStorage made by hand)
@@ -68,7 +74,7 @@ export const defaultRedisStorageOptions = {
   waitReplicas: 0,
   recoveryIntervalMs: 250,
   logger: silentLogger,
-} as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password'>;
+} as const satisfies Omit<Required<RedisStorageOptions>, 'client' | 'cluster' | 'password' | 'tls'>;
 
 /** How many command deadlines a reload waits for a failed write to settle inside ioredis. */
 const unsettledWaitFactor = 5;
@@ -136,9 +142,10 @@ export class RedisStorage implements Storage {
   }
 
   private createClient(): RedisClient {
-    const { cluster, url, password } = this.options;
-    if (cluster) return createRedisClusterClient(cluster, this.commandTimeoutMs, password);
-    return createRedisClient(url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs, password);
+    const { cluster, url, password, tls } = this.options;
+    const credentials = { ...(password === undefined ? {} : { password }), ...(tls === undefined ? {} : { tls }) };
+    if (cluster) return createRedisClusterClient(cluster, this.commandTimeoutMs, credentials);
+    return createRedisClient(url ?? defaultRedisStorageOptions.url, this.commandTimeoutMs, credentials);
   }
 
   private reportError(error: Error): void {
