@@ -6,6 +6,8 @@
 import { createStore, RedisStorage } from '../lib';
 import { bucketKeys } from '../lib/storage/redis-keys';
 import { ownSlots } from '../lib/storage/redis-slots';
+import { rejection } from './support/rejection';
+import { TestCa } from './support/tls-certs';
 import { Spawned } from './support/server-process';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis } from './support/storage-redis-server';
@@ -130,5 +132,39 @@ describeWithRedis('a real Redis Cluster', () => {
       client.write('GET shopping milk\r\nGET shopping eggs\r\nGET hardware nails\r\nBUCKETS\r\n');
       expect(await client.lines(9)).toEqual(['1', 'OK', '', 'OK', '100', 'OK', 'hardware', 'shopping', 'OK']);
     });
+  });
+}, redisClusterNeeds);
+
+describeWithRedis('a Redis Cluster over TLS', () => {
+  let ca: TestCa;
+  let redis: RedisCluster;
+  beforeAll(async () => {
+    ca = TestCa.create('redis cluster test CA');
+    redis = await RedisCluster.start({ replicas: 0, tls: ca.files(ca.issue('localhost', '127.0.0.1'), 'node') });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    ca?.remove();
+  });
+
+  test('with `tls.ca`, buckets spread over the masters and a node opening again finds them; without it, the start is refused', async () => {
+    const refused = await rejection(createStore({ storage: { type: 'redis', cluster: redis.seeds, commandTimeoutMs: 500 } }));
+    expect(refused.code).toBe('STORAGE_UNAVAILABLE');
+    const names = Array.from({ length: 30 }, (_, index) => `tls-${index}`);
+    const store = await createStore({ storage: { type: 'redis', cluster: redis.seeds, tls: { ca: ca.cert } } });
+    for (const name of names) {
+      await store.create(name);
+      await store.put(name, 'k', name);
+    }
+    await store.stop();
+    const masters = (await redis.nodes()).filter((node) => node.role === 'master');
+    for (const master of masters) expect((await redis.scan(master.port, '*:meta')).length).toBeGreaterThan(0);
+    const again = await createStore({ storage: { type: 'redis', cluster: redis.seeds, tls: { ca: ca.cert } } });
+    try {
+      expect((await again.buckets()).sort()).toEqual([...names].sort());
+      expect(await again.get('tls-7', 'k')).toBe('tls-7');
+    } finally {
+      await again.stop();
+    }
   });
 }, redisClusterNeeds);

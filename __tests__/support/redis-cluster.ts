@@ -5,7 +5,7 @@
 // with `redis-cli --cluster reshard`.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,13 @@ export interface ClusterNodeInfo {
   slots: Array<[number, number]>;
 }
 
+/** PEM files for a cluster over TLS: the nodes' certificate (valid for 127.0.0.1) and key, and their CA. */
+export interface ClusterTlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 export class RedisCluster {
   private readonly children = new Map<number, ChildProcess>();
   /** One plain connection per node for the test's own commands (a redis-cli per poll would load the cores). */
@@ -38,6 +45,8 @@ export class RedisCluster {
     /** Client port -> cluster bus port. */
     private readonly ports: Map<number, number>,
     private readonly nodeTimeoutMs: number,
+    /** With these, every node speaks TLS only (to clients, to each other, and to its replicas). */
+    private readonly tls?: ClusterTlsFiles,
   ) {}
 
   /** 'host:port' of every node started, for a client to begin with. */
@@ -46,14 +55,14 @@ export class RedisCluster {
   }
 
   /** Starts 3 masters with `replicas` replicas each and resolves once the cluster serves every slot. */
-  static async start({ nodeTimeoutMs = 1000, replicas = 1 } = {}): Promise<RedisCluster> {
+  static async start({ nodeTimeoutMs = 1000, replicas = 1, tls }: { nodeTimeoutMs?: number; replicas?: number; tls?: ClusterTlsFiles } = {}): Promise<RedisCluster> {
     const count = 3 * (1 + replicas);
     const ports = await freePorts(2 * count);
     const pairs = new Map(Array.from({ length: count }, (_, index): [number, number] => [ports[2 * index]!, ports[2 * index + 1]!]));
-    const cluster = new RedisCluster(mkdtempSync(path.join(tmpdir(), 'actor-kv-redis-cluster-')), pairs, nodeTimeoutMs);
+    const cluster = new RedisCluster(mkdtempSync(path.join(tmpdir(), 'actor-kv-redis-cluster-')), pairs, nodeTimeoutMs, tls);
     try {
       await Promise.all([...pairs.keys()].map((port) => cluster.startNode(port)));
-      await run('redis-cli', ['--cluster', 'create', ...cluster.seeds, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
+      await run('redis-cli', [...cluster.cliTls(), '--cluster', 'create', ...cluster.seeds, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
       await cluster.waitHealthy();
       if (replicas > 0) await cluster.waitReplicasOnline();
       return cluster;
@@ -63,11 +72,19 @@ export class RedisCluster {
     }
   }
 
+  /** redis-cli's flags to reach the nodes. */
+  private cliTls(): string[] {
+    return this.tls ? ['--tls', '--cacert', this.tls.ca] : [];
+  }
+
   private async startNode(port: number, { keepDirectory = false } = {}): Promise<void> {
     const dir = path.join(this.dir, String(port));
     if (!keepDirectory) mkdirSync(dir);
+    const listen = this.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', this.tls.cert, '--tls-key-file', this.tls.key, '--tls-ca-cert-file', this.tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
     const args = [
-      '--port', String(port), '--cluster-port', String(this.ports.get(port)), '--bind', '127.0.0.1',
+      ...listen, '--cluster-port', String(this.ports.get(port)), '--bind', '127.0.0.1',
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.nodeTimeoutMs),
       '--save', '', '--appendonly', 'no', '--dir', dir,
     ];
@@ -99,7 +116,7 @@ export class RedisCluster {
   private connection(port: number): Redis {
     let connection = this.connections.get(port);
     if (!connection) {
-      connection = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, commandTimeout: 2000, retryStrategy: () => 100 });
+      connection = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, commandTimeout: 2000, retryStrategy: () => 100, ...(this.tls ? { tls: { ca: readFileSync(this.tls.ca) } } : {}) });
       connection.on('error', () => {}); // a node the test killed: its commands fail, and the test expects that
       this.connections.set(port, connection);
     }
@@ -176,7 +193,7 @@ export class RedisCluster {
     const nodes = await this.nodes();
     const idOf = (port: number): string => nodes.find((node) => node.port === port)!.id;
     await run('redis-cli', [
-      '--cluster', 'reshard', `127.0.0.1:${this.livePorts[0]}`,
+      ...this.cliTls(), '--cluster', 'reshard', `127.0.0.1:${this.livePorts[0]}`,
       '--cluster-from', idOf(fromPort), '--cluster-to', idOf(toPort), '--cluster-slots', String(slots), '--cluster-pipeline', '1', '--cluster-yes',
     ], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   }

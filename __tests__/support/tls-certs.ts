@@ -25,10 +25,10 @@ export class TestCa {
     return new TestCa(dir, fs.readFileSync(path.join(dir, 'ca.crt')), name);
   }
 
-  /** A certificate and key for `name`, signed by this CA. */
-  issue(name: string): Pem {
+  /** A certificate and key for `name` (and, if given, for an IP address too), signed by this CA. */
+  issue(name: string, ip?: string): Pem {
     const base = `${this.name.replace(/\W/g, '')}-${name.replace(/\W/g, '_')}`;
-    fs.writeFileSync(path.join(this.dir, `${base}.ext`), `subjectAltName=DNS:${name}\n`);
+    fs.writeFileSync(path.join(this.dir, `${base}.ext`), `subjectAltName=DNS:${name}${ip === undefined ? '' : `,IP:${ip}`}\n`);
     openssl(this.dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${name}`]);
     openssl(this.dir, ['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${base}.crt`, '-days', '1', '-extfile', `${base}.ext`]);
     return { cert: fs.readFileSync(path.join(this.dir, `${base}.crt`)), key: fs.readFileSync(path.join(this.dir, `${base}.key`)) };
