@@ -4,7 +4,9 @@
 
 import { createStore, startServer, type KvServer, type Outcome, type Store } from '../lib';
 import { toBinary } from '../lib/core/bytes';
+import net from 'node:net';
 import { ByteClient } from './support/byte-client';
+import { RecordingLogger } from './support/recording-logger';
 import { waitUntil } from './support/deadlines';
 import { LineClients, seededRandom, type LineClient } from './support/server-helpers';
 
@@ -134,6 +136,30 @@ test('a client that half-closes after 1,000 pipelined requests, more than one re
   client.socket.end('PING\r\n'.repeat(1000) + 'QUIT\r\nPING\r\n');
   expect(await client.rest()).toBe('PONG\r\n'.repeat(1000) + 'OK\r\n'); // nothing after QUIT runs
 });
+
+test('a shutdown while a client that never reads has requests waiting their turn still ends', async () => {
+  await store.create('b');
+  await store.put('b', 'k', 'x'.repeat(60_000));
+  const logger = new RecordingLogger();
+  const own = await startServer(store, { port: 0, logger, closeTimeoutMs: 200 });
+  const greedy = net.connect(own.port, '127.0.0.1');
+  greedy.on('error', () => {});
+  let closing: Promise<void> | undefined;
+  try {
+    greedy.pause(); // never reads: its 60 KB replies pass the output soft limit, and the rest of its requests wait
+    greedy.write('GET b k\r\n'.repeat(2000));
+    await waitUntil(() => logger.events.some((event) => event.event === 'client paused'), 5000, 'the server to stop reading the client');
+    closing = own.close();
+    // Without a bound, the close would wait for the client forever.
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([closing.then(() => true), new Promise((resolve) => (timer = setTimeout(resolve, 3000, false)))]);
+    clearTimeout(timer);
+    expect(ended).toBe(true);
+  } finally {
+    greedy.destroy();
+    await (closing ?? own.close());
+  }
+}, 15_000);
 
 test('UTF-8 text is stored as its bytes and returned byte for byte', async () => {
   const client = await connect();

@@ -144,9 +144,13 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
     this.socket.destroy();
   }
 
-  /** Stops reading requests, answers those already received, then closes. */
+  /**
+   * Stops reading, answers the requests already taken in, then closes. Those
+   * still waiting their turn are dropped: a client that does not read would
+   * hold them, and the shutdown, forever.
+   */
   shutdown(): void {
-    this.closeAfterReplies();
+    this.closeAfterReplies('drop');
   }
 
   /** Calls `then` after `ms`, or at once when the socket closes (so no timer outlives it). */
