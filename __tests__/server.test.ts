@@ -137,7 +137,10 @@ test('a client that half-closes after 1,000 pipelined requests, more than one re
   expect(await client.rest()).toBe('PONG\r\n'.repeat(1000) + 'OK\r\n'); // nothing after QUIT runs
 });
 
-test('a shutdown while a client that never reads has requests waiting their turn still ends', async () => {
+test.each([
+  ['', false],
+  [', after it half-closed', true],
+])('a shutdown while a client that never reads has requests waiting their turn still ends%s', async (_how, halfClosed) => {
   await store.create('b');
   await store.put('b', 'k', 'x'.repeat(60_000));
   const logger = new RecordingLogger();
@@ -149,6 +152,7 @@ test('a shutdown while a client that never reads has requests waiting their turn
     greedy.pause(); // never reads: its 60 KB replies pass the output soft limit, and the rest of its requests wait
     greedy.write('GET b k\r\n'.repeat(2000));
     await waitUntil(() => logger.events.some((event) => event.event === 'client paused'), 5000, 'the server to stop reading the client');
+    if (halfClosed) greedy.end(); // its FIN waits behind the requests the server has not read
     closing = own.close();
     // Without a bound, the close would wait for the client forever.
     let timer: NodeJS.Timeout | undefined;

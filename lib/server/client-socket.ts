@@ -249,9 +249,11 @@ export abstract class ClientSocket<R> implements Flushable, BudgetMember, Reques
    */
   protected closeAfterReplies(backlog: 'run' | 'drop' = 'run'): void {
     if (backlog === 'drop') this.dropped = true;
-    if (this.closing) return;
-    this.closing = true;
-    this.stopIdleTimer();
+    if (!this.closing) {
+      this.closing = true;
+      this.stopIdleTimer();
+    }
+    // Again when already closing: a shutdown while a half-closed client's backlog waits drops it, and may end here.
     if (this.replies.length === 0 && !this.hasBacklog()) this.finish();
     else if (this.hasBacklog()) this.readBacklog();
   }
