@@ -2,14 +2,13 @@
 // accepts clients up to maxConnections and hands each to a Connection.
 
 import net from 'node:net';
-import tls from 'node:tls';
 import { countConnections } from '../core/metrics';
-import { errors } from '../errors';
 import type { Store } from '../store';
 import { Connection } from './connection';
-import { accessFor, isLoopback, protectedModeRefusal } from './access';
+import { accessFor, protectedModeRefusal } from './access';
 import { AuthFailures } from './auth-failures';
 import type { ClientShared } from './client-socket';
+import { createClientServer, listenForClients } from './client-listener';
 import { MemoryBudget } from './memory-budget';
 import { ReadQuota } from './read-quota';
 import { refusals } from './format';
@@ -78,25 +77,9 @@ class TextServer implements KvServer {
   ) {
     this.budget = new MemoryBudget(options.maxClientMemoryBytes);
     this.authFailures = new AuthFailures(options.logger);
-    // Socket options:
-    // 1. allowHalfOpen: a client that sends its requests and then shuts down
-    //    its side (`nc -N`, a script) still gets every reply before we close.
-    // 2. noDelay: replies are small and already batched per turn; Nagle's
-    //    algorithm would only hold them back for the client's delayed ACK.
-    // 3. keepAlive: finds peers that vanished without a FIN, so they do not
-    //    hold a connection slot forever.
-    // 4. tls: the same server over TLS when a certificate is given; a client
-    //    reaches accept() once its handshake is done (a failed one never does).
-    const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 };
-    this.server = options.tls
-      ? tls.createServer({ ...socketOptions, cert: options.tls.cert, key: options.tls.key }, (socket) => this.accept(socket))
-      : net.createServer(socketOptions, (socket) => this.accept(socket));
+    this.server = createClientServer(options, (socket) => this.accept(socket));
     this.shared = { turn: this.turn, budget: this.budget, quota: this.quota, limits: options };
     this.resp = options.resp ? new RespListener(store, options.resp, this.shared, this.authFailures) : null;
-    this.server.on('tlsClientError', (error: Error, socket: net.Socket) => {
-      this.options.logger.debug({ remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: error.message }, 'client TLS handshake failed');
-      socket.destroy();
-    });
   }
 
   get port(): number {
@@ -124,19 +107,8 @@ class TextServer implements KvServer {
   }
 
   private listenText(): Promise<void> {
-    const { port, host } = this.options;
-    return new Promise((resolve, reject) => {
-      const failed = (error: Error) => reject(errors.listenFailed('the text server', `${host}:${port}`, 'options `host` and `port`', error));
-      this.server.once('error', failed);
-      this.server.listen(port, host, () => {
-        this.server.off('error', failed);
-        if (!isLoopback(host) && this.options.password === undefined) {
-          const consequence = this.options.protectedMode ? 'protected mode serves loopback clients only' : 'protected mode is off: anyone who reaches the port can read and write every bucket';
-          this.options.logger.warn({ host, port: this.port }, `the text server listens beyond loopback without a password; ${consequence} (set --password)`);
-        }
-        resolve();
-      });
-    });
+    const { port, host, password } = this.options;
+    return listenForClients(this.server, port, host, password !== undefined, this.options, { what: 'the text server', options: 'options `host` and `port`', passwordFlag: '--password' });
   }
 
   private accept(socket: net.Socket): void {

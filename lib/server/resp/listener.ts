@@ -5,12 +5,11 @@
 // closes with it.
 
 import net from 'node:net';
-import tls from 'node:tls';
-import { errors } from '../../errors';
 import type { Store } from '../../store';
-import { accessFor, isLoopback } from '../access';
+import { accessFor } from '../access';
 import type { AuthFailures } from '../auth-failures';
 import type { ResolvedServerOptions } from '../options';
+import { createClientServer, listenForClients } from '../client-listener';
 import { sendAndClose } from '../refuse';
 import type { ClientShared } from '../client-socket';
 import { RespClient } from './client';
@@ -53,12 +52,7 @@ export class RespListener implements RespAddress, ListenerView {
     this.limits = shared.limits;
     this.host = options.host ?? this.limits.host;
     this.password = options.password ?? this.limits.password;
-    // The text server's socket options (server.ts says why each one).
-    const socketOptions = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 };
-    this.server = this.limits.tls
-      ? tls.createServer({ ...socketOptions, cert: this.limits.tls.cert, key: this.limits.tls.key }, (socket) => this.accept(socket))
-      : net.createServer(socketOptions, (socket) => this.accept(socket));
-    this.server.on('tlsClientError', (_error: Error, socket: net.Socket) => socket.destroy());
+    this.server = createClientServer(this.limits, (socket) => this.accept(socket));
   }
 
   get port(): number {
@@ -80,20 +74,8 @@ export class RespListener implements RespAddress, ListenerView {
   }
 
   listen(): Promise<void> {
-    const { port } = this.options;
-    const host = this.host;
-    return new Promise((resolve, reject) => {
-      const failed = (cause: Error) => reject(errors.listenFailed('the RESP listener', `${host}:${port}`, 'options `resp.host` and `resp.port`', cause));
-      this.server.once('error', failed);
-      this.server.listen(port, host, () => {
-        this.server.off('error', failed);
-        if (!isLoopback(host) && this.password === undefined) {
-          const consequence = this.limits.protectedMode ? 'protected mode serves loopback clients only' : 'protected mode is off: anyone who reaches the port can read and write every bucket';
-          this.limits.logger.warn({ host, port: this.port }, `the RESP listener listens beyond loopback without a password; ${consequence} (set --resp-password)`);
-        }
-        resolve();
-      });
-    });
+    const names = { what: 'the RESP listener', options: 'options `resp.host` and `resp.port`', passwordFlag: '--resp-password' };
+    return listenForClients(this.server, this.options.port, this.host, this.password !== undefined, this.limits, names);
   }
 
   private accept(socket: net.Socket): void {
