@@ -6,6 +6,7 @@ import net from 'node:net';
 import { waitUntil } from './support/deadlines';
 import { parsePrometheus, request, sampleValue } from './support/observer-client';
 import { Spawned, type CliProcess } from './support/server-process';
+import { TestCa } from './support/tls-certs';
 
 jest.setTimeout(20_000);
 
@@ -50,6 +51,21 @@ test('`actor-kv tree` from a text server that wants a password: AUTH first with 
   expect(printed).toEqual({ code: 0, stdout: expect.stringContaining('node foo (this node, memory)'), stderr: '' });
   const refused = await finished(['tree', '--port', port], { ACTOR_KV_PASSWORD: 'wrong' });
   expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^actor-kv: 127\.0\.0\.1:\d+ answered: ERROR /) });
+});
+
+test('`actor-kv tree` from a text server over TLS: with its CA, without it, and without TLS', async () => {
+  const ca = TestCa.create();
+  try {
+    const files = ca.files(ca.issue('localhost', '127.0.0.1'), 'server');
+    const node = spawned.cli(['--port', '0', '--node', 'foo', '--tls-cert', files.cert, '--tls-key', files.key]);
+    const port = String(await node.port());
+    expect(await finished(['tree', '--port', port, '--tls-ca', files.ca])).toEqual({ code: 0, stdout: expect.stringContaining('node foo (this node, memory)'), stderr: '' });
+    expect(await finished(['tree', '--port', port, '--tls'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^actor-kv: cannot reach 127\.0\.0\.1:\d+: .*name it with --tls-ca\)/) });
+    expect(await finished(['tree', '--port', port])).toMatchObject({ code: 1, stderr: expect.stringContaining('closed the connection before the tree was read (does it serve TLS? try --tls)') });
+    expect(await finished(['tree', '--port', port, '--tls-ca', `${files.ca}.missing`])).toMatchObject({ code: 1, stderr: expect.stringContaining('actor-kv: cannot read --tls-ca: ENOENT') });
+  } finally {
+    ca.remove();
+  }
 });
 
 test('/healthz says 503 from the moment SIGTERM arrives, and the node still exits 0', async () => {

@@ -1,30 +1,51 @@
-// `actor-kv tree [--observer <url> | --host <address> --port <port>]`: prints
-// every node's supervision tree, read from a running node's observer
-// (/api/tree) or its text server (TREE), for those without a browser.
+// `actor-kv tree [--observer <url> | --host <address> --port <port> [--tls]]`:
+// prints every node's supervision tree, read from a running node's observer
+// (/api/tree) or its text server (TREE, over TLS when the server wants it),
+// for those without a browser.
 
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import type { Observed } from '../server/observer/observed';
 import { treeText } from '../server/observer/tree-text';
 
 /** Where `actor-kv tree` reads the tree: a node's observer (/api/tree), or its text server (TREE). */
-export type TreeSource = { url: string } | { host: string; port: number; password?: string };
+export type TreeSource = { url: string } | TextServerSource;
+
+/** A text server; `tls` when it serves TLS, trusting the CA in `caFile` (a file, read when connecting) or the system's. */
+export interface TextServerSource {
+  host: string;
+  port: number;
+  password?: string;
+  tls?: { caFile?: string };
+}
 
 /** What `actor-kv tree ...` asks for: where to read the tree, or what is wrong. */
 export function treeTarget(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): TreeSource | { error: string } | { help: true } {
-  let values: { observer?: string; host?: string; port?: string; help?: boolean };
+  let values: { observer?: string; host?: string; port?: string; tls?: boolean; 'tls-ca'?: string; help?: boolean };
   try {
-    const options = { observer: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+    const options = {
+      observer: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      tls: { type: 'boolean' },
+      'tls-ca': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    } as const;
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (error) {
     return { error: `tree: ${(error as Error).message.split('\n')[0]}` };
   }
   if (values.help) return { help: true };
-  const textFlags = values.host !== undefined || values.port !== undefined;
-  if (values.observer !== undefined && textFlags) return { error: 'tree: --observer and --host/--port exclude each other: read the tree from the observer or from the text server' };
+  const tlsOption = values.tls || values['tls-ca'] !== undefined ? { ...(values['tls-ca'] === undefined ? {} : { caFile: values['tls-ca'] }) } : undefined;
+  const textFlags = values.host !== undefined || values.port !== undefined || tlsOption !== undefined;
+  if (values.observer !== undefined && textFlags) return { error: 'tree: --observer and --host/--port/--tls exclude each other: read the tree from the observer or from the text server' };
   const observerPort = textFlags ? undefined : env.ACTOR_KV_OBSERVER_PORT || undefined;
   const observer = values.observer ?? (observerPort ? `http://127.0.0.1:${observerPort}` : undefined);
-  return observer === undefined ? textServer(values.host ?? (env.ACTOR_KV_HOST || '127.0.0.1'), values.port ?? (env.ACTOR_KV_PORT || '4040'), env.ACTOR_KV_PASSWORD) : observerApi(observer);
+  if (observer !== undefined) return observerApi(observer);
+  const server = textServer(values.host ?? (env.ACTOR_KV_HOST || '127.0.0.1'), values.port ?? (env.ACTOR_KV_PORT || '4040'), env.ACTOR_KV_PASSWORD);
+  return 'error' in server || !tlsOption ? server : { ...server, tls: tlsOption };
 }
 
 function observerApi(given: string): TreeSource | { error: string } {
@@ -38,14 +59,14 @@ function observerApi(given: string): TreeSource | { error: string } {
   return { url: new URL('api/tree', url.href.endsWith('/') ? url.href : `${url.href}/`).href };
 }
 
-function textServer(host: string, portText: string, password: string | undefined): TreeSource | { error: string } {
+function textServer(host: string, portText: string, password: string | undefined): TextServerSource | { error: string } {
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return { error: `--port: ${JSON.stringify(portText)} is not a port from 1 to 65535` };
   return { host, port, ...(password ? { password } : {}) };
 }
 
 export const treeUsage = [
-  'Usage: actor-kv tree [--observer <url> | --host <address> --port <port>]',
+  'Usage: actor-kv tree [--observer <url> | --host <address> --port <port> [--tls] [--tls-ca <file>]]',
   '',
   "Prints every node's supervision tree (registry, bucket supervisors, buckets",
   'with their status, restarts and last crash), as a running node sees it.',
@@ -53,7 +74,9 @@ export const treeUsage = [
   '(started with --observer-port 4041; ACTOR_KV_OBSERVER_PORT gives one on',
   '127.0.0.1). Otherwise it asks the node\'s text server with TREE, at --host',
   '(ACTOR_KV_HOST, 127.0.0.1) and --port (ACTOR_KV_PORT, 4040), sending',
-  'AUTH first when ACTOR_KV_PASSWORD is set.',
+  'AUTH first when ACTOR_KV_PASSWORD is set. --tls speaks TLS to a server',
+  'started with --tls-cert, trusting the system\'s CAs, or only the CA',
+  'certificate in the PEM file --tls-ca names (which implies --tls).',
   'Exit status: 0 once printed, 1 if the node cannot be read, 2 for a usage error.',
   '',
 ].join('\n');
@@ -74,10 +97,18 @@ export async function printTree(source: TreeSource, write: (text: string) => voi
 }
 
 /** Asks the text server for TREE (after AUTH, with a password) and prints its lines. */
-function printTreeFromServer({ host, port, password }: { host: string; port: number; password?: string }, write: (text: string) => void): Promise<string | undefined> {
+function printTreeFromServer(source: TextServerSource, write: (text: string) => void): Promise<string | undefined> {
+  const { host, port, password } = source;
   const where = `${host}:${port}`;
+  let ca: Buffer | undefined;
+  try {
+    ca = source.tls?.caFile === undefined ? undefined : fs.readFileSync(source.tls.caFile);
+  } catch (error) {
+    return Promise.resolve(`cannot read --tls-ca: ${(error as Error).message}`);
+  }
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = source.tls ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(ca ? { ca } : {}) }) : net.connect({ host, port });
+    const connected = source.tls ? 'secureConnect' : 'connect';
     const lines: string[] = [];
     let buffered = '';
     let awaitingAuth = password !== undefined;
@@ -86,9 +117,10 @@ function printTreeFromServer({ host, port, password }: { host: string; port: num
       resolve(failure);
     };
     socket.setTimeout(10_000, () => finish(`no answer from ${where} within 10 s`));
-    socket.on('error', (error) => finish(`cannot reach ${where}: ${error.message}`));
-    socket.on('close', () => finish(`${where} closed the connection before the tree was read`));
-    socket.on('connect', () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}TREE\r\n`));
+    socket.on('error', (error) => finish(`cannot reach ${where}: ${error.message}${source.tls ? tlsHint(error, ca !== undefined) : ''}`));
+    // A TLS server reads the plain request as a broken handshake and hangs up.
+    socket.on('close', () => finish(`${where} closed the connection before the tree was read${source.tls ? '' : ' (does it serve TLS? try --tls)'}`));
+    socket.on(connected, () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}TREE\r\n`));
     socket.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       let end: number;
@@ -105,4 +137,11 @@ function printTreeFromServer({ host, port, password }: { host: string; port: num
       }
     });
   });
+}
+
+/** What to try when a TLS connection fails on the server's certificate. */
+function tlsHint(error: Error, caGiven: boolean): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+  return untrusted && !caGiven ? " (a certificate from your own CA? name it with --tls-ca)" : '';
 }
