@@ -193,7 +193,10 @@ export class PrimaryBucket {
     let entries: StoredEntries;
     try {
       const [dump] = await this.env.runLocal(this.bucket, [{ kind: 'dump' }]);
-      // A dropped bucket has no entries: the copy drops its own too.
+      // A dropped bucket has no entries: the copy drops its own too. Any other
+      // failure (the bucket crashed or failed here, a timeout) says nothing of
+      // its entries: an empty copy would pass for in sync and lose them all on a failover.
+      if (!dump!.ok && dump!.error.code !== 'NOT_FOUND') return 'lost';
       entries = dump!.ok ? (dump!.value as StoredEntries) : [];
     } catch {
       return 'lost';
