@@ -45,6 +45,8 @@ export class Connection {
   private outboxBytes = 0;
   private flushScheduled = false;
   private closed = false;
+  /** Frames that followed the handshake in its last chunk, until start(). */
+  private early: Buffer[];
 
   constructor(
     established: Established,
@@ -70,8 +72,20 @@ export class Connection {
     socket.on('close', () => this.close('the connection closed'));
     socket.on('error', (error) => this.close(error.message));
     socket.on('drain', () => socket.resume());
+    this.early = early;
+  }
+
+  /**
+   * Handles the frames that came with the handshake, then reads on. Separate
+   * from the constructor: one of them may close the connection, and the owner
+   * must already hold it then, or it would not see the close (and keep a
+   * closed connection as its live one, never redialing).
+   */
+  start(): void {
+    const early = this.early;
+    this.early = [];
     for (const body of early) this.onFrame(body);
-    if (!this.closed) socket.resume();
+    if (!this.closed) this.socket.resume();
   }
 
   /** Bytes waiting to be sent (bounded by `maxBufferedBytes` plus one frame). */
