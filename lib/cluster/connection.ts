@@ -22,7 +22,7 @@ export interface ConnectionSettings {
   requestTimeoutMs: number;
   /** The longest frame body sent or accepted. */
   maxFrameBytes: number;
-  /** Bytes queued for a peer that does not read, past which requests fail fast and reading pauses. */
+  /** Bytes queued for a peer that does not read, past which requests fail fast and the peer's requests are dropped. */
   maxBufferedBytes: number;
 }
 
@@ -71,7 +71,6 @@ export class Connection {
     });
     socket.on('close', () => this.close('the connection closed'));
     socket.on('error', (error) => this.close(error.message));
-    socket.on('drain', () => socket.resume());
     this.early = early;
   }
 
@@ -128,7 +127,15 @@ export class Connection {
     if (this.closed) return;
     const envelope = parseEnvelope(body);
     if (!envelope) return this.close('a bad frame');
-    if ('q' in envelope) return this.answer(envelope.i, envelope.q);
+    if ('q' in envelope) {
+      // A peer that does not read our replies gets no more of its requests
+      // served until it does: they are dropped, and time out on its side.
+      // Reading goes on (pausing it would also stop the replies to our own
+      // requests, and two nodes that both pass the cap would each wait for
+      // the other to read, forever).
+      if (this.socket.writableLength > this.settings.maxBufferedBytes) return;
+      return this.answer(envelope.i, envelope.q);
+    }
     const call = this.waiting.get(envelope.i);
     // A reply to a request that already timed out is dropped.
     if (call) this.open.close(call, ok(envelope.r));
@@ -171,7 +178,5 @@ export class Connection {
     this.outbox = [];
     this.outboxBytes = 0;
     this.socket.write(data);
-    // A peer that does not read our replies gets no more of its requests served until it does.
-    if (this.socket.writableLength > this.settings.maxBufferedBytes) this.socket.pause();
   }
 }
