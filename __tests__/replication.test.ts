@@ -4,7 +4,7 @@
 // The faults with real processes, pauses and partitions are in
 // replication-faults.system.test.ts.
 
-import { createStore, type Store } from '../lib';
+import { createStore, type BucketOp, type Outcome, type Store } from '../lib';
 import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
 import { VoteBook } from '../lib/cluster/replication/votes';
 import { allUp, portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
@@ -170,5 +170,41 @@ describe('a copy brought back while its primary cannot read its own bucket', () 
     nodes.delete('foo');
     const baz = nodes.get('baz')!;
     for (let i = 0; i <= 10; i++) expect(await baz.get('shopping', `k${i}`)).toBe(`v${i}`);
+  });
+});
+
+describe('a copy given a full copy while its primary runs the next step', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test('does not apply that step twice: a counter (INCRBY) and a string (APPEND) read the same after a failover', async () => {
+    // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
+    const options = { cluster: { replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] } };
+    nodes = await startNodes(['foo', 'baz', 'bar'], options);
+    const foo = nodes.get('foo')!;
+    await foo.create('counters');
+    // bar restarts (in memory: empty) before foo writes again, so foo's next step finds it out of sync and sends it a full copy.
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
+    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    // Calls in consecutive turns: the primary applies the next step while the full copy is being made.
+    const submit = (op: BucketOp): Promise<Outcome> => new Promise((resolve) => foo.submit('counters', op, resolve));
+    const calls: Array<Promise<Outcome>> = [];
+    for (let turn = 0; turn < 20; turn++) {
+      calls.push(submit({ kind: 'incrBy', key: 'n', by: '1' }), submit({ kind: 'append', key: 's', value: 'x' }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await Promise.all(calls)).filter((outcome) => !outcome.ok)).toEqual([]);
+    expect([await foo.get('counters', 'n'), await foo.get('counters', 's')]).toEqual(['20', 'x'.repeat(20)]);
+    // Lose the primary: bar takes over and must hold the same bucket.
+    await foo.stop();
+    nodes.delete('foo');
+    const baz = nodes.get('baz')!;
+    expect([await baz.get('counters', 'n'), await baz.get('counters', 's')]).toEqual(['20', 'x'.repeat(20)]);
   });
 });

@@ -11,7 +11,7 @@
 // a majority accepts, or the step fails with NOT_ENOUGH_REPLICAS. A copy that
 // refuses the epoch means another node took over: this one stops serving.
 
-import { failed, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
+import { failed, isRepeatable, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
 import { toErrorData, type ErrorData } from '../../errors';
 import type { BucketConfig } from './config';
 import { replicationErrors } from './errors';
@@ -82,8 +82,9 @@ export class PrimaryBucket {
    * Runs the queue. One step is replicated while the next is applied here,
    * so the bucket actor and the round trip to the copies overlap; the copies
    * still get the steps one at a time, in order. (A full copy made meanwhile
-   * may hold the next step's writes already: every write is idempotent, so
-   * applying that step again changes nothing.)
+   * may hold the next step's writes already, and the copy then applies that
+   * step again: harmless for a put or a delete, not for an incrBy or an
+   * append, so a step holding one waits for the previous step to finish.)
    */
   private async drain(): Promise<void> {
     this.running = true;
@@ -102,6 +103,7 @@ export class PrimaryBucket {
       const steps = mergeSteps(this.queue);
       this.queue = [];
       for (const step of steps) {
+        if (!repeatable(step.action)) await replicating;
         const applied = this.serving ? await this.applyHere(step.action) : undefined;
         await replicating;
         replicating = this.finish(step, applied);
@@ -273,6 +275,11 @@ type CopyResult = 'held' | 'refused' | 'lost';
 interface Step {
   action: StepAction;
   answers: Array<{ count: number; answer: StepAnswer }>;
+}
+
+/** Whether a copy may apply the step again over a full copy that holds it already. */
+function repeatable(action: StepAction): boolean {
+  return action.kind !== 'ops' || action.ops.every(isRepeatable);
 }
 
 /** Consecutive operation calls merged into one step (one round trip to the copies for all); a create or drop alone. */
