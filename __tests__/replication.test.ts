@@ -208,3 +208,31 @@ describe('a copy given a full copy while its primary runs the next step', () => 
     expect([await baz.get('counters', 'n'), await baz.get('counters', 's')]).toEqual(['20', 'x'.repeat(20)]);
   });
 });
+
+describe('a bucket dropped while its copy is out of sync', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test('is gone from every node: not listed, and not back after a failover', async () => {
+    // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
+    const options = { cluster: { replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] } };
+    nodes = await startNodes(['foo', 'baz', 'bar'], options);
+    const foo = nodes.get('foo')!;
+    await foo.create('shopping');
+    await foo.put('shopping', 'milk', '1');
+    // bar restarts (in memory: empty) before foo writes again, so the drop finds it out of sync and sends it a full copy.
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
+    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    await foo.drop('shopping');
+    expect(await foo.buckets()).toEqual([]);
+    await foo.stop();
+    nodes.delete('foo');
+    expect(await nodes.get('baz')!.has('shopping')).toBe(false);
+  });
+});

@@ -31,8 +31,8 @@ export interface PrimaryEnv {
   dropLocal(bucket: string): Promise<void>;
   /** Sends one replication step to a copy (under the primary's current configuration). */
   replicate(copy: string, bucket: string, seq: number, action: StepAction): Promise<CopyAnswer>;
-  /** Sends a full copy of the bucket to a copy, as of step `seq`. */
-  install(copy: string, bucket: string, seq: number, entries: StoredEntries): Promise<CopyAnswer>;
+  /** Sends a full copy of the bucket to a copy, as of step `seq` (null entries: the bucket was dropped). */
+  install(copy: string, bucket: string, seq: number, entries: StoredEntries | null): Promise<CopyAnswer>;
   /** Has a majority accept a configuration with these copies (this node primary); the new config, or why not. */
   reconfigure(bucket: string, from: BucketConfig, copies: string[]): Promise<BucketConfig | ErrorData>;
   /** Called once when a copy says another node took over. */
@@ -192,14 +192,14 @@ export class PrimaryBucket {
   }
 
   private async installOn(copy: string, seq: number): Promise<CopyResult> {
-    let entries: StoredEntries;
+    let entries: StoredEntries | null;
     try {
       const [dump] = await this.env.runLocal(this.bucket, [{ kind: 'dump' }]);
-      // A dropped bucket has no entries: the copy drops its own too. Any other
+      // A dropped bucket (null): the copy drops its own too. Any other
       // failure (the bucket crashed or failed here, a timeout) says nothing of
       // its entries: an empty copy would pass for in sync and lose them all on a failover.
       if (!dump!.ok && dump!.error.code !== 'NOT_FOUND') return 'lost';
-      entries = dump!.ok ? (dump!.value as StoredEntries) : [];
+      entries = dump!.ok ? (dump!.value as StoredEntries) : null;
     } catch {
       return 'lost';
     }
