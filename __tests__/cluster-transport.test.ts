@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createStore, KvError, type Store } from '../lib';
 import { encodeFrame, FrameDecoder } from '../lib/cluster/frame';
 import { acceptHandshake, dialHandshake, type Established } from '../lib/cluster/handshake-session';
-import { encodeMessage } from '../lib/cluster/handshake';
+import { encodeMessage, parseHello, proof } from '../lib/cluster/handshake';
 import { closeTime, portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
 import { waitUntil } from './support/deadlines';
 import { RecordingLogger } from './support/recording-logger';
@@ -195,5 +195,44 @@ describe('a peer that is connected but silent (a hung process)', () => {
     expect(codes.filter((code) => code !== 'TIMEOUT' && code !== 'NODE_UNAVAILABLE')).toEqual([]);
     // Only what fits the kernel's buffers and the cap was ever queued: most calls were refused at once.
     expect(codes.filter((code) => code === 'NODE_UNAVAILABLE').length).toBeGreaterThan(300);
+  });
+});
+
+describe('a peer whose first frame after the handshake is bad', () => {
+  test('arrives in the same chunk as its verdict: the connection is closed and the peer redialed, not left "up" and dead', async () => {
+    let accepted = 0;
+    const sockets: Socket[] = [];
+    // Plays the acceptor by hand, so that its verdict and a bad frame leave in one write (one chunk).
+    const peer = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+      const first = ++accepted === 1;
+      const decoder = new FrameDecoder(512);
+      const nonce = Buffer.alloc(32, 7);
+      let hello: { name: string; nonce: Buffer } | undefined;
+      socket.on('data', (chunk: Buffer) => {
+        for (const body of decoder.pushAll(chunk)) {
+          if (!hello) {
+            hello = parseHello(body)!;
+            socket.write(encodeFrame(encodeMessage({ name: 'ghost', nonce })));
+            continue;
+          }
+          const transcript = { dialer: hello.name, acceptor: 'ghost', dialerNonce: hello.nonce, acceptorNonce: nonce };
+          const verdict = encodeFrame(encodeMessage({ verdict: 'ok', proof: proof(secret, 'acceptor', transcript) }));
+          socket.write(first ? Buffer.concat([verdict, encodeFrame(Buffer.from('not an envelope'))]) : verdict);
+          decoder.maxBody = 1 << 20;
+        }
+      });
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const port = (peer.address() as { port: number }).port;
+    const foo = await createStore({ node: 'foo', cluster: { secret, peers: { ghost: `127.0.0.1:${port}` }, reconnect: { initialMs: 10, maxMs: 50 } } });
+    try {
+      await waitUntil(() => accepted >= 2, 3000, 'foo to redial the peer whose connection it closed');
+    } finally {
+      await foo.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => peer.close(resolve));
+    }
   });
 });

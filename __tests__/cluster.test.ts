@@ -256,3 +256,34 @@ describe('authentication between nodes', () => {
     expect(error.message).toContain('cluster.secret');
   });
 });
+
+describe('two nodes that send each other more than either reads', () => {
+  test('large replies both ways at once: the link recovers, it does not stay stuck with both sides waiting for the other to read', async () => {
+    const nodes = await startNodes(['foo', 'bar'], { cluster: { routes: ['a-m=foo', 'n-z=bar'], maxBufferedBytes: 256 * 1024, requestTimeoutMs: 500 } });
+    try {
+      const [foo, bar] = [nodes.get('foo')!, nodes.get('bar')!];
+      const big = 'x'.repeat(1024 * 1024);
+      await foo.create('apples');
+      await bar.create('nuts');
+      for (let index = 0; index < 8; index++) {
+        await foo.put('apples', `k${index}`, big);
+        await bar.put('nuts', `k${index}`, big);
+      }
+      await foo.put('apples', 'small', 'a');
+      await bar.put('nuts', 'small', 'n');
+      // Each node asks the other for 8 MiB at a time, several times over, both at once: each one's
+      // replies pass its buffer cap while the other is doing the same.
+      const reads: Array<Promise<unknown>> = [];
+      for (let round = 0; round < 4; round++) {
+        for (let index = 0; index < 8; index++) reads.push(foo.get('nuts', `k${index}`).catch(() => null), bar.get('apples', `k${index}`).catch(() => null));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(reads);
+      // Whatever the storm's own calls got, small calls must work again both ways.
+      const works = async (): Promise<boolean> => (await Promise.all([foo.get('nuts', 'small').catch(() => null), bar.get('apples', 'small').catch(() => null)])).join() === 'n,a';
+      await waitUntil(works, 5000, 'both directions to answer again');
+    } finally {
+      await stopAll(nodes);
+    }
+  }, 20_000);
+});

@@ -4,10 +4,11 @@
 // The faults with real processes, pauses and partitions are in
 // replication-faults.system.test.ts.
 
-import type { Store } from '../lib';
+import { createStore, type BucketOp, type Outcome, type Store } from '../lib';
 import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
 import { VoteBook } from '../lib/cluster/replication/votes';
-import { startNodes, stopAll } from './support/cluster-nodes';
+import { allUp, portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
+import { waitUntil } from './support/deadlines';
 import { rejection } from './support/rejection';
 
 jest.setTimeout(30_000);
@@ -128,5 +129,110 @@ describe('votes (Paxos acceptor)', () => {
 
   test('the first configuration is the preference list', () => {
     expect(initialConfig(['foo', 'bar'])).toEqual({ epoch: 0, primary: 'foo', copies: ['foo', 'bar'] });
+  });
+});
+
+describe('a copy brought back while its primary cannot read its own bucket', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test('is not given an empty bucket as its full copy: after a failover every acknowledged write is still there', async () => {
+    // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
+    const options = { supervision: { maxRestarts: 0, withinMs: 5000 }, cluster: { replicas: 2, requestTimeoutMs: 300, routes: ['a-z=foo,bar'] } };
+    nodes = await startNodes(['foo', 'baz', 'bar'], options);
+    const foo = nodes.get('foo')!;
+    await foo.create('shopping');
+    for (let i = 0; i < 10; i++) await foo.put('shopping', `k${i}`, `v${i}`);
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    nodes.delete('bar');
+    // A write without bar: foo drops it from the configuration (foo and baz are a majority).
+    await foo.put('shopping', 'k10', 'v10');
+    expect((await foo.tree()).replication!.find((entry) => entry.bucket === 'shopping')!.inSync).toEqual(['foo']);
+    // foo's bucket actor fails (no restart allowed): its data is kept, but it answers nothing until revived.
+    await foo.crashBucket('shopping', 'fails', { node: 'foo' });
+    await rejection(foo.get('shopping', 'k0'));
+    // bar comes back empty (memory storage): foo's repair must not copy an empty bucket to it.
+    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
+    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    // Give the repair timer a few rounds (it runs every 200 ms here) to try, and fail, to bring bar back.
+    const inSync = async (): Promise<string[]> => (await foo.tree()).replication!.find((entry) => entry.bucket === 'shopping')!.inSync;
+    await waitUntil(async () => (await inSync()).includes('bar'), 1500, 'bar to be added back').catch(() => undefined);
+    // foo's bucket is revived with its data (create revives a failed bucket), and brings bar back properly if it did not yet.
+    await foo.create('shopping');
+    await waitUntil(async () => (await inSync()).includes('bar'), 5000, 'bar to be added back');
+    // Now lose foo: bar takes over, and must hold every acknowledged write.
+    await foo.stop();
+    nodes.delete('foo');
+    const baz = nodes.get('baz')!;
+    for (let i = 0; i <= 10; i++) expect(await baz.get('shopping', `k${i}`)).toBe(`v${i}`);
+  });
+});
+
+describe('a copy given a full copy while its primary runs the next step', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test('does not apply that step twice: a counter (INCRBY) and a string (APPEND) read the same after a failover', async () => {
+    // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
+    const options = { cluster: { replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] } };
+    nodes = await startNodes(['foo', 'baz', 'bar'], options);
+    const foo = nodes.get('foo')!;
+    await foo.create('counters');
+    // bar restarts (in memory: empty) before foo writes again, so foo's next step finds it out of sync and sends it a full copy.
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
+    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    // Calls in consecutive turns: the primary applies the next step while the full copy is being made.
+    const submit = (op: BucketOp): Promise<Outcome> => new Promise((resolve) => foo.submit('counters', op, resolve));
+    const calls: Array<Promise<Outcome>> = [];
+    for (let turn = 0; turn < 20; turn++) {
+      calls.push(submit({ kind: 'incrBy', key: 'n', by: '1' }), submit({ kind: 'append', key: 's', value: 'x' }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await Promise.all(calls)).filter((outcome) => !outcome.ok)).toEqual([]);
+    expect([await foo.get('counters', 'n'), await foo.get('counters', 's')]).toEqual(['20', 'x'.repeat(20)]);
+    // Lose the primary: bar takes over and must hold the same bucket.
+    await foo.stop();
+    nodes.delete('foo');
+    const baz = nodes.get('baz')!;
+    expect([await baz.get('counters', 'n'), await baz.get('counters', 's')]).toEqual(['20', 'x'.repeat(20)]);
+  });
+});
+
+describe('a bucket dropped while its copy is out of sync', () => {
+  let nodes: Map<string, Store> | undefined;
+  afterEach(async () => {
+    await stopAll(nodes);
+    nodes = undefined;
+  });
+
+  test('is gone from every node: not listed, and not back after a failover', async () => {
+    // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
+    const options = { cluster: { replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] } };
+    nodes = await startNodes(['foo', 'baz', 'bar'], options);
+    const foo = nodes.get('foo')!;
+    await foo.create('shopping');
+    await foo.put('shopping', 'milk', '1');
+    // bar restarts (in memory: empty) before foo writes again, so the drop finds it out of sync and sends it a full copy.
+    const barPort = portOf(nodes.get('bar')!);
+    await nodes.get('bar')!.stop();
+    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
+    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    await foo.drop('shopping');
+    expect(await foo.buckets()).toEqual([]);
+    await foo.stop();
+    nodes.delete('foo');
+    expect(await nodes.get('baz')!.has('shopping')).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ export interface ConnectionSettings {
   requestTimeoutMs: number;
   /** The longest frame body sent or accepted. */
   maxFrameBytes: number;
-  /** Bytes queued for a peer that does not read, past which requests fail fast and reading pauses. */
+  /** Bytes queued for a peer that does not read, past which requests fail fast and the peer's requests are dropped. */
   maxBufferedBytes: number;
 }
 
@@ -45,6 +45,8 @@ export class Connection {
   private outboxBytes = 0;
   private flushScheduled = false;
   private closed = false;
+  /** Frames that followed the handshake in its last chunk, until start(). */
+  private early: Buffer[];
 
   constructor(
     established: Established,
@@ -69,9 +71,20 @@ export class Connection {
     });
     socket.on('close', () => this.close('the connection closed'));
     socket.on('error', (error) => this.close(error.message));
-    socket.on('drain', () => socket.resume());
+    this.early = early;
+  }
+
+  /**
+   * Handles the frames that came with the handshake, then reads on. Separate
+   * from the constructor: one of them may close the connection, and the owner
+   * must already hold it then, or it would not see the close (and keep a
+   * closed connection as its live one, never redialing).
+   */
+  start(): void {
+    const early = this.early;
+    this.early = [];
     for (const body of early) this.onFrame(body);
-    if (!this.closed) socket.resume();
+    if (!this.closed) this.socket.resume();
   }
 
   /** Bytes waiting to be sent (bounded by `maxBufferedBytes` plus one frame). */
@@ -114,7 +127,15 @@ export class Connection {
     if (this.closed) return;
     const envelope = parseEnvelope(body);
     if (!envelope) return this.close('a bad frame');
-    if ('q' in envelope) return this.answer(envelope.i, envelope.q);
+    if ('q' in envelope) {
+      // A peer that does not read our replies gets no more of its requests
+      // served until it does: they are dropped, and time out on its side.
+      // Reading goes on (pausing it would also stop the replies to our own
+      // requests, and two nodes that both pass the cap would each wait for
+      // the other to read, forever).
+      if (this.socket.writableLength > this.settings.maxBufferedBytes) return;
+      return this.answer(envelope.i, envelope.q);
+    }
     const call = this.waiting.get(envelope.i);
     // A reply to a request that already timed out is dropped.
     if (call) this.open.close(call, ok(envelope.r));
@@ -157,7 +178,5 @@ export class Connection {
     this.outbox = [];
     this.outboxBytes = 0;
     this.socket.write(data);
-    // A peer that does not read our replies gets no more of its requests served until it does.
-    if (this.socket.writableLength > this.settings.maxBufferedBytes) this.socket.pause();
   }
 }

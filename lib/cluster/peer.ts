@@ -95,12 +95,14 @@ export class Peer {
     this.connection = undefined;
     old?.close('replaced by a new connection');
     this.failedDials = 0;
-    this.connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
+    const connection = new Connection(established, this.context.connection, this.context.serve, (closed, reason) => this.lost(closed, reason));
+    this.connection = connection;
     // After failed dials, this line is also the one that says the outage is over.
     const outage = this.outage.recovered();
     const after = outage ? { failedDials: outage.attempts, failingSince: new Date(outage.since).toISOString() } : {};
     this.context.logger.info({ peer: this.name, ...after }, 'cluster peer connected');
     this.context.emit('peerUp', { peer: this.name });
+    connection.start();
   }
 
   stop(): void {

@@ -28,7 +28,8 @@ export type NodeRequest =
   | { kind: 'prepare'; bucket: string; epoch: number }
   | { kind: 'accept'; bucket: string; config: BucketConfig }
   | { kind: 'replicate'; bucket: string; config: BucketConfig; seq: number; action: StepAction }
-  | { kind: 'install'; bucket: string; config: BucketConfig; seq: number; entries: StoredEntries }
+  /** `dropped`: the primary has no such bucket, the copy drops its own (entries is then empty). */
+  | { kind: 'install'; bucket: string; config: BucketConfig; seq: number; entries: StoredEntries; dropped?: true }
   | { kind: 'ping' };
 
 /** One frame after the handshake: a request (`q`) or the reply (`r`) to request `i`. */

@@ -67,7 +67,7 @@ function serveReplication(replication: Replication, request: NodeRequest): Promi
     case 'replicate':
       return replication.serveReplicate(request.bucket, request.config, request.seq, request.action);
     case 'install':
-      return replication.serveInstall(request.bucket, request.config, request.seq, request.entries);
+      return replication.serveInstall(request.bucket, request.config, request.seq, request.entries, request.dropped === true);
     case 'prepare':
       return Promise.resolve(ok(replication.servePrepare(request.bucket, request.epoch)));
     case 'accept':

@@ -67,6 +67,14 @@ export function isWrite(op: BucketOp): boolean {
   }
 }
 
+/**
+ * Whether applying the operation a second time leaves the table as the first
+ * time did (a put, a delete, an absolute deadline): incrBy and append add again.
+ */
+export function isRepeatable(op: BucketOp): boolean {
+  return op.kind !== 'incrBy' && op.kind !== 'append';
+}
+
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */
 export type Outcome<T = OpValue> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorData };
 

@@ -11,7 +11,7 @@
 // a majority accepts, or the step fails with NOT_ENOUGH_REPLICAS. A copy that
 // refuses the epoch means another node took over: this one stops serving.
 
-import { failed, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
+import { failed, isRepeatable, isWrite, ok, type BucketOp, type Outcome, type StoredEntries } from '../../core/operations';
 import { toErrorData, type ErrorData } from '../../errors';
 import type { BucketConfig } from './config';
 import { replicationErrors } from './errors';
@@ -31,8 +31,8 @@ export interface PrimaryEnv {
   dropLocal(bucket: string): Promise<void>;
   /** Sends one replication step to a copy (under the primary's current configuration). */
   replicate(copy: string, bucket: string, seq: number, action: StepAction): Promise<CopyAnswer>;
-  /** Sends a full copy of the bucket to a copy, as of step `seq`. */
-  install(copy: string, bucket: string, seq: number, entries: StoredEntries): Promise<CopyAnswer>;
+  /** Sends a full copy of the bucket to a copy, as of step `seq` (null entries: the bucket was dropped). */
+  install(copy: string, bucket: string, seq: number, entries: StoredEntries | null): Promise<CopyAnswer>;
   /** Has a majority accept a configuration with these copies (this node primary); the new config, or why not. */
   reconfigure(bucket: string, from: BucketConfig, copies: string[]): Promise<BucketConfig | ErrorData>;
   /** Called once when a copy says another node took over. */
@@ -82,8 +82,9 @@ export class PrimaryBucket {
    * Runs the queue. One step is replicated while the next is applied here,
    * so the bucket actor and the round trip to the copies overlap; the copies
    * still get the steps one at a time, in order. (A full copy made meanwhile
-   * may hold the next step's writes already: every write is idempotent, so
-   * applying that step again changes nothing.)
+   * may hold the next step's writes already, and the copy then applies that
+   * step again: harmless for a put or a delete, not for an incrBy or an
+   * append, so a step holding one waits for the previous step to finish.)
    */
   private async drain(): Promise<void> {
     this.running = true;
@@ -102,6 +103,7 @@ export class PrimaryBucket {
       const steps = mergeSteps(this.queue);
       this.queue = [];
       for (const step of steps) {
+        if (!repeatable(step.action)) await replicating;
         const applied = this.serving ? await this.applyHere(step.action) : undefined;
         await replicating;
         replicating = this.finish(step, applied);
@@ -190,11 +192,14 @@ export class PrimaryBucket {
   }
 
   private async installOn(copy: string, seq: number): Promise<CopyResult> {
-    let entries: StoredEntries;
+    let entries: StoredEntries | null;
     try {
       const [dump] = await this.env.runLocal(this.bucket, [{ kind: 'dump' }]);
-      // A dropped bucket has no entries: the copy drops its own too.
-      entries = dump!.ok ? (dump!.value as StoredEntries) : [];
+      // A dropped bucket (null): the copy drops its own too. Any other
+      // failure (the bucket crashed or failed here, a timeout) says nothing of
+      // its entries: an empty copy would pass for in sync and lose them all on a failover.
+      if (!dump!.ok && dump!.error.code !== 'NOT_FOUND') return 'lost';
+      entries = dump!.ok ? (dump!.value as StoredEntries) : null;
     } catch {
       return 'lost';
     }
@@ -270,6 +275,11 @@ type CopyResult = 'held' | 'refused' | 'lost';
 interface Step {
   action: StepAction;
   answers: Array<{ count: number; answer: StepAnswer }>;
+}
+
+/** Whether a copy may apply the step again over a full copy that holds it already. */
+function repeatable(action: StepAction): boolean {
+  return action.kind !== 'ops' || action.ops.every(isRepeatable);
 }
 
 /** Consecutive operation calls merged into one step (one round trip to the copies for all); a create or drop alone. */

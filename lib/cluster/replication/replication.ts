@@ -207,7 +207,8 @@ export class Replication implements NodeHandle {
       createLocal: (name) => this.env.local.create(name),
       dropLocal: (name) => this.env.local.drop(name),
       replicate: (copy, name, step, action): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'replicate', bucket: name, config: primary.config, seq: step, action }),
-      install: (copy, name, step, entries): Promise<Outcome<unknown>> => this.env.send(copy, { kind: 'install', bucket: name, config: primary.config, seq: step, entries }),
+      install: (copy, name, step, entries): Promise<Outcome<unknown>> =>
+        this.env.send(copy, { kind: 'install', bucket: name, config: primary.config, seq: step, entries: entries ?? [], ...(entries ? {} : { dropped: true as const }) }),
       reconfigure: (name, from, copies) => this.propose(name, from, copies, false),
       deposed: (name) => this.forgetPrimary(name, primary.config.epoch),
     });
@@ -317,11 +318,17 @@ export class Replication implements NodeHandle {
     return ok(null);
   }
 
-  /** A full copy of the bucket from its primary, as of step `seq`. */
-  async serveInstall(bucket: string, config: BucketConfig, seq: number, entries: StoredEntries): Promise<Outcome<unknown>> {
+  /** A full copy of the bucket from its primary, as of step `seq`; `dropped`: the primary has no such bucket. */
+  async serveInstall(bucket: string, config: BucketConfig, seq: number, entries: StoredEntries, dropped: boolean): Promise<Outcome<unknown>> {
     const refused = this.checkPrimary(bucket, config);
     if (refused) return failed(refused);
     this.copies.delete(bucket);
+    // An empty bucket made here would still be listed, and served after a failover, though it was dropped.
+    if (dropped) {
+      if (!(await this.applyStep(bucket, { kind: 'drop' }))) return failed(replicationErrors.outOfSync(bucket).toData());
+      this.copies.set(bucket, { epoch: config.epoch, seq });
+      return ok(null);
+    }
     try {
       await this.env.local.create(bucket);
     } catch (error) {
