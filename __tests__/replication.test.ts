@@ -114,6 +114,36 @@ describe('votes (Paxos acceptor)', () => {
     }
   });
 
+  describe('a damaged votes file is refused by name, before the node listens', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const path = require('node:path') as typeof import('node:path');
+    const os = require('node:os') as typeof import('node:os');
+    const net = require('node:net') as typeof import('node:net');
+    let dir = '';
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test.each([
+      ['cut short', '{"b":{"promised":3072,"acc', /damaged \(.*JSON/],
+      ['not an object', '[1,2]', /damaged \(not an object of votes\)/],
+      ['a malformed vote', '{"b":{"promised":"3072","accepted":null}}', /damaged \(the vote on "b" is malformed\)/],
+      ['an accepted configuration without an epoch', '{"b":{"promised":3072,"accepted":{}}}', /damaged \(the vote on "b" is malformed\)/],
+    ])('%s', async (_name, text, reason) => {
+      fs.writeFileSync(path.join(dir, 'replication-votes.json'), text);
+      const error = await rejection(Promise.resolve().then(() => VoteBook.in(dir)));
+      expect(error).toMatchObject({ code: 'STORAGE_CORRUPT', message: expect.stringMatching(reason) });
+      expect(error.message).toContain(path.join(dir, 'replication-votes.json'));
+    });
+
+    test('createStore rejects, and leaves the cluster port free', async () => {
+      fs.writeFileSync(path.join(dir, 'replication-votes.json'), '{"b":');
+      const port = await freePort(net);
+      const started = createStore({ node: 'foo', storage: { type: 'file', dir }, cluster: { secret, listen: { host: '127.0.0.1', port }, peers: { bar: null }, replicas: 2 } });
+      await expect(started).rejects.toMatchObject({ code: 'STORAGE_CORRUPT' });
+      expect(await freePort(net, port)).toBe(port);
+    });
+  });
+
   test.each([
     [0, 0, 1024],
     [0, 2, 1026],
@@ -236,3 +266,14 @@ describe('a bucket dropped while its copy is out of sync', () => {
     expect(await nodes.get('baz')!.has('shopping')).toBe(false);
   });
 });
+
+/** A port nobody listens on (`port`, or any when 0): found by listening on it and closing. */
+function freePort(net: typeof import('node:net'), port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as import('node:net').AddressInfo;
+      server.close(() => resolve(bound));
+    });
+  });
+}

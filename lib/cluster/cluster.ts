@@ -49,6 +49,8 @@ export class Cluster {
   static async start(self: string, options: ResolvedClusterOptions, local: NodeHandle, logger: Logger, emit: EmitEvent, storage: StorageFacts): Promise<Cluster> {
     const nodes = [self, ...options.peers.keys()];
     const preferences = makePreferences(options.routes, nodes, options.replicas);
+    // Read before listening: a damaged votes file refuses the start with nothing to undo.
+    const votes = options.replicas > 1 ? VoteBook.in(storage.dir) : undefined;
     let replication: Replication | undefined;
     const transport = await Transport.start(
       { self, listen: options.listen, peers: options.peers },
@@ -64,14 +66,14 @@ export class Cluster {
     );
     const handles = new Map<string, NodeHandle>([[self, local]]);
     for (const name of options.peers.keys()) handles.set(name, new RemoteNode(transport.peer(name)));
-    if (options.replicas > 1) {
+    if (votes) {
       replication = new Replication({
         self,
         nodes,
         preferences,
         local,
         durable: storage.durable,
-        votes: VoteBook.in(storage.dir),
+        votes,
         send: (node, request, timeoutMs) => new Promise((resolve) => transport.peer(node).request(encodeRequest(request), resolve, timeoutMs)),
         linkUp: (node) => transport.peer(node).state === 'up',
         requestTimeoutMs: options.requestTimeoutMs,

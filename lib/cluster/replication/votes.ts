@@ -9,6 +9,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KvError } from '../../errors';
 import type { BucketConfig } from './config';
 
 interface Vote {
@@ -27,8 +28,7 @@ export class VoteBook {
 
   constructor(private readonly file: string | undefined) {
     if (!file || !fs.existsSync(file)) return;
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Vote>;
-    for (const [bucket, vote] of Object.entries(saved)) this.votes.set(bucket, vote);
+    for (const [bucket, vote] of Object.entries(readVotes(file))) this.votes.set(bucket, vote);
   }
 
   /** The votes kept in `dir` (a data directory), or in memory when there is none. */
@@ -99,5 +99,46 @@ export class VoteBook {
       fs.closeSync(fd);
     }
     fs.renameSync(temporary, this.file);
+    // Until the directory is synced the rename may not survive a power loss,
+    // and a vote forgotten in a restart could let a stale node win.
+    syncDirectory(path.dirname(this.file));
+  }
+}
+
+/**
+ * The saved votes. A damaged file is refused by name: starting without the
+ * votes it held could let a stale node win a bucket (votes are only ever
+ * written whole, through a rename, so only damage or a hand edit makes one).
+ */
+function readVotes(file: string): Record<string, Vote> {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw damaged(file, (error as Error).message);
+  }
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw damaged(file, 'not an object of votes');
+  for (const [bucket, vote] of Object.entries(saved)) {
+    if (!isVote(vote)) throw damaged(file, `the vote on ${JSON.stringify(bucket)} is malformed`);
+  }
+  return saved as Record<string, Vote>;
+}
+
+function isVote(vote: unknown): vote is Vote {
+  if (typeof vote !== 'object' || vote === null) return false;
+  const { promised, accepted } = vote as Partial<Vote>;
+  return Number.isInteger(promised) && (accepted === null || (typeof accepted === 'object' && Number.isInteger(accepted?.epoch)));
+}
+
+function damaged(file: string, reason: string): KvError {
+  return new KvError('STORAGE_CORRUPT', `refusing to start: the replication votes in ${file} are damaged (${reason}); restore them from a backup, or remove the file only if every other node is up and holds the newest data`);
+}
+
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
