@@ -3,6 +3,7 @@
 
 import { KvError } from '../errors';
 import { isBucketName, printable } from './bytes';
+import { parseLongDouble } from './long-double';
 import type { BucketOp } from './operations';
 
 /**
@@ -46,7 +47,14 @@ export function checkOp(bucket: string, op: BucketOp): void {
     case 'putIf':
       checkString('value', op.value);
       if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
-      if (typeof op.exists !== 'boolean') throw new KvError('BAD_REQUEST', `exists must be a boolean, got ${typeof op.exists}`);
+      checkFlags(op, 'exists');
+      if (op.exists === undefined) throw new KvError('BAD_REQUEST', 'exists must be a boolean, got undefined');
+      return checkString('key', op.key);
+    case 'getSet':
+      checkString('value', op.value);
+      if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
+      checkFlags(op, 'exists', 'keepTtl');
+      if (op.keepTtl === true && op.expiresAt !== undefined) throw new KvError('BAD_REQUEST', 'keepTtl and expiresAt exclude each other');
       return checkString('key', op.key);
     case 'append':
       checkString('value', op.value);
@@ -54,13 +62,25 @@ export function checkOp(bucket: string, op: BucketOp): void {
     case 'incrBy':
       if (typeof op.by !== 'string' || parseInt64(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a 64-bit integer in decimal');
       return checkString('key', op.key);
+    case 'incrByFloat':
+      if (typeof op.by !== 'string' || parseLongDouble(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a float as Redis reads one (decimal, hexadecimal or inf)');
+      return checkString('key', op.key);
     case 'expire':
+    case 'getExpire':
       checkDeadline(op.expiresAt);
+      return checkString('key', op.key);
+    case 'expireIf':
+      checkDeadline(op.expiresAt);
+      checkFlags(op, 'nx', 'xx', 'gt', 'lt');
+      if ((op.nx === true && (op.xx === true || op.gt === true || op.lt === true)) || (op.gt === true && op.lt === true)) {
+        throw new KvError('BAD_REQUEST', 'nx excludes xx, gt and lt, and gt excludes lt');
+      }
       return checkString('key', op.key);
     case 'get':
     case 'has':
     case 'delete':
     case 'ttl':
+    case 'deadline':
       return checkString('key', op.key);
     case 'keys':
       return checkScan(op);
@@ -82,6 +102,7 @@ export function checkOp(bucket: string, op: BucketOp): void {
       for (const key of op.keys) checkString('key', key);
       return;
     case 'putMany':
+    case 'putManyIfAbsent':
       if (!Array.isArray(op.entries)) throw new KvError('BAD_REQUEST', `entries must be an array of [key, value] pairs, got ${typeof op.entries}`);
       for (const entry of op.entries) {
         if (!Array.isArray(entry) || entry.length !== 2) throw new KvError('BAD_REQUEST', 'each entry must be a [key, value] pair');
@@ -113,6 +134,13 @@ export function parseInt64(text: string): bigint | undefined {
 /** Whether a sum stays within 64 bits. */
 export function isInt64(value: bigint): boolean {
   return value >= int64Min && value <= int64Max;
+}
+
+/** Throws BAD_REQUEST unless each of the op's `names` is absent or a boolean. */
+function checkFlags<T extends object>(op: T, ...names: Array<keyof T & string>): void {
+  for (const name of names) {
+    if (op[name] !== undefined && typeof op[name] !== 'boolean') throw new KvError('BAD_REQUEST', `${name} must be a boolean, got ${typeof op[name]}`);
+  }
 }
 
 /** An expiry deadline: epoch milliseconds (0: none). */
