@@ -28,6 +28,7 @@ const value = fc.oneof(
   fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
 );
 const integerArg = fc.constantFrom('1', '-1', '10', '9223372036854775807', 'x', '1.5');
+const rangeArg = fc.constantFrom('0', '1', '3', '-1', '-3', '100', '-100', '-9223372036854775808', 'x');
 const floatArg = fc.constantFrom('0.1', '-1.5', '5.0e3', '1e20', '0x10', '-0', '1e-20', 'inf', '-inf', 'abc', ' 1', '1e4932');
 /** Deadlines both servers agree on: the year 2100 in seconds and in ms, and past ones. */
 const year2100 = 4_102_444_800;
@@ -52,6 +53,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.tuple(key, getexOptions).map(([k, options]): Command => ['GETEX', k, ...options]),
   fc.tuple(key, value, key, value).map(([k1, v1, k2, v2]): Command => ['MSETNX', k1, v1, k2, v2]),
   fc.tuple(key, floatArg).map(([k, by]): Command => ['INCRBYFLOAT', k, by]),
+  fc.tuple(fc.constantFrom('GETRANGE', 'SUBSTR'), key, rangeArg, rangeArg).map(([name, k, start, end]): Command => [name, k, start, end]),
+  fc.tuple(key, fc.constantFrom('0', '3', '20', '-1', 'x', '600000000'), value).map(([k, offset, v]): Command => ['SETRANGE', k, offset, v]),
   fc.tuple(fc.constantFrom('EXPIRE', 'PEXPIRE'), key, fc.constantFrom('100', '100000', '0', '-5'), relativeExpire).map(([name, k, amount, options]): Command => [name, k, amount, ...options]),
   fc.tuple(key, fixedSeconds, fixedExpire).map(([k, at, options]): Command => ['EXPIREAT', k, at, ...options]),
   fc.tuple(key, fixedMs, fixedExpire).map(([k, at, options]): Command => ['PEXPIREAT', k, at, ...options]),

@@ -1,8 +1,10 @@
-// The arguments of SET, GETEX, SETEX, PSETEX and the EXPIRE family as pure
-// functions, in tables: which options go together, which amounts are good, and
-// the error replies' exact bytes (redis-server 7.0's wording, checked against it).
+// The arguments of SET, GETEX, SETEX, PSETEX, the EXPIRE family and GETRANGE as
+// pure functions, in tables: which options go together, which amounts are good,
+// which bytes a range names, and the error replies' exact bytes (redis-server
+// 7.0's wording and answers, checked against it).
 
 import { expireDeadline, parseExpireConditions } from '../lib/server/resp/expire-options';
+import { byteRange } from '../lib/server/resp/range-commands';
 import { expiryDeadline, parseStringOptions, type StringOptions } from '../lib/server/resp/set-options';
 
 const syntax = '-ERR syntax error\r\n';
@@ -129,5 +131,29 @@ describe('the deadline of EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT', () => {
     const relative = !command.endsWith('AT');
     const unitMs = command.startsWith('P') ? 1n : 1000n;
     expect(expireDeadline(amount, unitMs, relative ? now : 0, command, now)).toEqual(deadline);
+  });
+});
+
+describe('the bytes GETRANGE names', () => {
+  const int64Min = -(2n ** 63n);
+  const int64Max = 2n ** 63n - 1n;
+  test.each<[string, bigint, bigint, string]>([
+    ['Hello', 0n, -1n, 'Hello'],
+    ['Hello', 1n, 3n, 'ell'],
+    ['Hello', -3n, -1n, 'llo'],
+    ['Hello', -1n, -2n, ''],
+    ['Hello', 4n, 1n, ''],
+    ['Hello', 1n, 100n, 'ello'],
+    ['Hello', -100n, 1n, 'He'],
+    ['Hello', 0n, -100n, 'H'],
+    ['Hello', 5n, 10n, ''],
+    ['', 0n, -1n, ''],
+    ['Hello', int64Max, int64Max, ''],
+    ['Hello', int64Min, -1n, 'Hello'],
+    ['Hello', 0n, int64Min, 'H'],
+    ['Hello', int64Min, int64Max, 'Hello'],
+  ])('GETRANGE %j %s %s', (value, start, end, bytes) => {
+    const range = byteRange(value.length, start, end);
+    expect(range === undefined ? '' : value.slice(...range)).toBe(bytes);
   });
 });

@@ -74,7 +74,7 @@ describe('strings and hashes through ioredis', () => {
     expect(await running.store.get('strings', 'y')).toBe('2');
   });
 
-  test('SET GET and KEEPTTL, SETEX, GETSET, GETEX, MSETNX, INCRBYFLOAT and the EXPIRE family keep Redis semantics', async () => {
+  test('SET GET and KEEPTTL, SETEX, GETSET, GETEX, MSETNX, INCRBYFLOAT, GETRANGE, SETRANGE and the EXPIRE family keep Redis semantics', async () => {
     const redis = connect(running.port);
     const year2100 = 4_102_444_800;
     expect(await redis.setex('k', 100, 'a')).toBe('OK');
@@ -97,7 +97,10 @@ describe('strings and hashes through ioredis', () => {
     expect(await redis.pttl('p')).toBeGreaterThan(90_000);
     expect(await redis.msetnx('p', '1', 'q', '2')).toBe(0);
     expect(await redis.msetnx('q', '1', 'r', '2')).toBe(1);
-    expect(await running.store.getMany('strings', ['p', 'q', 'r'])).toEqual(['10.6', '1', '2']);
+    expect(await redis.setrange('p', 6, 'xy')).toBe(8);
+    expect(await redis.getrange('p', -4, -1)).toBe('\0\0xy');
+    expect(await redis.pttl('p')).toBeGreaterThan(90_000);
+    expect(await running.store.getMany('strings', ['p', 'q', 'r'])).toEqual(['10.6\0\0xy', '1', '2']);
     await expect(redis.setex('k', 0, 'v')).rejects.toThrow("ERR invalid expire time in 'setex' command");
     await expect(redis.call('SET', 'k', 'v', 'KEEPTTL', 'EX', '5')).rejects.toThrow('ERR syntax error');
     await expect(redis.call('EXPIRE', 'q', '10', 'NX', 'GT')).rejects.toThrow('ERR NX and XX, GT or LT options at the same time are not compatible');
@@ -293,12 +296,13 @@ describe('access and limits', () => {
     }
   });
 
-  test('a bulk string past a lowered maxBulkBytes gets a protocol error and a close', async () => {
+  test('a bulk string past a lowered maxBulkBytes gets a protocol error and a close; a SETRANGE past it, Redis\'s error', async () => {
     const strict = await start({ resp: { maxBulkBytes: 10 } });
     try {
       const client = await ByteClient.connect(strict.port);
-      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n');
-      expect(await client.rest()).toBe('+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
+      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n*4\r\n$8\r\nSETRANGE\r\n$1\r\nk\r\n$1\r\n8\r\n$3\r\nabc\r\n');
+      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n');
+      expect(await client.rest()).toBe('+OK\r\n-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n-ERR Protocol error: invalid bulk length\r\n');
     } finally {
       await strict.server.close();
       await strict.store.stop();

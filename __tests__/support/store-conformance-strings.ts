@@ -1,7 +1,7 @@
 // The conformance suite's cases for the operations Redis's string commands
 // need beyond incrBy, append and putIf (the RESP listener's SET ... GET and
-// KEEPTTL, GETSET, GETEX, EXPIRE NX|XX|GT|LT, PERSIST, PEXPIRETIME, MSETNX and
-// INCRBYFLOAT): each one step of the bucket's actor, alike on every target,
+// KEEPTTL, GETSET, GETEX, EXPIRE NX|XX|GT|LT, PERSIST, PEXPIRETIME, MSETNX,
+// INCRBYFLOAT and SETRANGE): each one step of the bucket's actor, alike on every target,
 // and in a cluster carried to the owner and applied alike by every copy.
 
 import type { BucketOp, Outcome, Store } from '../../lib';
@@ -14,7 +14,7 @@ async function submitted(store: Store, bucket: string, ops: BucketOp[]): Promise
 
 export function redisStringCases(start: () => Promise<Store>, holdersOf: (bucket: string) => readonly string[]): void {
   describe('the operations of Redis strings', () => {
-    test('getSet, getExpire, expireIf, deadline, putManyIfAbsent and incrByFloat each read and write in one step', async () => {
+    test('getSet, getExpire, expireIf, deadline, putManyIfAbsent, incrByFloat and setRange each read and write in one step', async () => {
       const store = await start();
       await store.create('counters');
       await store.put('counters', 'a', '1');
@@ -46,6 +46,10 @@ export function redisStringCases(start: () => Promise<Store>, holdersOf: (bucket
         { kind: 'incrByFloat', key: 'b', by: 'x' },
         { kind: 'expireIf', key: 'b', expiresAt: soon, nx: true, gt: true },
         { kind: 'getSet', key: 'b', value: 'v', expiresAt: soon, keepTtl: true },
+        { kind: 'setRange', key: 'c', offset: 6, value: 'xy' },
+        { kind: 'setRange', key: 'c', offset: 1, value: '' },
+        { kind: 'setRange', key: 'e', offset: 2 ** 40, value: '' },
+        { kind: 'setRange', key: 'c', offset: -1, value: 'z' },
       ]);
       expect(results).toEqual([
         '1', '2', undefined, '2', '4', soon,
@@ -58,8 +62,10 @@ export function redisStringCases(start: () => Promise<Store>, holdersOf: (bucket
         { code: 'BAD_REQUEST', message: 'by must be a float as Redis reads one (decimal, hexadecimal or inf)' },
         { code: 'BAD_REQUEST', message: 'nx excludes xx, gt and lt, and gt excludes lt' },
         { code: 'BAD_REQUEST', message: 'keepTtl and expiresAt exclude each other' },
+        8, 8, 0,
+        { code: 'BAD_REQUEST', message: 'offset must be a non-negative integer, got -1' },
       ]);
-      expect(await store.getMany('counters', ['a', 'b', 'c', 'd', 'new'])).toEqual([undefined, '10.6', 'text', undefined, undefined]);
+      expect(await store.getMany('counters', ['a', 'b', 'c', 'd', 'e', 'new'])).toEqual([undefined, '10.6', 'text\0\0xy', undefined, undefined, undefined]);
       // Every copy applied the same steps: each holder counts the same two keys.
       const holding = (await store.clusterTree()).nodes.flatMap((node) => (node.reachable ? node.buckets.filter((bucket) => bucket.name === 'counters').map((bucket) => [node.node, bucket.keys]) : []));
       expect(holding.sort()).toEqual([...holdersOf('counters')].sort().map((node) => [node, 2]));

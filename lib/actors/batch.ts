@@ -7,7 +7,7 @@ import type { ErrorData } from '../errors';
 import type { BucketTable } from '../storage/storage';
 import { deadline, expire, expireIf, getExpire, timeToLive } from './deadline-ops';
 import type { BatchMsg } from './messages';
-import { append, getSet, incrBy, incrByFloat, putIf, putMany, putManyIfAbsent } from './read-modify-write';
+import { append, getSet, incrBy, incrByFloat, putIf, putMany, putManyIfAbsent, setRange } from './read-modify-write';
 
 /** Applies one operation; a `crash` operation throws, as a bug would. */
 export function applyOp(table: BucketTable, op: BucketOp): Outcome {
@@ -43,6 +43,8 @@ export function applyOp(table: BucketTable, op: BucketOp): Outcome {
       return incrByFloat(table, op.key, op.by);
     case 'append':
       return ok(append(table, op.key, op.value));
+    case 'setRange':
+      return ok(setRange(table, op.key, op.offset, op.value));
     case 'putIf':
       return ok(putIf(table, op));
     case 'getSet':

@@ -1,7 +1,7 @@
 // The operations that read a key and write it back in one step of the bucket's
 // actor, so no other call comes between: Redis's INCRBY, INCRBYFLOAT, APPEND,
-// SET NX|XX|GET|KEEPTTL, GETSET and MSETNX keep their atomicity here, across
-// clients and nodes.
+// SETRANGE, SET NX|XX|GET|KEEPTTL, GETSET and MSETNX keep their atomicity
+// here, across clients and nodes.
 
 import { isInt64, parseInt64 } from '../core/arguments';
 import { addLongDoubles, formatLongDouble, parseLongDouble } from '../core/long-double';
@@ -41,6 +41,16 @@ export function append(table: BucketTable, key: string, suffix: string): number 
   const value = (entry?.value ?? '') + suffix;
   table.put(key, value, entry?.expiresAt);
   return value.length;
+}
+
+/** Redis's SETRANGE: the new length; the deadline stays, and an empty `value` writes nothing. */
+export function setRange(table: BucketTable, key: string, offset: number, value: string): number {
+  const entry = table.entry(key);
+  const current = entry?.value ?? '';
+  if (value === '') return current.length;
+  const updated = current.padEnd(offset, '\0').slice(0, offset) + value + current.slice(offset + value.length);
+  table.put(key, updated, entry?.expiresAt);
+  return updated.length;
 }
 
 /** SET NX|XX: whether it wrote. */

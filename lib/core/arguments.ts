@@ -1,6 +1,7 @@
 // Argument checks shared by the store's API and the cluster's serving side:
 // a bad argument is a BAD_REQUEST KvError naming it, never a crash.
 
+import { constants } from 'node:buffer';
 import { KvError } from '../errors';
 import { isBucketName, printable } from './bytes';
 import { parseLongDouble } from './long-double';
@@ -32,6 +33,9 @@ function isBinary(value: string): boolean {
   return !aboveByte.test(value);
 }
 
+/** The longest value an operation may make (SETRANGE's offset and value): V8's longest string. */
+export const maxValueBytes = constants.MAX_STRING_LENGTH;
+
 /** The most keys one page of a scan may ask for. */
 export const maxScanCount = 10_000;
 
@@ -58,6 +62,11 @@ export function checkOp(bucket: string, op: BucketOp): void {
       return checkString('key', op.key);
     case 'append':
       checkString('value', op.value);
+      return checkString('key', op.key);
+    case 'setRange':
+      checkString('value', op.value);
+      if (!Number.isSafeInteger(op.offset) || op.offset < 0) throw new KvError('BAD_REQUEST', `offset must be a non-negative integer, got ${String(op.offset)}`);
+      if (op.value !== '' && op.offset + op.value.length > maxValueBytes) throw new KvError('BAD_REQUEST', `a value may hold at most ${maxValueBytes} bytes (the longest string the JavaScript engine makes)`);
       return checkString('key', op.key);
     case 'incrBy':
       if (typeof op.by !== 'string' || parseInt64(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a 64-bit integer in decimal');

@@ -47,6 +47,11 @@ export type BucketOp =
   | { kind: 'deadline'; key: string }
   /** Sets every entry, as one write, only if none of the keys exists; answers whether it did (Redis's MSETNX). */
   | { kind: 'putManyIfAbsent'; entries: Array<[string, string]> }
+  /**
+   * Writes `value` over the value under `key` (missing: empty) from byte `offset` on, padding with zero
+   * bytes, keeping its deadline; an empty `value` writes nothing. Answers the new length (Redis's SETRANGE).
+   */
+  | { kind: 'setRange'; key: string; offset: number; value: string }
   /** Adds `by` (a float as Redis reads one) to the float under `key` (missing: 0), keeping its deadline; answers the new value as Redis prints it (INCRBYFLOAT). */
   | { kind: 'incrByFloat'; key: string; by: string }
   /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
@@ -85,6 +90,7 @@ export function isWrite(op: BucketOp): boolean {
     case 'expireIf':
     case 'putManyIfAbsent':
     case 'incrByFloat':
+    case 'setRange':
       return true;
     default:
       return false;
