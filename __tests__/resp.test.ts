@@ -74,6 +74,43 @@ describe('strings and hashes through ioredis', () => {
     expect(await running.store.get('strings', 'y')).toBe('2');
   });
 
+  test('SET GET and KEEPTTL, SETEX, GETSET, GETEX, MSETNX, INCRBYFLOAT, GETRANGE, SETRANGE and the EXPIRE family keep Redis semantics', async () => {
+    const redis = connect(running.port);
+    const year2100 = 4_102_444_800;
+    expect(await redis.setex('k', 100, 'a')).toBe('OK');
+    expect(await redis.set('k', 'b', 'KEEPTTL', 'GET')).toBe('a');
+    expect(await redis.ttl('k')).toBe(100);
+    expect(await redis.getset('k', 'c')).toBe('b');
+    expect(await redis.ttl('k')).toBe(-1);
+    expect(await redis.getex('k', 'EXAT', year2100)).toBe('c');
+    expect(await redis.expiretime('k')).toBe(year2100);
+    expect(await redis.pexpireat('k', year2100 * 1000 - 1, 'GT')).toBe(0);
+    expect(await redis.call('EXPIREAT', 'k', year2100 + 1, 'GT')).toBe(1);
+    expect(await redis.pexpiretime('k')).toBe((year2100 + 1) * 1000);
+    expect(await redis.call('EXPIRE', 'k', 10, 'NX')).toBe(0);
+    expect(await redis.persist('k')).toBe(1);
+    expect(await redis.call('EXPIRE', 'k', 10, 'XX')).toBe(0);
+    expect(await redis.getex('k', 'PXAT', 1)).toBe('c');
+    expect(await redis.exists('k')).toBe(0);
+    expect(await redis.psetex('p', 100_000, '10.5')).toBe('OK');
+    expect(await redis.incrbyfloat('p', '0.1')).toBe('10.6');
+    expect(await redis.pttl('p')).toBeGreaterThan(90_000);
+    expect(await redis.msetnx('p', '1', 'q', '2')).toBe(0);
+    expect(await redis.msetnx('q', '1', 'r', '2')).toBe(1);
+    expect(await redis.setrange('p', 6, 'xy')).toBe(8);
+    expect(await redis.getrange('p', -4, -1)).toBe('\0\0xy');
+    expect(await redis.pttl('p')).toBeGreaterThan(90_000);
+    expect(await running.store.getMany('strings', ['p', 'q', 'r'])).toEqual(['10.6\0\0xy', '1', '2']);
+    await expect(redis.setex('k', 0, 'v')).rejects.toThrow("ERR invalid expire time in 'setex' command");
+    await expect(redis.call('SET', 'k', 'v', 'KEEPTTL', 'EX', '5')).rejects.toThrow('ERR syntax error');
+    await expect(redis.call('EXPIRE', 'q', '10', 'NX', 'GT')).rejects.toThrow('ERR NX and XX, GT or LT options at the same time are not compatible');
+    await expect(redis.incrbyfloat('q', 'x')).rejects.toThrow('ERR value is not a valid float');
+    await expect(redis.incrbyfloat('q', 'inf')).rejects.toThrow('ERR increment would produce NaN or Infinity');
+    await redis.hset('h', 'f', 'v');
+    await expect(redis.call('EXPIREAT', 'h', year2100, 'NX')).rejects.toThrow(/keeps no expiry/);
+    expect(await redis.expiretime('h')).toBe(-1);
+  });
+
   test('a hash is a bucket: HSET creates it, the text API sees it, DEL drops it', async () => {
     const redis = connect(running.port);
     expect(await redis.hset('cart', 'milk', '1', 'eggs', '12')).toBe(2);
@@ -147,6 +184,24 @@ describe('strings and hashes through ioredis', () => {
     await Promise.all(redises.flatMap((redis) => Array.from({ length: 100 }, () => [redis.incr('counter'), redis.hincrby('counts', 'c', 2)]).flat()));
     expect(await redises[0]!.get('counter')).toBe('500');
     expect(await redises[0]!.hget('counts', 'c')).toBe('1000');
+  });
+
+  test('GETSET, INCRBYFLOAT and MSETNX from many clients at once are atomic: each old value comes back once, no increment is lost, one MSETNX wins', async () => {
+    const redises = Array.from({ length: 5 }, () => connect(running.port));
+    const written = redises.flatMap((_, client) => Array.from({ length: 60 }, (_, index) => `${client}-${index}`));
+    const [olds, , winners] = await Promise.all([
+      Promise.all(written.map((token, at) => redises[at % 5]!.getset('token', token))),
+      Promise.all(redises.flatMap((redis) => Array.from({ length: 60 }, () => redis.incrbyfloat('sum', '0.5')))),
+      Promise.all(redises.map((redis, client) => redis.msetnx('lock-a', String(client), 'lock-b', String(client)))),
+    ]);
+    const seen = [...olds, await redises[0]!.get('token')];
+    expect(seen.filter((old) => old === null)).toHaveLength(1);
+    expect(seen.filter((old) => old !== null).sort()).toEqual([...written].sort());
+    expect(await redises[0]!.get('sum')).toBe('150');
+    expect(winners.filter((won) => won === 1)).toHaveLength(1);
+    const [a, b] = await redises[0]!.mget('lock-a', 'lock-b');
+    expect(a).toBe(String(winners.indexOf(1)));
+    expect(b).toBe(a);
   });
 
   test('server commands: PING, ECHO, INFO, COMMAND, CLIENT, HELLO, DBSIZE', async () => {
@@ -241,12 +296,13 @@ describe('access and limits', () => {
     }
   });
 
-  test('a bulk string past a lowered maxBulkBytes gets a protocol error and a close', async () => {
+  test('a bulk string past a lowered maxBulkBytes gets a protocol error and a close; a SETRANGE past it, Redis\'s error', async () => {
     const strict = await start({ resp: { maxBulkBytes: 10 } });
     try {
       const client = await ByteClient.connect(strict.port);
-      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n');
-      expect(await client.rest()).toBe('+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
+      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n*4\r\n$8\r\nSETRANGE\r\n$1\r\nk\r\n$1\r\n8\r\n$3\r\nabc\r\n');
+      client.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n');
+      expect(await client.rest()).toBe('+OK\r\n-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n-ERR Protocol error: invalid bulk length\r\n');
     } finally {
       await strict.server.close();
       await strict.store.stop();
@@ -381,6 +437,27 @@ describe('in a two-node cluster', () => {
       expect(await redis.info('supervision')).toContain('peer_bar:up');
       await nodes.get('bar')!.stop();
       await expect(redis.hget('zebra', 'stripes')).rejects.toThrow(/^NODE_UNAVAILABLE /);
+    } finally {
+      await disconnectAll();
+      await server.close();
+      await stopAll(nodes);
+    }
+  });
+
+  test('the string commands that read and write in one step work on a strings bucket another node owns', async () => {
+    const nodes = await startNodes(['foo', 'bar'], { cluster: { routes: ['a-m=foo', 'n-z=bar'] } });
+    const server = await startServer(nodes.get('foo')!, { port: 0, resp: { port: 0, stringsBucket: 'zstrings' } });
+    try {
+      const redis = connect(server.resp!.port);
+      expect(await redis.set('k', '1.5', 'EXAT', 4_102_444_800, 'GET')).toBe(null);
+      expect(await redis.incrbyfloat('k', '1')).toBe('2.5');
+      expect(await redis.pexpiretime('k')).toBe(4_102_444_800_000);
+      expect(await redis.call('PEXPIREAT', 'k', 4_102_444_800_001, 'LT')).toBe(0);
+      expect(await redis.getex('k', 'PERSIST')).toBe('2.5');
+      expect(await redis.ttl('k')).toBe(-1);
+      expect(await redis.getset('k', 'v')).toBe('2.5');
+      expect(await redis.msetnx('k', 'x', 'n', 'y')).toBe(0);
+      expect(await nodes.get('bar')!.getMany('zstrings', ['k', 'n'])).toEqual(['v', undefined]);
     } finally {
       await disconnectAll();
       await server.close();

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { KvError, type BucketInfo, type BucketOp, type Outcome, type Store, type StoreOptions } from '../../lib';
 import { rejection } from './rejection';
 import { dataModelCases } from './store-conformance-data';
+import { redisStringCases } from './store-conformance-strings';
 import { commandArb, Model, modelBuckets, modelMaxRestarts, run } from './store-model';
 
 /** A store made for one test, and how to undo everything made for it. */
@@ -91,6 +92,7 @@ export function behavesLikeAStore(name: string, makeStore: MakeStore, capabiliti
     });
 
     dataModelCases(() => start());
+    redisStringCases(() => start(), holdersOf);
 
     describe("a bucket (the guide's KV.Bucket)", () => {
       test('stores values by key', async () => {

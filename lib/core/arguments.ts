@@ -1,8 +1,10 @@
 // Argument checks shared by the store's API and the cluster's serving side:
 // a bad argument is a BAD_REQUEST KvError naming it, never a crash.
 
+import { constants } from 'node:buffer';
 import { KvError } from '../errors';
 import { isBucketName, printable } from './bytes';
+import { parseLongDouble } from './long-double';
 import type { BucketOp } from './operations';
 
 /**
@@ -31,6 +33,9 @@ function isBinary(value: string): boolean {
   return !aboveByte.test(value);
 }
 
+/** The longest value an operation may make (SETRANGE's offset and value): V8's longest string. */
+export const maxValueBytes = constants.MAX_STRING_LENGTH;
+
 /** The most keys one page of a scan may ask for. */
 export const maxScanCount = 10_000;
 
@@ -46,21 +51,45 @@ export function checkOp(bucket: string, op: BucketOp): void {
     case 'putIf':
       checkString('value', op.value);
       if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
-      if (typeof op.exists !== 'boolean') throw new KvError('BAD_REQUEST', `exists must be a boolean, got ${typeof op.exists}`);
+      checkFlags(op, 'exists');
+      if (op.exists === undefined) throw new KvError('BAD_REQUEST', 'exists must be a boolean, got undefined');
+      return checkString('key', op.key);
+    case 'getSet':
+      checkString('value', op.value);
+      if (op.expiresAt !== undefined) checkDeadline(op.expiresAt);
+      checkFlags(op, 'exists', 'keepTtl');
+      if (op.keepTtl === true && op.expiresAt !== undefined) throw new KvError('BAD_REQUEST', 'keepTtl and expiresAt exclude each other');
       return checkString('key', op.key);
     case 'append':
       checkString('value', op.value);
       return checkString('key', op.key);
+    case 'setRange':
+      checkString('value', op.value);
+      if (!Number.isSafeInteger(op.offset) || op.offset < 0) throw new KvError('BAD_REQUEST', `offset must be a non-negative integer, got ${String(op.offset)}`);
+      if (op.value !== '' && op.offset + op.value.length > maxValueBytes) throw new KvError('BAD_REQUEST', `a value may hold at most ${maxValueBytes} bytes (the longest string the JavaScript engine makes)`);
+      return checkString('key', op.key);
     case 'incrBy':
       if (typeof op.by !== 'string' || parseInt64(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a 64-bit integer in decimal');
       return checkString('key', op.key);
+    case 'incrByFloat':
+      if (typeof op.by !== 'string' || parseLongDouble(op.by) === undefined) throw new KvError('BAD_REQUEST', 'by must be a float as Redis reads one (decimal, hexadecimal or inf)');
+      return checkString('key', op.key);
     case 'expire':
+    case 'getExpire':
       checkDeadline(op.expiresAt);
+      return checkString('key', op.key);
+    case 'expireIf':
+      checkDeadline(op.expiresAt);
+      checkFlags(op, 'nx', 'xx', 'gt', 'lt');
+      if ((op.nx === true && (op.xx === true || op.gt === true || op.lt === true)) || (op.gt === true && op.lt === true)) {
+        throw new KvError('BAD_REQUEST', 'nx excludes xx, gt and lt, and gt excludes lt');
+      }
       return checkString('key', op.key);
     case 'get':
     case 'has':
     case 'delete':
     case 'ttl':
+    case 'deadline':
       return checkString('key', op.key);
     case 'keys':
       return checkScan(op);
@@ -82,6 +111,7 @@ export function checkOp(bucket: string, op: BucketOp): void {
       for (const key of op.keys) checkString('key', key);
       return;
     case 'putMany':
+    case 'putManyIfAbsent':
       if (!Array.isArray(op.entries)) throw new KvError('BAD_REQUEST', `entries must be an array of [key, value] pairs, got ${typeof op.entries}`);
       for (const entry of op.entries) {
         if (!Array.isArray(entry) || entry.length !== 2) throw new KvError('BAD_REQUEST', 'each entry must be a [key, value] pair');
@@ -113,6 +143,13 @@ export function parseInt64(text: string): bigint | undefined {
 /** Whether a sum stays within 64 bits. */
 export function isInt64(value: bigint): boolean {
   return value >= int64Min && value <= int64Max;
+}
+
+/** Throws BAD_REQUEST unless each of the op's `names` is absent or a boolean. */
+function checkFlags<T extends object>(op: T, ...names: Array<keyof T & string>): void {
+  for (const name of names) {
+    if (op[name] !== undefined && typeof op[name] !== 'boolean') throw new KvError('BAD_REQUEST', `${name} must be a boolean, got ${typeof op[name]}`);
+  }
 }
 
 /** An expiry deadline: epoch milliseconds (0: none). */

@@ -30,6 +30,30 @@ export type BucketOp =
   | { kind: 'append'; key: string; value: string }
   /** Sets `key` only if it is absent (`exists: false`, Redis's NX) or present (true, XX); answers whether it did. */
   | { kind: 'putIf'; key: string; value: string; exists: boolean; expiresAt?: number }
+  /**
+   * Sets `key` as put does, only if it is absent (`exists: false`) or present (true) when `exists` is
+   * given, keeping its deadline with `keepTtl`; answers the value it had, or undefined (Redis's SET ... GET, GETSET).
+   */
+  | { kind: 'getSet'; key: string; value: string; exists?: boolean; expiresAt?: number; keepTtl?: boolean }
+  /** Answers the value under `key`, then sets or (with 0) removes its deadline; one already past deletes it (Redis's GETEX). */
+  | { kind: 'getExpire'; key: string; expiresAt: number }
+  /**
+   * As expire, only if the key has no deadline (`nx`), has one (`xx`), or the new deadline is later (`gt`)
+   * or earlier (`lt`) than its own (no deadline counts as the latest); answers 1 if it did, 0 if not, -2 if
+   * there is no such key (Redis's EXPIRE NX|XX|GT|LT; PERSIST is expiresAt 0 with xx).
+   */
+  | { kind: 'expireIf'; key: string; expiresAt: number; nx?: boolean; xx?: boolean; gt?: boolean; lt?: boolean }
+  /** The key's expiry deadline in epoch ms: -1 if it never expires, -2 if there is no such key (Redis's PEXPIRETIME). */
+  | { kind: 'deadline'; key: string }
+  /** Sets every entry, as one write, only if none of the keys exists; answers whether it did (Redis's MSETNX). */
+  | { kind: 'putManyIfAbsent'; entries: Array<[string, string]> }
+  /**
+   * Writes `value` over the value under `key` (missing: empty) from byte `offset` on, padding with zero
+   * bytes, keeping its deadline; an empty `value` writes nothing. Answers the new length (Redis's SETRANGE).
+   */
+  | { kind: 'setRange'; key: string; offset: number; value: string }
+  /** Adds `by` (a float as Redis reads one) to the float under `key` (missing: 0), keeping its deadline; answers the new value as Redis prints it (INCRBYFLOAT). */
+  | { kind: 'incrByFloat'; key: string; by: string }
   /** Fault injection: makes the actor throw, as Process.exit/2 in the Elixir guide's tests. */
   | { kind: 'crash'; reason: string }
   /** Every entry with its deadline, at this point of the bucket's order (a replica's full copy is made from it). */
@@ -61,6 +85,12 @@ export function isWrite(op: BucketOp): boolean {
     case 'incrBy':
     case 'append':
     case 'putIf':
+    case 'getSet':
+    case 'getExpire':
+    case 'expireIf':
+    case 'putManyIfAbsent':
+    case 'incrByFloat':
+    case 'setRange':
       return true;
     default:
       return false;

@@ -77,6 +77,11 @@ export function wrongArity(name: string): string {
   return error('ERR', `wrong number of arguments for '${name.toLowerCase()}' command`);
 }
 
+/** Redis's error for an expiry out of range, naming the command as Redis does (lower case). */
+export function invalidExpireTime(command: string): string {
+  return error('ERR', `invalid expire time in '${command.toLowerCase()}' command`);
+}
+
 /** A store outcome as a reply: `encode(value)`; a missing bucket answers `missing` if given (Redis reads a missing key as empty), any other failure its error. */
 export function encodeOutcome(outcome: Outcome, encode: (value: never) => string, missing?: string): string {
   if (outcome.ok) return encode(outcome.value as never);

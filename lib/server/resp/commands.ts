@@ -5,8 +5,11 @@
 import { array, bulk, bulks, error, integer, nil } from './reply';
 import type { Answer, CommandContext, CommandSpec } from './command';
 import { hashCommands } from './hash-commands';
+import { expiryCommands } from './expiry-commands';
 import { keyspaceCommands } from './keyspace-commands';
+import { rangeCommands } from './range-commands';
 import { serverCommands } from './server-commands';
+import { setCommands } from './set-commands';
 import { stringCommands } from './string-commands';
 
 const table = new Map<string, CommandSpec>();
@@ -40,7 +43,7 @@ function command(_context: CommandContext, args: readonly string[], answer: Answ
   }
 }
 
-for (const group of [stringCommands, hashCommands, keyspaceCommands, serverCommands]) {
+for (const group of [stringCommands, setCommands, rangeCommands, hashCommands, keyspaceCommands, expiryCommands, serverCommands]) {
   for (const [name, spec] of Object.entries(group)) table.set(name, spec);
 }
 table.set('command', { arity: -1, flags: ['loading', 'stale'], run: command });

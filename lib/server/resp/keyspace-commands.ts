@@ -1,26 +1,18 @@
 // Commands on names, whatever they hold: a name is a string key (in the
 // strings bucket), a hash (a bucket), or, unlike Redis, both at once; each
-// command acts on both. Buckets keep no expiry of their own, so EXPIRE on a
-// hash is refused with a clear error, and TTL reports it as never expiring.
+// command acts on both. The expiry commands are in expiry-commands.ts.
 
 import { isBucketName } from '../../core/bytes';
-import { parseInt64 } from '../../core/arguments';
 import { globMatcher } from '../../core/glob';
-import { wallNow } from '../../core/clock';
 import { toErrorData } from '../../errors';
-import type { BucketOp, KeyPage, OpValue } from '../../store';
-import { answerPromise, notInteger, type Answer, type CommandContext, type CommandSpec } from './command';
-import { onStrings } from './string-commands';
+import type { KeyPage } from '../../store';
+import { answerPromise, type Answer, type CommandContext, type CommandSpec } from './command';
+import { askStrings } from './strings-bucket';
 import { invalidCursor, parseCursor, parseScanOptions } from './scan-options';
 import { array, bulk, bulks, error, integer, ok, simple } from './reply';
 
-/** The strings bucket's answer to `op`, as a promise (a missing bucket is created). */
-function askStrings<T extends OpValue>(context: CommandContext, op: BucketOp): Promise<T> {
-  return new Promise((resolve, reject) => onStrings(context, op, (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error))));
-}
-
 /** Whether `name` is a hash: a bucket (other than the strings bucket) with at least one field, as Redis has no empty hash. */
-async function isHash(context: CommandContext, name: string): Promise<boolean> {
+export async function isHash(context: CommandContext, name: string): Promise<boolean> {
   if (!isBucketName(name) || name === context.options.stringsBucket) return false;
   return new Promise((resolve, reject) =>
     context.store.submit(name, { kind: 'size' }, (outcome) => {
@@ -67,48 +59,6 @@ async function exists(context: CommandContext, names: readonly string[]): Promis
 async function type(context: CommandContext, name: string): Promise<string> {
   if (await askStrings<boolean>(context, { kind: 'has', key: name })) return simple('string');
   return simple((await isHash(context, name)) ? 'hash' : 'none');
-}
-
-const noBucketExpiry = error('ERR', 'a hash is an actor-kv bucket, which keeps no expiry: EXPIRE and PERSIST apply to string keys only');
-
-/** EXPIRE and PEXPIRE: on the string key; on a hash, refused. */
-function expire(unitMs: bigint): CommandSpec['run'] {
-  return (context, args, answer) => {
-    const amount = parseInt64(args[2]!);
-    if (amount === undefined) return answer(notInteger);
-    const ms = amount * unitMs;
-    if (args.length > 3) return answer(error('ERR', `Unsupported option ${args[3]}`));
-    if (ms > BigInt(Number.MAX_SAFE_INTEGER) - BigInt(wallNow())) return answer(error('ERR', `invalid expire time in '${args[0]!.toLowerCase()}' command`));
-    // A deadline not in the future deletes the key now, as in Redis.
-    const expiresAt = ms <= 0n ? 1 : wallNow() + Number(ms);
-    answerPromise(
-      (async () => {
-        if (await askStrings<boolean>(context, { kind: 'expire', key: args[1]!, expiresAt })) return integer(1);
-        return (await isHash(context, args[1]!)) ? noBucketExpiry : integer(0);
-      })(),
-      answer,
-    );
-  };
-}
-
-/** TTL and PTTL: the string key's; a hash never expires (-1); no such name, -2. */
-function ttl(seconds: boolean): CommandSpec['run'] {
-  return (context, args, answer) =>
-    answerPromise(
-      (async () => {
-        const ms = await askStrings<number>(context, { kind: 'ttl', key: args[1]! });
-        if (ms === -2 && (await isHash(context, args[1]!))) return integer(-1);
-        return integer(ms < 0 || !seconds ? ms : Math.round(ms / 1000));
-      })(),
-      answer,
-    );
-}
-
-async function persist(context: CommandContext, name: string): Promise<string> {
-  const ms = await askStrings<number>(context, { kind: 'ttl', key: name });
-  if (ms < 0) return integer(0);
-  await askStrings(context, { kind: 'expire', key: name, expiresAt: 0 });
-  return integer(1);
 }
 
 /** Every string key matching `match`, a page at a time. */
@@ -183,11 +133,6 @@ export const keyspaceCommands: Record<string, CommandSpec> = {
   unlink: { arity: -2, flags: ['write', 'fast'], keys: [1, -1, 1], barrier, run: promised(del, all) },
   exists: { arity: -2, flags: ['readonly', 'fast'], keys: [1, -1, 1], barrier, run: promised(exists, all) },
   type: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: promised(type, first) },
-  expire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1000n) },
-  pexpire: { arity: -3, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: expire(1n) },
-  ttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(true) },
-  pttl: { arity: 2, flags: ['readonly', 'fast'], keys: [1, 1, 1], barrier, run: ttl(false) },
-  persist: { arity: 2, flags: ['write', 'fast'], keys: [1, 1, 1], barrier, run: promised(persist, first) },
   keys: { arity: 2, flags: ['readonly'], barrier, run: promised(keys, first) },
   scan: { arity: -2, flags: ['readonly'], barrier, run: scan },
   dbsize: { arity: 1, flags: ['readonly', 'fast'], barrier, run: promised(dbsize, none) },
