@@ -73,36 +73,48 @@ export interface KeyPage {
 /** What one operation produced: a value (get/delete), a flag (has), a count, a page, values, or nothing. */
 export type OpValue = string | boolean | number | undefined | KeyPage | Array<string | null> | StoredEntries;
 
+/**
+ * What each operation does to the table: only reads it, writes it so that
+ * applying it a second time changes nothing more (a put, a delete, an
+ * absolute deadline, a condition already met), or adds again each time it is
+ * applied. Every kind must be placed here: a replica's copy may apply a step
+ * twice, and only the first two kinds allow that (replication/primary.ts).
+ */
+const effects: Record<BucketOp['kind'], 'reads' | 'writes' | 'adds'> = {
+  get: 'reads',
+  has: 'reads',
+  ttl: 'reads',
+  keys: 'reads',
+  size: 'reads',
+  getMany: 'reads',
+  deadline: 'reads',
+  dump: 'reads',
+  crash: 'reads',
+  put: 'writes',
+  delete: 'writes',
+  clear: 'writes',
+  putMany: 'writes',
+  expire: 'writes',
+  replace: 'writes',
+  putIf: 'writes',
+  getSet: 'writes',
+  getExpire: 'writes',
+  expireIf: 'writes',
+  putManyIfAbsent: 'writes',
+  setRange: 'writes',
+  incrBy: 'adds',
+  incrByFloat: 'adds',
+  append: 'adds',
+};
+
 /** The operations that change the table (and so wait for its flush). */
 export function isWrite(op: BucketOp): boolean {
-  switch (op.kind) {
-    case 'put':
-    case 'delete':
-    case 'clear':
-    case 'putMany':
-    case 'expire':
-    case 'replace':
-    case 'incrBy':
-    case 'append':
-    case 'putIf':
-    case 'getSet':
-    case 'getExpire':
-    case 'expireIf':
-    case 'putManyIfAbsent':
-    case 'incrByFloat':
-    case 'setRange':
-      return true;
-    default:
-      return false;
-  }
+  return effects[op.kind] !== 'reads';
 }
 
-/**
- * Whether applying the operation a second time leaves the table as the first
- * time did (a put, a delete, an absolute deadline): incrBy and append add again.
- */
+/** Whether applying the operation a second time leaves the table as the first time did. */
 export function isRepeatable(op: BucketOp): boolean {
-  return op.kind !== 'incrBy' && op.kind !== 'append';
+  return effects[op.kind] !== 'adds';
 }
 
 /** The result of one operation, or of one call. Read-only: one outcome may be shared by many calls. */
