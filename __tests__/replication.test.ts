@@ -7,7 +7,7 @@
 import { createStore, type BucketOp, type Outcome, type Store } from '../lib';
 import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
 import { VoteBook } from '../lib/cluster/replication/votes';
-import { allUp, portOf, secret, startNodes, stopAll } from './support/cluster-nodes';
+import { allUp, portOf, secret, startNodes, stopAll, type NodeOptions } from './support/cluster-nodes';
 import { waitUntil } from './support/deadlines';
 import { rejection } from './support/rejection';
 
@@ -186,9 +186,7 @@ describe('a copy brought back while its primary cannot read its own bucket', () 
     await foo.crashBucket('shopping', 'fails', { node: 'foo' });
     await rejection(foo.get('shopping', 'k0'));
     // bar comes back empty (memory storage): foo's repair must not copy an empty bucket to it.
-    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
-    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
-    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    await restartBar(nodes, barPort, options);
     // Give the repair timer a few rounds (it runs every 200 ms here) to try, and fail, to bring bar back.
     const inSync = async (): Promise<string[]> => (await foo.tree()).replication!.find((entry) => entry.bucket === 'shopping')!.inSync;
     await waitUntil(async () => (await inSync()).includes('bar'), 1500, 'bar to be added back').catch(() => undefined);
@@ -223,9 +221,7 @@ describe('a copy given a full copy while its primary runs the next step', () => 
     // bar restarts (in memory: empty) before foo writes again, so foo's next step finds it out of sync and sends it a full copy.
     const barPort = portOf(nodes.get('bar')!);
     await nodes.get('bar')!.stop();
-    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
-    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
-    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    await restartBar(nodes, barPort, options);
     // One call a turn, each its own step: the primary applies the next step while the full copy is being made.
     const calls: Array<Promise<Outcome>> = [];
     for (let turn = 0; turn < 20; turn++) {
@@ -258,9 +254,7 @@ describe('a bucket dropped while its copy is out of sync', () => {
     // bar restarts (in memory: empty) before foo writes again, so the drop finds it out of sync and sends it a full copy.
     const barPort = portOf(nodes.get('bar')!);
     await nodes.get('bar')!.stop();
-    const peers = { foo: `127.0.0.1:${portOf(foo)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
-    nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: barPort, peers } }));
-    await waitUntil(() => allUp(nodes!.values()), 5000, 'bar to reconnect');
+    await restartBar(nodes, barPort, options);
     await foo.drop('shopping');
     expect(await foo.buckets()).toEqual([]);
     await foo.stop();
@@ -268,6 +262,13 @@ describe('a bucket dropped while its copy is out of sync', () => {
     expect(await nodes.get('baz')!.has('shopping')).toBe(false);
   });
 });
+
+/** Starts bar again on `port` (in memory: empty), dialing foo and baz, and waits until every link is up. */
+async function restartBar(nodes: Map<string, Store>, port: number, options: NodeOptions): Promise<void> {
+  const peers = { foo: `127.0.0.1:${portOf(nodes.get('foo')!)}`, baz: `127.0.0.1:${portOf(nodes.get('baz')!)}` };
+  nodes.set('bar', await createStore({ ...options, node: 'bar', cluster: { ...options.cluster, secret, listen: port, peers } }));
+  await waitUntil(() => allUp(nodes.values()), 5000, 'bar to reconnect');
+}
 
 /** A port nobody listens on (`port`, or any when 0): found by listening on it and closing. */
 function freePort(net: typeof import('node:net'), port = 0): Promise<number> {
