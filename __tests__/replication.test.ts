@@ -4,6 +4,10 @@
 // The faults with real processes, pauses and partitions are in
 // replication-faults.system.test.ts.
 
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createStore, type BucketOp, type Outcome, type Store } from '../lib';
 import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
 import { VoteBook } from '../lib/cluster/replication/votes';
@@ -100,7 +104,7 @@ describe('votes (Paxos acceptor)', () => {
   });
 
   test('votes kept in a data directory survive a restart', () => {
-    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'actor-kv-votes-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
     try {
       const votes = VoteBook.in(dir);
       votes.prepare('b', 3072);
@@ -110,15 +114,42 @@ describe('votes (Paxos acceptor)', () => {
       expect(again.accepted('b')).toEqual(config(3072, 'baz', ['baz']));
       expect(again.prepare('b', 2048)).toEqual({ promised: false, above: 3072 });
     } finally {
-      require('node:fs').rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the first configuration is known without a vote: learning it writes nothing, a later one is saved', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
+    try {
+      const votes = VoteBook.in(dir);
+      votes.learn('b', initialConfig(['foo', 'bar']));
+      expect(fs.existsSync(path.join(dir, 'replication-votes.json'))).toBe(false);
+      expect(votes.accepted('b')).toBeNull();
+      votes.learn('b', config(1024, 'bar', ['bar']));
+      expect(VoteBook.in(dir).accepted('b')).toEqual(config(1024, 'bar', ['bar']));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('buckets created and written on durable nodes write no votes: the file is for failovers, not one rewrite per bucket', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
+    const names = ['foo', 'bar', 'baz'];
+    const started = await startNodes(names, (node) => ({ storage: { type: 'file', dir: path.join(root, node) }, cluster: { replicas: 2 } }));
+    try {
+      const foo = started.get('foo')!;
+      for (let i = 0; i < 20; i++) {
+        await foo.create(`b${i}`);
+        await foo.put(`b${i}`, 'k', 'v');
+      }
+      expect(names.filter((node) => fs.existsSync(path.join(root, node, 'replication-votes.json')))).toEqual([]);
+    } finally {
+      await stopAll(started);
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 
   describe('a damaged votes file is refused by name, before the node listens', () => {
-    const fs = require('node:fs') as typeof import('node:fs');
-    const path = require('node:path') as typeof import('node:path');
-    const os = require('node:os') as typeof import('node:os');
-    const net = require('node:net') as typeof import('node:net');
     let dir = '';
     beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'))));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -137,10 +168,10 @@ describe('votes (Paxos acceptor)', () => {
 
     test('createStore rejects, and leaves the cluster port free', async () => {
       fs.writeFileSync(path.join(dir, 'replication-votes.json'), '{"b":');
-      const port = await freePort(net);
+      const port = await freePort();
       const started = createStore({ node: 'foo', storage: { type: 'file', dir }, cluster: { secret, listen: { host: '127.0.0.1', port }, peers: { bar: null }, replicas: 2 } });
       await expect(started).rejects.toMatchObject({ code: 'STORAGE_CORRUPT' });
-      expect(await freePort(net, port)).toBe(port);
+      expect(await freePort(port)).toBe(port);
     });
   });
 
@@ -271,11 +302,11 @@ async function restartBar(nodes: Map<string, Store>, port: number, options: Node
 }
 
 /** A port nobody listens on (`port`, or any when 0): found by listening on it and closing. */
-function freePort(net: typeof import('node:net'), port = 0): Promise<number> {
+function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer().once('error', reject);
     server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as import('node:net').AddressInfo;
+      const { port: bound } = server.address() as net.AddressInfo;
       server.close(() => resolve(bound));
     });
   });

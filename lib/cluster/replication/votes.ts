@@ -67,6 +67,9 @@ export class VoteBook {
 
   /** Learns a configuration a majority accepted (a replicate request from its primary): never goes back. */
   learn(bucket: string, config: BucketConfig): void {
+    // Epoch 0 is the preference list every node starts from: known without a
+    // vote, so nothing is saved (a save per new bucket would rewrite the file).
+    if (config.epoch === 0) return;
     const vote = this.vote(bucket);
     if (vote.accepted && vote.accepted.epoch >= config.epoch) return;
     vote.accepted = config;
