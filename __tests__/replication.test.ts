@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createStore, type BucketOp, type Outcome, type Store } from '../lib';
 import { initialConfig, majority, nextEpoch } from '../lib/cluster/replication/config';
+import { legacyVotesName, voteLogName } from '../lib/cluster/replication/vote-log';
 import { VoteBook } from '../lib/cluster/replication/votes';
 import { allUp, portOf, secret, startNodes, stopAll, type NodeOptions } from './support/cluster-nodes';
 import { waitUntil } from './support/deadlines';
+import { freePort } from './support/free-ports';
 import { rejection } from './support/rejection';
 
 jest.setTimeout(30_000);
@@ -91,88 +93,145 @@ describe('three nodes, two copies of each bucket', () => {
 
 describe('votes (Paxos acceptor)', () => {
   const config = (epoch: number, primary: string, copies: string[]) => ({ epoch, primary, copies });
+  let dir = '';
+  let books: VoteBook[] = [];
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'))));
+  afterEach(async () => {
+    await Promise.all(books.map((book) => book.close()));
+    books = [];
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  /** The votes kept in the test's directory, as a node starting now reads them. */
+  const open = (): VoteBook => {
+    const book = VoteBook.in(dir);
+    books.push(book);
+    return book;
+  };
+  const logLines = (): string[] => fs.readFileSync(path.join(dir, voteLogName), 'utf8').split('\n').filter(Boolean);
 
   test.each([
     ['a first prepare is promised, with nothing accepted', [['prepare', 1024]], [{ promised: true, accepted: null }]],
     ['a prepare at or below the promise is refused, naming it', [['prepare', 2048], ['prepare', 2048], ['prepare', 1024]], [{ promised: true, accepted: null }, { promised: false, above: 2048 }, { promised: false, above: 2048 }]],
     ['an accept below the promise is refused', [['prepare', 2048], ['accept', config(1024, 'foo', ['foo'])]], [{ promised: true, accepted: null }, { accepted: false, above: 2048 }]],
     ['an accepted config is reported to the next prepare', [['accept', config(1024, 'bar', ['bar'])], ['prepare', 2049]], [{ accepted: true }, { promised: true, accepted: config(1024, 'bar', ['bar']) }]],
-  ] as const)('%s', (_name, steps, answers) => {
-    const votes = new VoteBook(undefined);
-    const got = steps.map(([kind, arg]) => (kind === 'prepare' ? votes.prepare('b', arg as number) : votes.accept('b', arg as ReturnType<typeof config>)));
-    expect(got).toEqual(answers);
-  });
-
-  test('votes kept in a data directory survive a restart', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
-    try {
-      const votes = VoteBook.in(dir);
-      votes.prepare('b', 3072);
-      votes.accept('b', config(3072, 'baz', ['baz']));
-      const again = VoteBook.in(dir);
-      expect(again.promised('b')).toBe(3072);
-      expect(again.accepted('b')).toEqual(config(3072, 'baz', ['baz']));
-      expect(again.prepare('b', 2048)).toEqual({ promised: false, above: 3072 });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  ] as const)('%s, in memory and kept in a file', async (_name, steps, answers) => {
+    for (const votes of [new VoteBook(undefined), open()]) {
+      // All in one turn: each answer reflects the votes before it, and all share one write.
+      const got = await Promise.all(steps.map(([kind, arg]) => (kind === 'prepare' ? votes.prepare('b', arg as number) : votes.accept('b', arg as ReturnType<typeof config>))));
+      expect(got).toEqual(answers);
     }
   });
 
-  test('the first configuration is known without a vote: learning it writes nothing, a later one is saved', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
-    try {
-      const votes = VoteBook.in(dir);
-      votes.learn('b', initialConfig(['foo', 'bar']));
-      expect(fs.existsSync(path.join(dir, 'replication-votes.json'))).toBe(false);
-      expect(votes.accepted('b')).toBeNull();
-      votes.learn('b', config(1024, 'bar', ['bar']));
-      expect(VoteBook.in(dir).accepted('b')).toEqual(config(1024, 'bar', ['bar']));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  test('votes kept in a data directory survive a restart, a line each, the last one of a bucket winning', async () => {
+    const votes = open();
+    await votes.prepare('b', 3072);
+    await votes.accept('b', config(3072, 'baz', ['baz']));
+    await votes.prepare('c', 1024);
+    expect(logLines()).toHaveLength(3);
+    const again = open();
+    expect([again.promised('b'), again.accepted('b'), again.promised('c')]).toEqual([3072, config(3072, 'baz', ['baz']), 1024]);
+    expect(await again.prepare('b', 2048)).toEqual({ promised: false, above: 3072 });
   });
 
-  test('buckets created and written on durable nodes write no votes: the file is for failovers, not one rewrite per bucket', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'));
+  test('the first configuration is known without a vote: learning it writes nothing, a later one is kept', async () => {
+    const votes = open();
+    await votes.learn('b', initialConfig(['foo', 'bar']));
+    expect(logLines()).toEqual([]);
+    expect(votes.accepted('b')).toBeNull();
+    await votes.learn('b', config(1024, 'bar', ['bar']));
+    expect(open().accepted('b')).toEqual(config(1024, 'bar', ['bar']));
+  });
+
+  test('the votes of one turn share one fdatasync; a vote is answered only once it is durable', async () => {
+    const votes = open();
+    const answered: number[] = [];
+    const answeredAtSync: number[] = [];
+    const fdatasync = fs.fdatasync;
+    const syncs = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+      answeredAtSync.push(answered.length);
+      fdatasync(fd, callback);
+    }) as typeof fs.fdatasync);
+    const promises = Array.from({ length: 500 }, (_, i) => votes.prepare(`b${i}`, 1024).then(() => answered.push(i)));
+    await Promise.all(promises);
+    expect(syncs).toHaveBeenCalledTimes(1);
+    expect(answeredAtSync).toEqual([0]);
+    expect(answered).toHaveLength(500);
+    expect(logLines()).toHaveLength(500);
+  });
+
+  test('a failed fdatasync refuses that vote and every later one', async () => {
+    const votes = open();
+    jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (error: Error | null) => void) => callback(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }))) as typeof fs.fdatasync);
+    await expect(votes.prepare('b', 1024)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('EIO') });
+    jest.restoreAllMocks();
+    await expect(votes.prepare('c', 1024)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+  });
+
+  test('a log that outgrows its votes is rewritten whole, keeping each bucket\'s last vote', async () => {
+    const votes = open();
+    for (let round = 1; round <= 3; round++) {
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => votes.prepare('b', round * 100_000 + i)));
+      expect(logLines().length).toBeLessThanOrEqual(1001);
+    }
+    expect(open().promised('b')).toBe(300_999);
+  });
+
+  test('a torn last line (a crash mid-write; never answered) is dropped, and the log starts clean', async () => {
+    const votes = open();
+    await votes.prepare('b', 1024);
+    await votes.close();
+    fs.appendFileSync(path.join(dir, voteLogName), '["c",20');
+    const again = open();
+    expect([again.promised('b'), again.promised('c')]).toEqual([1024, 0]);
+    expect(logLines()).toEqual(['["b",1024,null]']);
+  });
+
+  test('an earlier version\'s single JSON file is read and moved to the log', async () => {
+    fs.writeFileSync(path.join(dir, legacyVotesName), JSON.stringify({ b: { promised: 3072, accepted: config(3072, 'baz', ['baz']) } }));
+    const votes = open();
+    expect(votes.accepted('b')).toEqual(config(3072, 'baz', ['baz']));
+    expect(fs.existsSync(path.join(dir, legacyVotesName))).toBe(false);
+    expect(open().promised('b')).toBe(3072);
+  });
+
+  describe('a damaged votes file is refused by name, before the node listens', () => {
+    test.each([
+      ['an earlier version\'s file cut short', legacyVotesName, '{"b":{"promised":3072,"acc', /damaged \(.*JSON/],
+      ['an earlier version\'s file that is not an object', legacyVotesName, '[1,2]', /damaged \(not an object of votes\)/],
+      ['an earlier version\'s malformed vote', legacyVotesName, '{"b":{"promised":"3072","accepted":null}}', /damaged \(the vote on "b" is malformed\)/],
+      ['an accepted configuration without an epoch', legacyVotesName, '{"b":{"promised":3072,"accepted":{}}}', /damaged \(the vote on "b" is malformed\)/],
+      ['a damaged line before the last', voteLogName, '["b",1024,null]\n["c",10\n["d",1024,null]\n', /damaged \(line 2 is malformed\)/],
+      ['a line that is not a vote', voteLogName, '{"b":1}\n', /damaged \(line 1 is malformed\)/],
+    ])('%s', async (_name, file, text, reason) => {
+      fs.writeFileSync(path.join(dir, file), text);
+      const error = await rejection(Promise.resolve().then(open));
+      expect(error).toMatchObject({ code: 'STORAGE_CORRUPT', message: expect.stringMatching(reason) });
+      expect(error.message).toContain(path.join(dir, file));
+    });
+
+    test('createStore rejects, and leaves the cluster port free', async () => {
+      fs.writeFileSync(path.join(dir, voteLogName), '["b",1024,null]\n{\n["c",1024,null]\n');
+      const port = await freePort();
+      const started = createStore({ node: 'foo', storage: { type: 'file', dir }, cluster: { secret, listen: { host: '127.0.0.1', port }, peers: { bar: null }, replicas: 2 } });
+      await expect(started).rejects.toMatchObject({ code: 'STORAGE_CORRUPT' });
+      expect(await isFree(port)).toBe(true);
+    });
+  });
+
+  test('buckets created and written on durable nodes keep no votes: the log is for failovers', async () => {
     const names = ['foo', 'bar', 'baz'];
-    const started = await startNodes(names, (node) => ({ storage: { type: 'file', dir: path.join(root, node) }, cluster: { replicas: 2 } }));
+    const started = await startNodes(names, (node) => ({ storage: { type: 'file', dir: path.join(dir, node) }, cluster: { replicas: 2 } }));
     try {
       const foo = started.get('foo')!;
       for (let i = 0; i < 20; i++) {
         await foo.create(`b${i}`);
         await foo.put(`b${i}`, 'k', 'v');
       }
-      expect(names.filter((node) => fs.existsSync(path.join(root, node, 'replication-votes.json')))).toEqual([]);
+      expect(names.map((node) => fs.readFileSync(path.join(dir, node, voteLogName), 'utf8'))).toEqual(['', '', '']);
     } finally {
       await stopAll(started);
-      fs.rmSync(root, { recursive: true, force: true });
     }
-  });
-
-  describe('a damaged votes file is refused by name, before the node listens', () => {
-    let dir = '';
-    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-kv-votes-'))));
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-    test.each([
-      ['cut short', '{"b":{"promised":3072,"acc', /damaged \(.*JSON/],
-      ['not an object', '[1,2]', /damaged \(not an object of votes\)/],
-      ['a malformed vote', '{"b":{"promised":"3072","accepted":null}}', /damaged \(the vote on "b" is malformed\)/],
-      ['an accepted configuration without an epoch', '{"b":{"promised":3072,"accepted":{}}}', /damaged \(the vote on "b" is malformed\)/],
-    ])('%s', async (_name, text, reason) => {
-      fs.writeFileSync(path.join(dir, 'replication-votes.json'), text);
-      const error = await rejection(Promise.resolve().then(() => VoteBook.in(dir)));
-      expect(error).toMatchObject({ code: 'STORAGE_CORRUPT', message: expect.stringMatching(reason) });
-      expect(error.message).toContain(path.join(dir, 'replication-votes.json'));
-    });
-
-    test('createStore rejects, and leaves the cluster port free', async () => {
-      fs.writeFileSync(path.join(dir, 'replication-votes.json'), '{"b":');
-      const port = await freePort();
-      const started = createStore({ node: 'foo', storage: { type: 'file', dir }, cluster: { secret, listen: { host: '127.0.0.1', port }, peers: { bar: null }, replicas: 2 } });
-      await expect(started).rejects.toMatchObject({ code: 'STORAGE_CORRUPT' });
-      expect(await freePort(port)).toBe(port);
-    });
   });
 
   test.each([
@@ -301,13 +360,10 @@ async function restartBar(nodes: Map<string, Store>, port: number, options: Node
   await waitUntil(() => allUp(nodes.values()), 5000, 'bar to reconnect');
 }
 
-/** A port nobody listens on (`port`, or any when 0): found by listening on it and closing. */
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as net.AddressInfo;
-      server.close(() => resolve(bound));
-    });
+/** Whether `port` can be listened on now (nobody holds it). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }

@@ -7,10 +7,11 @@
 // (what was acknowledged, what is indeterminate) and a load of line clients
 // that write increasing values to their own keys, one request at a time.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readVotes, type Vote } from '../../lib/cluster/replication/vote-log';
 import { waitUntil } from './deadlines';
 import { freePorts } from './free-ports';
 import { LineClients, type LineClient } from './server-helpers';
@@ -174,8 +175,9 @@ export class ReplicationCluster {
    */
   votes(name: NodeName, bucket: string): string {
     try {
-      const votes = JSON.parse(readFileSync(path.join(this.dataDir(name), 'replication-votes.json'), 'utf8')) as Record<string, { promised: number; accepted: { epoch: number; primary: string; copies: string[] } | null }>;
-      const vote = votes[bucket];
+      const votes = new Map<string, Vote>();
+      readVotes(this.dataDir(name), votes);
+      const vote = votes.get(bucket);
       if (!vote) return '-';
       const { accepted } = vote;
       return `promised ${vote.promised}, accepted ${accepted ? `${accepted.epoch} (primary ${accepted.primary}, copies ${accepted.copies.join(',')})` : 'none'}`;

@@ -147,8 +147,9 @@ export class Cluster {
     return Promise.all(this.nodes().map(ask)).then((nodes) => ({ nodes }));
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.replication?.stop();
-    return this.transport.stop();
+    await this.transport.stop();
+    await this.replication?.close();
   }
 }

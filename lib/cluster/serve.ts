@@ -69,9 +69,9 @@ function serveReplication(replication: Replication, request: NodeRequest): Promi
     case 'install':
       return replication.serveInstall(request.bucket, request.config, request.seq, request.entries, request.dropped === true);
     case 'prepare':
-      return Promise.resolve(ok(replication.servePrepare(request.bucket, request.epoch)));
+      return replication.servePrepare(request.bucket, request.epoch).then(ok);
     case 'accept':
-      return Promise.resolve(ok(replication.serveAccept(request.bucket, request.config)));
+      return replication.serveAccept(request.bucket, request.config).then(ok);
     case 'batch':
       // Fault injection on one copy's actor (crashBucket with a node) goes to that node's actors directly.
       if (request.ops.every((op) => op.kind === 'crash')) return undefined;

@@ -79,6 +79,11 @@ export class Replication implements NodeHandle {
     clearInterval(this.repairTimer);
   }
 
+  /** Once no request can come (the transport stopped): waits for the votes being kept and closes their file. */
+  close(): Promise<void> {
+    return this.env.votes.close();
+  }
+
   // --- the store's calls ---------------------------------------------------
 
   async create(bucket: string): Promise<void> {
@@ -258,7 +263,7 @@ export class Replication implements NodeHandle {
     for (let attempt = 0; ; attempt++) {
       const epoch = nextEpoch(above, proposer);
       const promises = await gather<PrepareAnswer>(nodes, needed, (node) =>
-        node === self ? Promise.resolve(votes.prepare(bucket, epoch)) : this.ask<PrepareAnswer>(node, { kind: 'prepare', bucket, epoch }),
+        node === self ? votes.prepare(bucket, epoch) : this.ask<PrepareAnswer>(node, { kind: 'prepare', bucket, epoch }),
         (answer) => answer.promised,
       );
       const granted = promises.filter((answer): answer is Extract<PrepareAnswer, { promised: true }> => answer.promised);
@@ -272,12 +277,12 @@ export class Replication implements NodeHandle {
       }
       const newest = granted.reduce<BucketConfig>((config, answer) => newer(config, answer.accepted)!, initialConfig(this.env.preferences(bucket)));
       // What a majority may have accepted is the truth from now on, here too.
-      votes.learn(bucket, newest);
+      await votes.learn(bucket, newest);
       const mine = newest.epoch <= from.epoch || newest.primary === self;
       if (claim ? !newest.copies.includes(self) : !mine) return this.notPrimary(bucket, newest.primary);
       const config: BucketConfig = { epoch, primary: self, copies };
       const accepts = await gather<AcceptAnswer>(nodes, needed, (node) =>
-        node === self ? Promise.resolve(votes.accept(bucket, config)) : this.ask<AcceptAnswer>(node, { kind: 'accept', bucket, config }),
+        node === self ? votes.accept(bucket, config) : this.ask<AcceptAnswer>(node, { kind: 'accept', bucket, config }),
         (answer) => answer.accepted,
       );
       const accepted = accepts.filter((answer) => answer.accepted).length;
@@ -302,7 +307,7 @@ export class Replication implements NodeHandle {
 
   /** A step from the bucket's primary. */
   async serveReplicate(bucket: string, config: BucketConfig, seq: number, action: StepAction): Promise<Outcome<unknown>> {
-    const refused = this.checkPrimary(bucket, config);
+    const refused = await this.checkPrimary(bucket, config);
     if (refused) return failed(refused);
     const state = this.copies.get(bucket);
     const changes = action.kind !== 'ops' || action.ops.length > 0;
@@ -320,7 +325,7 @@ export class Replication implements NodeHandle {
 
   /** A full copy of the bucket from its primary, as of step `seq`; `dropped`: the primary has no such bucket. */
   async serveInstall(bucket: string, config: BucketConfig, seq: number, entries: StoredEntries, dropped: boolean): Promise<Outcome<unknown>> {
-    const refused = this.checkPrimary(bucket, config);
+    const refused = await this.checkPrimary(bucket, config);
     if (refused) return failed(refused);
     this.copies.delete(bucket);
     // An empty bucket made here would still be listed, and served after a failover, though it was dropped.
@@ -340,20 +345,20 @@ export class Replication implements NodeHandle {
     return ok(null);
   }
 
-  servePrepare(bucket: string, epoch: number): PrepareAnswer {
+  servePrepare(bucket: string, epoch: number): Promise<PrepareAnswer> {
     return this.env.votes.prepare(bucket, epoch);
   }
 
-  serveAccept(bucket: string, config: BucketConfig): AcceptAnswer {
-    const answer = this.env.votes.accept(bucket, config);
+  async serveAccept(bucket: string, config: BucketConfig): Promise<AcceptAnswer> {
+    const answer = await this.env.votes.accept(bucket, config);
     if (answer.accepted && config.primary !== this.env.self) this.stepDown(bucket, config.epoch);
     return answer;
   }
 
   /** Refuses a primary older than an epoch this node promised; learns a newer one (and steps down if it was primary). */
-  private checkPrimary(bucket: string, config: BucketConfig): ErrorData | undefined {
+  private async checkPrimary(bucket: string, config: BucketConfig): Promise<ErrorData | undefined> {
     if (config.epoch < this.env.votes.promised(bucket)) return this.notPrimary(bucket, this.knownConfig(bucket).primary);
-    this.env.votes.learn(bucket, config);
+    await this.env.votes.learn(bucket, config);
     if (config.primary !== this.env.self) this.stepDown(bucket, config.epoch);
     return undefined;
   }

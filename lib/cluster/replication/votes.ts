@@ -3,37 +3,27 @@
 // configuration it accepted. Two proposers cannot both win a majority for one
 // epoch, and a proposer learns from any majority the newest configuration a
 // majority may have accepted: that is what keeps two nodes from both serving
-// a bucket. With a data directory the votes are kept in a file, written and
-// fsynced before any vote is answered (a vote forgotten in a restart could let
-// a stale node win); in memory they last as long as the process.
+// a bucket. With a data directory the votes are kept in a file, and each is
+// durable before it is answered (vote-log.ts: a vote forgotten in a restart
+// could let a stale node win); in memory they last as long as the process.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { KvError } from '../../errors';
 import type { BucketConfig } from './config';
-
-interface Vote {
-  promised: number;
-  accepted: BucketConfig | null;
-}
+import { VoteLog, type Vote } from './vote-log';
 
 export type PrepareAnswer = { promised: true; accepted: BucketConfig | null } | { promised: false; above: number };
 export type AcceptAnswer = { accepted: true } | { accepted: false; above: number };
 
-/** The votes file's name in the data directory. */
-export const votesFileName = 'replication-votes.json';
-
 export class VoteBook {
   private readonly votes = new Map<string, Vote>();
+  private readonly log: VoteLog | undefined;
 
-  constructor(private readonly file: string | undefined) {
-    if (!file || !fs.existsSync(file)) return;
-    for (const [bucket, vote] of Object.entries(readVotes(file))) this.votes.set(bucket, vote);
+  /** The votes kept in `dir` (a data directory; throws STORAGE_CORRUPT if they are damaged), or in memory when there is none. */
+  constructor(dir: string | undefined) {
+    this.log = dir === undefined ? undefined : VoteLog.open(dir, this.votes);
   }
 
-  /** The votes kept in `dir` (a data directory), or in memory when there is none. */
   static in(dir: string | undefined): VoteBook {
-    return new VoteBook(dir === undefined ? undefined : path.join(dir, votesFileName));
+    return new VoteBook(dir);
   }
 
   /** The highest epoch promised for `bucket` (0 if none). */
@@ -46,39 +36,38 @@ export class VoteBook {
     return this.votes.get(bucket)?.accepted ?? null;
   }
 
-  /** Phase 1: promise `epoch` if it is above every promise made, and tell what was accepted. */
-  prepare(bucket: string, epoch: number): PrepareAnswer {
+  /** Phase 1: promise `epoch` if it is above every promise made, and tell what was accepted; answered once kept. */
+  prepare(bucket: string, epoch: number): Promise<PrepareAnswer> {
     const vote = this.vote(bucket);
-    if (epoch <= vote.promised) return { promised: false, above: vote.promised };
+    if (epoch <= vote.promised) return Promise.resolve({ promised: false, above: vote.promised });
     vote.promised = epoch;
-    this.save();
-    return { promised: true, accepted: vote.accepted };
+    return this.kept(bucket, vote, { promised: true, accepted: vote.accepted });
   }
 
-  /** Phase 2: accept `config` unless a higher epoch was promised meanwhile. */
-  accept(bucket: string, config: BucketConfig): AcceptAnswer {
+  /** Phase 2: accept `config` unless a higher epoch was promised meanwhile; answered once kept. */
+  accept(bucket: string, config: BucketConfig): Promise<AcceptAnswer> {
     const vote = this.vote(bucket);
-    if (config.epoch < vote.promised) return { accepted: false, above: vote.promised };
+    if (config.epoch < vote.promised) return Promise.resolve({ accepted: false, above: vote.promised });
     vote.promised = config.epoch;
     vote.accepted = config;
-    this.save();
-    return { accepted: true };
+    return this.kept(bucket, vote, { accepted: true });
   }
 
   /** Learns a configuration a majority accepted (a replicate request from its primary): never goes back. */
-  learn(bucket: string, config: BucketConfig): void {
+  learn(bucket: string, config: BucketConfig): Promise<void> {
     // Epoch 0 is the preference list every node starts from: known without a
-    // vote, so nothing is saved (a save per new bucket would rewrite the file).
-    if (config.epoch === 0) return;
+    // vote, so nothing is kept (a vote per new bucket would be a write each).
+    if (config.epoch === 0) return Promise.resolve();
     const vote = this.vote(bucket);
-    if (vote.accepted && vote.accepted.epoch >= config.epoch) return;
+    if (vote.accepted && vote.accepted.epoch >= config.epoch) return Promise.resolve();
     vote.accepted = config;
     vote.promised = Math.max(vote.promised, config.epoch);
-    this.save();
+    return this.kept(bucket, vote, undefined);
   }
 
-  forget(bucket: string): void {
-    if (this.votes.delete(bucket)) this.save();
+  /** Waits for the votes being kept, and closes their file. */
+  close(): Promise<void> {
+    return this.log?.close() ?? Promise.resolve();
   }
 
   private vote(bucket: string): Vote {
@@ -90,58 +79,8 @@ export class VoteBook {
     return vote;
   }
 
-  /** Writes every vote durably before the answer leaves (votes are rare: failovers and repairs). */
-  private save(): void {
-    if (!this.file) return;
-    const temporary = `${this.file}.new`;
-    const fd = fs.openSync(temporary, 'w', 0o644);
-    try {
-      fs.writeSync(fd, JSON.stringify(Object.fromEntries(this.votes)));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, this.file);
-    // Until the directory is synced the rename may not survive a power loss,
-    // and a vote forgotten in a restart could let a stale node win.
-    syncDirectory(path.dirname(this.file));
-  }
-}
-
-/**
- * The saved votes. A damaged file is refused by name: starting without the
- * votes it held could let a stale node win a bucket (votes are only ever
- * written whole, through a rename, so only damage or a hand edit makes one).
- */
-function readVotes(file: string): Record<string, Vote> {
-  let saved: unknown;
-  try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw damaged(file, (error as Error).message);
-  }
-  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw damaged(file, 'not an object of votes');
-  for (const [bucket, vote] of Object.entries(saved)) {
-    if (!isVote(vote)) throw damaged(file, `the vote on ${JSON.stringify(bucket)} is malformed`);
-  }
-  return saved as Record<string, Vote>;
-}
-
-function isVote(vote: unknown): vote is Vote {
-  if (typeof vote !== 'object' || vote === null) return false;
-  const { promised, accepted } = vote as Partial<Vote>;
-  return Number.isInteger(promised) && (accepted === null || (typeof accepted === 'object' && Number.isInteger(accepted?.epoch)));
-}
-
-function damaged(file: string, reason: string): KvError {
-  return new KvError('STORAGE_CORRUPT', `refusing to start: the replication votes in ${file} are damaged (${reason}); restore them from a backup, or remove the file only if every other node is up and holds the newest data`);
-}
-
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+  /** Resolves with `answer` once `vote` is durable (votes are rare: failovers and repairs). */
+  private kept<T>(bucket: string, vote: Vote, answer: T): Promise<T> {
+    return this.log ? this.log.keep(bucket, vote).then(() => answer) : Promise.resolve(answer);
   }
 }
