@@ -2,6 +2,7 @@
 // The actor-kv command (the guide's kv_server application): reads its
 // configuration, starts the store and the text server, and shuts down cleanly.
 
+import { deferred } from '../core/deferred';
 import type { Logger } from '../core/logger';
 import { Registry } from 'prom-client';
 import { startObserver, type Observer } from '../server/observer/observer';
@@ -75,6 +76,7 @@ type RunPlan = Extract<Plan, { kind: 'run' }>;
 async function start(plan: RunPlan, logger: Logger, running: Running, signals: { stopping: boolean }): Promise<void> {
   const metrics = plan.observer && new Registry();
   const store = deferred<Store>();
+  store.promise.catch(() => {}); // the observer only waits on it; the failure is reported by start()
   try {
     if (plan.observer) {
       running.observer = await startObserver(store.promise, { ...plan.observer, logger, metrics });
@@ -87,7 +89,7 @@ async function start(plan: RunPlan, logger: Logger, running: Running, signals: {
     if (clusterAddress) process.stdout.write(`Cluster node ${running.store.node} accepting peers on port ${clusterAddress.port}\n`);
     running.server = await startServer(running.store, { ...plan.server, logger, ...(metrics ? { metrics } : {}) });
   } catch (error) {
-    store.reject(error);
+    store.reject(error as Error);
     return cannotStart(error, logger, running);
   }
   if (signals.stopping) return;
@@ -95,18 +97,6 @@ async function start(plan: RunPlan, logger: Logger, running: Running, signals: {
   process.stdout.write(`Accepting connections on port ${running.server.port}\n`);
   if (running.server.resp) process.stdout.write(`Accepting Redis clients on port ${running.server.resp.port}\n`);
   logger.info({ host: running.server.host, port: running.server.port, ...(running.server.resp ? { respPort: running.server.resp.port } : {}) }, 'accepting connections');
-}
-
-/** A promise with its resolve and reject at hand. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  promise.catch(() => {}); // the observer only waits on it; the failure is reported by start()
-  return { promise, resolve, reject };
 }
 
 /**

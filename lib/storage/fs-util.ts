@@ -43,6 +43,16 @@ export function closeFd(fd: number): Promise<void> {
   return close(fd);
 }
 
+/** Makes a rename or a new file in `dir` durable, blocking: for rare rewrites that must be durable before they return. */
+export function syncDirectorySync(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Makes a rename or a new file in `dir` durable. */
 export async function syncDirectory(dir: string): Promise<void> {
   const fd = await open(dir, 'r');

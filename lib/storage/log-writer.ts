@@ -6,6 +6,7 @@
 // end (core/turn-end.ts), before any of them is acknowledged.
 
 import * as fs from 'node:fs';
+import { deferred, type Deferred } from '../core/deferred';
 import type { Logger } from '../core/logger';
 import { atTurnEnd } from '../core/turn-end';
 import { KvError } from '../errors';
@@ -16,11 +17,7 @@ import { RecordBuffer, type LogRecord } from './log-format';
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 /** The promise the appenders of records written together wait on. */
-interface Group {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: KvError) => void;
-}
+type Group = Deferred<void>;
 
 export class LogWriter {
   private syncedBytes: number;
@@ -66,7 +63,7 @@ export class LogWriter {
     if (this.gate) return this.gate.promise.then(() => this.append(record));
     this.records.add(record);
     if (!this.pending) {
-      this.pending = newGroup();
+      this.pending = deferred();
       atTurnEnd(() => this.runGroup());
     }
     return this.pending.promise;
@@ -200,16 +197,6 @@ export class LogWriter {
     if (!this.broken) await syncData(this.fd).catch(() => {});
     await closeFd(this.fd);
   }
-}
-
-function newGroup(): Group {
-  let resolve = (): void => {};
-  let reject = (_error: KvError): void => {};
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Words a client may read for a failed file operation: the condition, never a path (which a system message may hold). */

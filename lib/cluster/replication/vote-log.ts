@@ -9,7 +9,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { deferred, type Deferred } from '../../core/deferred';
 import { KvError } from '../../errors';
+import { syncDirectorySync } from '../../storage/fs-util';
 import type { BucketConfig } from './config';
 
 /** One bucket's vote: the highest epoch promised, and the newest configuration accepted. */
@@ -27,11 +29,7 @@ export const legacyVotesName = 'replication-votes.json';
 /** Lines beyond the live votes the log may carry before it is rewritten whole. */
 const slackLines = 1000;
 
-interface Group {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
+type Group = Deferred<void>;
 
 export class VoteLog {
   private pending: string[] = [];
@@ -69,7 +67,7 @@ export class VoteLog {
     if (this.broken) return Promise.reject(this.broken);
     this.pending.push(`${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`);
     if (!this.group) {
-      this.group = newGroup();
+      this.group = deferred();
       if (!this.syncing) setImmediate(() => this.flush());
     }
     return this.group.promise;
@@ -120,7 +118,7 @@ export class VoteLog {
         fs.closeSync(fd);
       }
       fs.renameSync(temporary, this.file);
-      syncDirectory(path.dirname(this.file));
+      syncDirectorySync(path.dirname(this.file));
       if (this.fd !== -1) fs.closeSync(this.fd);
       this.fd = fs.openSync(this.file, 'a', 0o644);
       this.lines = this.votes.size;
@@ -206,23 +204,4 @@ function damaged(file: string, reason: string): KvError {
     'STORAGE_CORRUPT',
     `refusing to start: the replication votes in ${file} are damaged (${reason}); restore them from a backup, or remove the file only if every other node is up and holds the newest data`,
   );
-}
-
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function newGroup(): Group {
-  let resolve = (): void => {};
-  let reject = (_error: Error): void => {};
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
