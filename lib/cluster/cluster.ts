@@ -63,7 +63,10 @@ export class Cluster {
         emit,
         tls: options.tls,
       },
-    );
+    ).catch(async (error: unknown) => {
+      await votes?.close(); // the port in use, say: the votes' file is not left open
+      throw error;
+    });
     const handles = new Map<string, NodeHandle>([[self, local]]);
     for (const name of options.peers.keys()) handles.set(name, new RemoteNode(transport.peer(name)));
     if (votes) {
