@@ -15,6 +15,7 @@ import { VoteBook } from '../lib/cluster/replication/votes';
 import { allUp, portOf, secret, startNodes, stopAll, type NodeOptions } from './support/cluster-nodes';
 import { waitUntil } from './support/deadlines';
 import { freePort } from './support/free-ports';
+import { TcpProxy } from './support/tcp-proxy';
 import { rejection } from './support/rejection';
 
 jest.setTimeout(30_000);
@@ -324,6 +325,42 @@ describe('a copy given a full copy while its primary runs the next step', () => 
     await foo.stop();
     nodes.delete('foo');
     expect(await nodes.get('baz')!.get('counters', 'k')).toBe(expected);
+  });
+});
+
+describe('a call whose answer is lost after its primary applied and copied it', () => {
+  let stores: Store[] = [];
+  let proxy: TcpProxy | undefined;
+  afterEach(async () => {
+    await Promise.all(stores.map((store) => store.stop()));
+    stores = [];
+    await proxy?.stop();
+  });
+
+  test.each<[string, BucketOp, string]>([
+    ['INCRBY', { kind: 'incrBy', key: 'k', by: '1' }, '1'],
+    ['APPEND', { kind: 'append', key: 'k', value: 'x' }, 'x'],
+  ])('%s is not run again on the copy that takes over: the caller is told the outcome is unknown, and it was applied once', async (_name, op, once) => {
+    // foo primary, bar its copy; baz enters the calls and reaches foo through a proxy the test owns.
+    const cluster = { secret, listen: 0, replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] };
+    const foo = await createStore({ node: 'foo', cluster: { ...cluster, peers: { bar: null, baz: null } } });
+    stores.push(foo);
+    const bar = await createStore({ node: 'bar', cluster: { ...cluster, peers: { foo: `127.0.0.1:${portOf(foo)}`, baz: null } } });
+    stores.push(bar);
+    proxy = await TcpProxy.start(portOf(foo));
+    const baz = await createStore({ node: 'baz', cluster: { ...cluster, peers: { foo: `127.0.0.1:${proxy.port}`, bar: `127.0.0.1:${portOf(bar)}` } } });
+    stores.push(baz);
+    await waitUntil(() => allUp(stores), 5000, 'every node to connect');
+    await baz.create('counters');
+    // foo applies the call and has bar copy it, but its answer never reaches baz; then foo stops.
+    proxy.cutReplies();
+    const outcome = new Promise<Outcome>((resolve) => baz.submit('counters', op, resolve));
+    await waitUntil(async () => (await foo.get('counters', 'k')) === once, 5000, 'foo to apply the call');
+    await foo.stop();
+    // Applied once: running it again on bar, which took over, would have applied it twice.
+    expect(await outcome).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^(TIMEOUT|NODE_UNAVAILABLE)$/) } });
+    expect(await baz.get('counters', 'k')).toBe(once);
+    expect(await bar.get('counters', 'k')).toBe(once);
   });
 });
 

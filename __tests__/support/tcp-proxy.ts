@@ -25,6 +25,8 @@ function passOn(from: net.Socket, to: net.Socket): void {
 export class TcpProxy {
   private readonly links = new Set<Link>();
   private isCut = false;
+  /** Bytes from the target are dropped (requests go through, answers never come back). */
+  private repliesCut = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -60,9 +62,15 @@ export class TcpProxy {
     for (const { client, upstream } of this.links) [client, upstream].forEach((socket) => socket?.resume());
   }
 
+  /** A one-way black hole: bytes to the target still go through, bytes from it are read and dropped. */
+  cutReplies(): void {
+    this.repliesCut = true;
+  }
+
   /** Lets bytes flow again, both ways; connections opened while cut are dialed upstream now. Bytes swallowed meanwhile are gone. */
   heal(): void {
     this.isCut = false;
+    this.repliesCut = false;
     for (const link of this.links) {
       if (!link.upstream) this.dial(link);
       this.settle(link); // an end or a close that came while cut is passed on now
@@ -100,7 +108,7 @@ export class TcpProxy {
     from.on('close', () => this.settle(link));
     from.on('data', (chunk: Buffer) => {
       const to = other();
-      if (this.isCut || !to) return; // the black hole: read and dropped
+      if (this.isCut || !to || (this.repliesCut && from === link.upstream)) return; // the black hole: read and dropped
       if (!to.write(chunk)) {
         // Backpressure: read no more from a fast side than the slow one takes.
         from.pause();

@@ -103,7 +103,7 @@ export class PrimaryBucket {
       const steps = mergeSteps(this.queue);
       this.queue = [];
       for (const step of steps) {
-        if (!repeatable(step.action)) await replicating;
+        if (!isRepeatableAction(step.action)) await replicating;
         const applied = this.serving ? await this.applyHere(step.action) : undefined;
         await replicating;
         replicating = this.finish(step, applied);
@@ -277,8 +277,8 @@ interface Step {
   answers: Array<{ count: number; answer: StepAnswer }>;
 }
 
-/** Whether a copy may apply the step again over a full copy that holds it already. */
-function repeatable(action: StepAction): boolean {
+/** Whether applying the step a second time leaves the bucket as the first time did (no INCRBY or APPEND in it). */
+export function isRepeatableAction(action: StepAction): boolean {
   return action.kind !== 'ops' || action.ops.every(isRepeatable);
 }
 

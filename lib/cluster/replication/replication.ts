@@ -23,7 +23,7 @@ import type { Preferences } from '../router';
 import { TurnBatcher } from '../turn-batcher';
 import { initialConfig, majority, newer, nextEpoch, type BucketConfig } from './config';
 import { replicationErrors } from './errors';
-import { outcomesOf, PrimaryBucket, type StepAction } from './primary';
+import { isRepeatableAction, outcomesOf, PrimaryBucket, type StepAction } from './primary';
 import type { AcceptAnswer, PrepareAnswer, VoteBook } from './votes';
 
 export interface ReplicationEnv {
@@ -130,20 +130,34 @@ export class Replication implements NodeHandle {
     return { bucket, preference, primary: config.primary, epoch: config.epoch, inSync: config.copies, outOfSync, role };
   }
 
-  /** Sends the call to the primary, following hints and taking over from an unreachable primary. */
+  /**
+   * Sends the call to the primary, following hints and taking over from an
+   * unreachable primary. A call that adds (INCRBY, APPEND) and went unanswered
+   * may have been applied and copied there: it is not run again elsewhere,
+   * where it would be applied twice. Its caller gets that error (the outcome
+   * is unknown), once the takeover has run with nothing to apply.
+   */
   private async call(bucket: string, action: StepAction): Promise<Outcome[]> {
     const tried = new Set<string>();
     let target = this.hints.get(bucket) ?? this.knownConfig(bucket).primary;
     let claim = false;
     let last: ErrorData | undefined;
+    let unknown: ErrorData | undefined;
+    let sending = action;
     for (let hop = 0; hop < maxHops; hop++) {
-      const outcome = target === this.env.self ? await this.serveClient(bucket, action, claim) : await this.env.send(target, { kind: 'client', bucket, action, claim });
+      // A link already down refuses at once: the call was never sent.
+      const sent = target === this.env.self || this.env.linkUp(target);
+      const outcome = target === this.env.self ? await this.serveClient(bucket, sending, claim) : await this.env.send(target, { kind: 'client', bucket, action: sending, claim });
       if (outcome.ok) {
         this.hints.set(bucket, target);
-        return outcome.value as Outcome[];
+        return unknown ? outcomesOf(action, failed(unknown)) : (outcome.value as Outcome[]);
       }
       last = outcome.error;
       tried.add(target);
+      if (sent && isUnreachable(outcome.error) && !isRepeatableAction(sending)) {
+        unknown = outcome.error;
+        sending = { kind: 'ops', ops: [] };
+      }
       const hint = (outcome.error as NotPrimary).primary;
       if (outcome.error.code === 'NOT_PRIMARY' && hint !== undefined && hint !== target && !tried.has(hint)) {
         target = hint;
@@ -158,7 +172,7 @@ export class Replication implements NodeHandle {
     }
     this.hints.delete(bucket);
     // Built only here: a KvError captures a stack, too dear for every call.
-    return outcomesOf(action, failed(last ?? replicationErrors.unavailable(bucket, 'no copy answered').toData()));
+    return outcomesOf(action, failed(unknown ?? last ?? replicationErrors.unavailable(bucket, 'no copy answered').toData()));
   }
 
   /** Who may serve the bucket, most likely first: the known configuration's copies, then the preference list. */
