@@ -89,10 +89,15 @@ export class KeyvActorKv extends EventEmitter {
     return true;
   }
 
-  /** Stores every entry: those without a ttl in one step (one record), each of the others with its own expiry. */
+  /**
+   * Stores every entry: those without a ttl in one step (one record), each of
+   * the others with its own expiry. A key given twice keeps its last entry:
+   * the two groups are sent apart, so an earlier entry must not be sent at all.
+   */
   async setMany(entries: KeyvActorKvEntry[]): Promise<boolean[]> {
-    const lasting = entries.filter(({ ttl }) => storeTtl(ttl) === undefined).map(({ key, value }): [string, string] => [key, value]);
-    const expiring = entries.filter(({ ttl }) => storeTtl(ttl) !== undefined);
+    const latest = [...new Map(entries.map((entry) => [entry.key, entry])).values()];
+    const lasting = latest.filter(({ ttl }) => storeTtl(ttl) === undefined).map(({ key, value }): [string, string] => [key, value]);
+    const expiring = latest.filter(({ ttl }) => storeTtl(ttl) !== undefined);
     await Promise.all([
       lasting.length === 0 ? undefined : this.inBucket((bucket) => this.store.putMany(bucket, lasting)),
       ...expiring.map(({ key, value, ttl }) => this.set(key, value, ttl)),
