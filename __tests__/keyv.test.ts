@@ -253,6 +253,19 @@ describe('KeyvActorKv on a store in memory', () => {
     expect(await keyv.get('b')).toBe(2);
   });
 
+  test('an iterator over a bucket dropped behind its back yields nothing and creates the bucket again', async () => {
+    const keyv = new Keyv({ store: adapter, throwOnErrors: true });
+    await keyv.set('a', 1);
+    await store.drop('cache');
+    const pairs: unknown[] = [];
+    for await (const pair of keyv.iterator!(undefined)) pairs.push(pair);
+    expect(pairs).toEqual([]);
+    expect(await store.has('cache')).toBe(true);
+    await keyv.set('b', 2);
+    for await (const pair of keyv.iterator!(undefined)) pairs.push(pair);
+    expect(pairs).toEqual([['b', 2]]);
+  });
+
   test("the store's errors reach Keyv as KvErrors: an 'error' event, or a rejection with throwOnErrors", async () => {
     const keyv = new Keyv({ store: adapter });
     const seen: unknown[] = [];

@@ -143,7 +143,15 @@ export class KeyvActorKv extends EventEmitter {
   /** Every [key, value] pair of the bucket (of `namespace` when given), a page at a time (store.entries). */
   async *iterator(namespace?: string): AsyncGenerator<[string, string], void> {
     await this.ensureBucket();
-    yield* this.store.entries(this.bucket, namespace ? { match: namespaceMatch(namespace) } : {});
+    try {
+      yield* this.store.entries(this.bucket, namespace ? { match: namespaceMatch(namespace) } : {});
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // Dropped behind our back: its keys are gone, so there is nothing more
+      // to yield; it is created again, as every other call does.
+      this.bucketReady = undefined;
+      await this.ensureBucket();
+    }
   }
 
   /** Runs `call` on the bucket, creating it first; a bucket dropped since is created again, once. */
@@ -152,7 +160,7 @@ export class KeyvActorKv extends EventEmitter {
     try {
       return await call(this.bucket);
     } catch (error) {
-      if (!(error instanceof KvError && error.code === 'NOT_FOUND')) throw error;
+      if (!isNotFound(error)) throw error;
       this.bucketReady = undefined;
       await this.ensureBucket();
       return call(this.bucket);
@@ -170,6 +178,11 @@ export class KeyvActorKv extends EventEmitter {
     }
     return this.bucketReady;
   }
+}
+
+/** Whether the store said the bucket does not exist (it was dropped). */
+function isNotFound(error: unknown): boolean {
+  return error instanceof KvError && error.code === 'NOT_FOUND';
 }
 
 /**
