@@ -171,6 +171,19 @@ describe('KeyvActorKv on a store in memory', () => {
     expect(await store.ttl('cache', 'keyv:c')).toBeGreaterThan(59_000);
   });
 
+  test('setMany given a key twice keeps its last entry, as a set of each in turn would, with or without a ttl', async () => {
+    const keyv = new Keyv({ store: adapter });
+    await keyv.setMany([
+      { key: 'a', value: 1, ttl: 60_000 },
+      { key: 'a', value: 2 },
+      { key: 'b', value: 1 },
+      { key: 'b', value: 2, ttl: 60_000 },
+    ]);
+    expect(await keyv.get(['a', 'b'])).toEqual([2, 2]);
+    expect(await store.ttl('cache', 'keyv:a')).toBe(-1);
+    expect(await store.ttl('cache', 'keyv:b')).toBeGreaterThan(59_000);
+  });
+
   test('deleteMany removes every key; it answers whether all of them were there', async () => {
     const keyv = new Keyv({ store: adapter });
     await keyv.set('a', 1);
@@ -238,6 +251,19 @@ describe('KeyvActorKv on a store in memory', () => {
     expect(await keyv.get('a')).toBeUndefined();
     expect(await keyv.set('b', 2)).toBe(true);
     expect(await keyv.get('b')).toBe(2);
+  });
+
+  test('an iterator over a bucket dropped behind its back yields nothing and creates the bucket again', async () => {
+    const keyv = new Keyv({ store: adapter, throwOnErrors: true });
+    await keyv.set('a', 1);
+    await store.drop('cache');
+    const pairs: unknown[] = [];
+    for await (const pair of keyv.iterator!(undefined)) pairs.push(pair);
+    expect(pairs).toEqual([]);
+    expect(await store.has('cache')).toBe(true);
+    await keyv.set('b', 2);
+    for await (const pair of keyv.iterator!(undefined)) pairs.push(pair);
+    expect(pairs).toEqual([['b', 2]]);
   });
 
   test("the store's errors reach Keyv as KvErrors: an 'error' event, or a rejection with throwOnErrors", async () => {

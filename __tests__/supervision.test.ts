@@ -61,6 +61,19 @@ test('a bug in the handler crashes only the call that hit it, and the bucket res
   expect(await bucketInfo(store, 'shopping')).toMatchObject({ restarts: 1, lastCrash: 'poisoned key boom' });
 });
 
+test('a putMany that crashes midway writes none of its entries: it answers BUCKET_CRASHED, all or nothing', async () => {
+  const storage = new FaultyStorage();
+  const store = await startStore({ storage });
+  await store.create('shopping');
+  await store.put('shopping', 'milk', '1');
+  storage.table('shopping').poisonedKeys.add('boom');
+  const refused = codeOf(store.putMany('shopping', [['milk', '2'], ['eggs', '6'], ['milk', '3'], ['boom', 'x']]));
+  expect(await refused).toBe('BUCKET_CRASHED');
+  // Neither entry set before the bug is kept, in memory or in what the restarted bucket reads.
+  expect(await store.getMany('shopping', ['milk', 'eggs', 'boom'])).toEqual(['1', undefined, undefined]);
+  expect(await store.size('shopping')).toBe(1);
+});
+
 test('a write the storage could not make durable fails without crashing the bucket', async () => {
   const storage = new FaultyStorage();
   const store = await startStore({ storage });

@@ -14,7 +14,7 @@ import type { Storage } from '../storage/storage';
 import { Batcher, waiting, type BatchAnswer } from './batcher';
 import { Calls } from './calls';
 import type { BucketRecord, Directory } from './directory';
-import type { BatchMsg, RegistryMsg } from './messages';
+import type { BatchMsg, RegistryMsg, ReplyTo } from './messages';
 import { ensureBucket, spawnRegistry, type BucketSupervisor, type RegistryEnv } from './registry';
 import type { SupervisionOptions } from './restart-intensity';
 
@@ -99,14 +99,28 @@ export class LocalNode {
 
   /** Creates the bucket, or revives it if it failed; idempotent. */
   create(bucket: string): Promise<void> {
-    if (this.stopped) return Promise.reject(errors.stopped());
-    return this.calls.ask<RegistryMsg, null>(this.registry, (replyTo) => ({ type: 'create', bucket, replyTo }), 'the registry').then(() => undefined);
+    return this.askRegistry((replyTo) => ({ type: 'create', bucket, replyTo }));
   }
 
   /** Removes the bucket with its keys; NOT_FOUND if there is none. */
   drop(bucket: string): Promise<void> {
+    return this.askRegistry((replyTo) => ({ type: 'drop', bucket, replyTo }));
+  }
+
+  /**
+   * Sends the registry a create or drop. One that stop() cuts short fails with
+   * whatever the stopping actors or the closing storage threw (nact's "Actor
+   * has stopped", say), possibly before stop() answers it: it rejects with
+   * STOPPED, as every other call does.
+   */
+  private askRegistry(build: (replyTo: ReplyTo<Outcome<null>>) => RegistryMsg): Promise<void> {
     if (this.stopped) return Promise.reject(errors.stopped());
-    return this.calls.ask<RegistryMsg, null>(this.registry, (replyTo) => ({ type: 'drop', bucket, replyTo }), 'the registry').then(() => undefined);
+    return this.calls.ask<RegistryMsg, null>(this.registry, build, 'the registry').then(
+      () => undefined,
+      (error: unknown) => {
+        throw this.stopped ? errors.stopped() : error;
+      },
+    );
   }
 
   exists(bucket: string): boolean {

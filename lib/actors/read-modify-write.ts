@@ -7,6 +7,7 @@ import { isInt64, parseInt64 } from '../core/arguments';
 import { addLongDoubles, formatLongDouble, parseLongDouble } from '../core/long-double';
 import { failed, ok, type BucketOp, type Outcome } from '../core/operations';
 import type { BucketTable } from '../storage/storage';
+import type { StoredEntry } from '../storage/key-table';
 
 const refused = (message: string): Outcome => failed({ code: 'BAD_REQUEST', message });
 
@@ -68,14 +69,34 @@ export function getSet(table: BucketTable, op: Extract<BucketOp, { kind: 'getSet
   return entry?.value;
 }
 
-/** Sets every entry in order (a key given twice keeps its last value); answers how many keys were new. */
+/**
+ * Sets every entry in order (a key given twice keeps its last value); answers
+ * how many keys were new. All or nothing: if a put throws (a bug), the entries
+ * already set are put back before the crash, since the call answers
+ * BUCKET_CRASHED and the crash handler stores what the batch left behind.
+ */
 export function putMany(table: BucketTable, entries: ReadonlyArray<[string, string]>): number {
-  let added = 0;
-  for (const [key, value] of entries) {
-    if (table.get(key) === undefined) added++;
-    table.put(key, value);
+  const replaced: Array<[string, StoredEntry | undefined]> = [];
+  try {
+    for (const [key, value] of entries) {
+      const before = table.entry(key);
+      table.put(key, value);
+      replaced.push([key, before]);
+    }
+  } catch (thrown) {
+    putBack(table, replaced);
+    throw thrown;
   }
-  return added;
+  return replaced.filter(([, before]) => before === undefined).length;
+}
+
+/** Undoes puts, newest first, so a key set twice ends as it was before the first. */
+function putBack(table: BucketTable, replaced: ReadonlyArray<[string, StoredEntry | undefined]>): void {
+  for (let index = replaced.length - 1; index >= 0; index--) {
+    const [key, before] = replaced[index]!;
+    if (before === undefined) table.delete(key);
+    else table.put(key, before.value, before.expiresAt);
+  }
 }
 
 /** MSETNX: all the entries if none of their keys exists, else none. */

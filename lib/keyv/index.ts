@@ -89,10 +89,15 @@ export class KeyvActorKv extends EventEmitter {
     return true;
   }
 
-  /** Stores every entry: those without a ttl in one step (one record), each of the others with its own expiry. */
+  /**
+   * Stores every entry: those without a ttl in one step (one record), each of
+   * the others with its own expiry. A key given twice keeps its last entry:
+   * the two groups are sent apart, so an earlier entry must not be sent at all.
+   */
   async setMany(entries: KeyvActorKvEntry[]): Promise<boolean[]> {
-    const lasting = entries.filter(({ ttl }) => storeTtl(ttl) === undefined).map(({ key, value }): [string, string] => [key, value]);
-    const expiring = entries.filter(({ ttl }) => storeTtl(ttl) !== undefined);
+    const latest = [...new Map(entries.map((entry) => [entry.key, entry])).values()];
+    const lasting = latest.filter(({ ttl }) => storeTtl(ttl) === undefined).map(({ key, value }): [string, string] => [key, value]);
+    const expiring = latest.filter(({ ttl }) => storeTtl(ttl) !== undefined);
     await Promise.all([
       lasting.length === 0 ? undefined : this.inBucket((bucket) => this.store.putMany(bucket, lasting)),
       ...expiring.map(({ key, value, ttl }) => this.set(key, value, ttl)),
@@ -138,7 +143,15 @@ export class KeyvActorKv extends EventEmitter {
   /** Every [key, value] pair of the bucket (of `namespace` when given), a page at a time (store.entries). */
   async *iterator(namespace?: string): AsyncGenerator<[string, string], void> {
     await this.ensureBucket();
-    yield* this.store.entries(this.bucket, namespace ? { match: namespaceMatch(namespace) } : {});
+    try {
+      yield* this.store.entries(this.bucket, namespace ? { match: namespaceMatch(namespace) } : {});
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // Dropped behind our back: its keys are gone, so there is nothing more
+      // to yield; it is created again, as every other call does.
+      this.bucketReady = undefined;
+      await this.ensureBucket();
+    }
   }
 
   /** Runs `call` on the bucket, creating it first; a bucket dropped since is created again, once. */
@@ -147,7 +160,7 @@ export class KeyvActorKv extends EventEmitter {
     try {
       return await call(this.bucket);
     } catch (error) {
-      if (!(error instanceof KvError && error.code === 'NOT_FOUND')) throw error;
+      if (!isNotFound(error)) throw error;
       this.bucketReady = undefined;
       await this.ensureBucket();
       return call(this.bucket);
@@ -165,6 +178,11 @@ export class KeyvActorKv extends EventEmitter {
     }
     return this.bucketReady;
   }
+}
+
+/** Whether the store said the bucket does not exist (it was dropped). */
+function isNotFound(error: unknown): boolean {
+  return error instanceof KvError && error.code === 'NOT_FOUND';
 }
 
 /**
