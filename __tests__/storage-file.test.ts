@@ -270,6 +270,17 @@ describe('the data directory', () => {
     await second.stop();
   });
 
+  test('a lock file that cannot be written (a full disk) fails the open and leaves the directory free for the next try', async () => {
+    const fsp: typeof import('node:fs/promises') = require('node:fs/promises');
+    jest.spyOn(fsp, 'writeFile').mockImplementationOnce(async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    await expect(createStore({ storage: { type: 'file', dir } })).rejects.toThrow('ENOSPC');
+    // Room again: this process holds no lock of its own on the directory.
+    const store = await createStore({ storage: { type: 'file', dir } });
+    await store.stop();
+  });
+
   test('bad file options are named', async () => {
     for (const [storage, name] of [
       [{ type: 'file', dir: '' }, 'storage.dir'],
