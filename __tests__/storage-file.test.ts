@@ -11,6 +11,7 @@ import { logFileName } from '../lib/storage/file-storage';
 import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
 import { rejection } from './support/rejection';
 import { waitUntil } from './support/deadlines';
+import { deferred } from '../lib/core/deferred';
 
 let dir: string;
 beforeEach(() => {
@@ -256,6 +257,43 @@ describe('compaction', () => {
     const after = await contents();
     expect(Object.keys(after)).toHaveLength(20_000);
     expect(after['key-0']).toMatch(/^during /);
+  });
+});
+
+describe('compaction and a power loss', () => {
+  test("with fsync 'always' no write is acknowledged into the rewritten log before its rename is durable", async () => {
+    const storage = new FileStorage({ dir, fsync: 'always', compactionMinBytes: 1 << 30 });
+    await storage.open();
+    await storage.createBucket('b');
+    const table = storage.table('b');
+    table.put('k', 'before');
+    await table.flush();
+    // Hold the fsync of the directory (which makes the rename durable) until the test lets it go.
+    const dirSyncCalled = deferred();
+    let letDirSyncGo = (): void => {};
+    const realFsync = fs.fsync;
+    jest.spyOn(fs, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      letDirSyncGo = () => realFsync(fd, callback);
+      dirSyncCalled.resolve();
+    }) as typeof fs.fsync);
+    const compaction = storage.compact();
+    await dirSyncCalled.promise; // renamed; a power loss now could still bring back the old log
+    const writes = jest.spyOn(fs, 'writeSync');
+    table.put('k', 'during');
+    let acknowledged = false;
+    const flushed = Promise.resolve(table.flush()).then(() => void (acknowledged = true));
+    // Appends are written at the turn's end: let that turn run.
+    await new Promise(setImmediate);
+    await new Promise(setImmediate);
+    // Written to the new log already: it is acknowledged once fdatasync'ed, rename durable or not.
+    if (writes.mock.calls.length > 0) await flushed;
+    const acknowledgedBeforeRenameDurable = acknowledged;
+    letDirSyncGo();
+    await compaction;
+    await flushed;
+    await storage.close();
+    expect(acknowledgedBeforeRenameDurable).toBe(false);
+    expect(await contents()).toEqual({ k: 'during' });
   });
 });
 
