@@ -297,6 +297,62 @@ describe('compaction and a power loss', () => {
   });
 });
 
+describe("compaction with fsync 'everysec'", () => {
+  test('a background fsync of the old log that ends after the swap does not stop the fsyncs of the new one', async () => {
+    // Only the writer's once-a-second interval is faked, so the test says when it fires.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'Date', 'performance', 'hrtime'] });
+    const storage = new FileStorage({ dir, fsync: 'everysec', compactionMinBytes: 1 << 30 });
+    try {
+      await storage.open();
+      await storage.createBucket('b');
+      const table = storage.table('b');
+      // Overwrites: the log is many times what its compaction keeps, and none of it fsynced yet.
+      for (let i = 0; i < 1000; i++) {
+        table.put('k', `value ${i}`);
+        await table.flush();
+      }
+      const realFdatasync = fs.fdatasync;
+      const realClose = fs.close;
+      let rewriteFd: number | undefined;
+      const realOpen = fs.open;
+      jest.spyOn(fs, 'open').mockImplementation(((file: string, flags: string, mode: number, callback: (error: Error | null, fd: number) => void) =>
+        realOpen(file, flags, mode, (error, fd) => {
+          if (String(file).endsWith('.rewrite')) rewriteFd = fd;
+          callback(error, fd);
+        })) as typeof fs.open);
+      let tickedDuringSwap = false;
+      let compacted = false;
+      let heldOldSync: { fd: number; done: (error: Error | null) => void } | undefined;
+      let newLogSyncs = 0;
+      jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        if (fd === rewriteFd && !tickedDuringSwap) {
+          tickedDuringSwap = true;
+          jest.advanceTimersByTime(1000); // the second ticks while the new file is fsynced, just before its rename
+        } else if (fd !== rewriteFd && tickedDuringSwap && !compacted) {
+          heldOldSync = { fd, done: callback }; // an fsync of the old log, slow: it ends once that file is closed
+          return;
+        }
+        if (fd === rewriteFd && compacted) newLogSyncs++;
+        realFdatasync(fd, callback);
+      }) as typeof fs.fdatasync);
+      jest.spyOn(fs, 'close').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        if (heldOldSync?.fd === fd) heldOldSync.done(null);
+        realClose(fd, callback);
+      }) as typeof fs.close);
+      await storage.compact();
+      compacted = true;
+      table.put('k', 'after the compaction');
+      await table.flush();
+      jest.advanceTimersByTime(1000);
+      // The next second's fsync covers the write made on the new log.
+      expect(newLogSyncs).toBe(1);
+    } finally {
+      jest.useRealTimers();
+      await storage.close();
+    }
+  });
+});
+
 describe('the data directory', () => {
   test('is locked against a second user while open, and free after close', async () => {
     const first = await createStore({ storage: { type: 'file', dir } });
