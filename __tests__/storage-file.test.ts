@@ -11,6 +11,7 @@ import { logFileName } from '../lib/storage/file-storage';
 import { bucketBytes, entryBytes, logMagic } from '../lib/storage/log-format';
 import { rejection } from './support/rejection';
 import { waitUntil } from './support/deadlines';
+import { deferred } from '../lib/core/deferred';
 
 let dir: string;
 beforeEach(() => {
@@ -259,6 +260,99 @@ describe('compaction', () => {
   });
 });
 
+describe('compaction and a power loss', () => {
+  test("with fsync 'always' no write is acknowledged into the rewritten log before its rename is durable", async () => {
+    const storage = new FileStorage({ dir, fsync: 'always', compactionMinBytes: 1 << 30 });
+    await storage.open();
+    await storage.createBucket('b');
+    const table = storage.table('b');
+    table.put('k', 'before');
+    await table.flush();
+    // Hold the fsync of the directory (which makes the rename durable) until the test lets it go.
+    const dirSyncCalled = deferred();
+    let letDirSyncGo = (): void => {};
+    const realFsync = fs.fsync;
+    jest.spyOn(fs, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      letDirSyncGo = () => realFsync(fd, callback);
+      dirSyncCalled.resolve();
+    }) as typeof fs.fsync);
+    const compaction = storage.compact();
+    await dirSyncCalled.promise; // renamed; a power loss now could still bring back the old log
+    const writes = jest.spyOn(fs, 'writeSync');
+    table.put('k', 'during');
+    let acknowledged = false;
+    const flushed = Promise.resolve(table.flush()).then(() => void (acknowledged = true));
+    // Appends are written at the turn's end: let that turn run.
+    await new Promise(setImmediate);
+    await new Promise(setImmediate);
+    // Written to the new log already: it is acknowledged once fdatasync'ed, rename durable or not.
+    if (writes.mock.calls.length > 0) await flushed;
+    const acknowledgedBeforeRenameDurable = acknowledged;
+    letDirSyncGo();
+    await compaction;
+    await flushed;
+    await storage.close();
+    expect(acknowledgedBeforeRenameDurable).toBe(false);
+    expect(await contents()).toEqual({ k: 'during' });
+  });
+});
+
+describe("compaction with fsync 'everysec'", () => {
+  test('a background fsync of the old log that ends after the swap does not stop the fsyncs of the new one', async () => {
+    // Only the writer's once-a-second interval is faked, so the test says when it fires.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'Date', 'performance', 'hrtime'] });
+    const storage = new FileStorage({ dir, fsync: 'everysec', compactionMinBytes: 1 << 30 });
+    try {
+      await storage.open();
+      await storage.createBucket('b');
+      const table = storage.table('b');
+      // Overwrites: the log is many times what its compaction keeps, and none of it fsynced yet.
+      for (let i = 0; i < 1000; i++) {
+        table.put('k', `value ${i}`);
+        await table.flush();
+      }
+      const realFdatasync = fs.fdatasync;
+      const realClose = fs.close;
+      let rewriteFd: number | undefined;
+      const realOpen = fs.open;
+      jest.spyOn(fs, 'open').mockImplementation(((file: string, flags: string, mode: number, callback: (error: Error | null, fd: number) => void) =>
+        realOpen(file, flags, mode, (error, fd) => {
+          if (String(file).endsWith('.rewrite')) rewriteFd = fd;
+          callback(error, fd);
+        })) as typeof fs.open);
+      let tickedDuringSwap = false;
+      let compacted = false;
+      let heldOldSync: { fd: number; done: (error: Error | null) => void } | undefined;
+      let newLogSyncs = 0;
+      jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        if (fd === rewriteFd && !tickedDuringSwap) {
+          tickedDuringSwap = true;
+          jest.advanceTimersByTime(1000); // the second ticks while the new file is fsynced, just before its rename
+        } else if (fd !== rewriteFd && tickedDuringSwap && !compacted) {
+          heldOldSync = { fd, done: callback }; // an fsync of the old log, slow: it ends once that file is closed
+          return;
+        }
+        if (fd === rewriteFd && compacted) newLogSyncs++;
+        realFdatasync(fd, callback);
+      }) as typeof fs.fdatasync);
+      jest.spyOn(fs, 'close').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        if (heldOldSync?.fd === fd) heldOldSync.done(null);
+        realClose(fd, callback);
+      }) as typeof fs.close);
+      await storage.compact();
+      compacted = true;
+      table.put('k', 'after the compaction');
+      await table.flush();
+      jest.advanceTimersByTime(1000);
+      // The next second's fsync covers the write made on the new log.
+      expect(newLogSyncs).toBe(1);
+    } finally {
+      jest.useRealTimers();
+      await storage.close();
+    }
+  });
+});
+
 describe('the data directory', () => {
   test('is locked against a second user while open, and free after close', async () => {
     const first = await createStore({ storage: { type: 'file', dir } });
@@ -268,6 +362,17 @@ describe('the data directory', () => {
     await first.stop();
     const second = await createStore({ storage: { type: 'file', dir } });
     await second.stop();
+  });
+
+  test('a lock file that cannot be written (a full disk) fails the open and leaves the directory free for the next try', async () => {
+    const fsp: typeof import('node:fs/promises') = require('node:fs/promises');
+    jest.spyOn(fsp, 'writeFile').mockImplementationOnce(async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    await expect(createStore({ storage: { type: 'file', dir } })).rejects.toThrow('ENOSPC');
+    // Room again: this process holds no lock of its own on the directory.
+    const store = await createStore({ storage: { type: 'file', dir } });
+    await store.stop();
   });
 
   test('bad file options are named', async () => {

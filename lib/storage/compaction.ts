@@ -45,9 +45,12 @@ export async function rewriteLog(writer: LogWriter, tables: LiveTables, onSwapWa
     await fs.rm(temporary, { force: true }).catch(() => {});
     throw thrown;
   }
+  // The rename is made durable before the gate opens: a write acknowledged
+  // (fsync 'always') into the new file must not vanish with a rename that a
+  // power loss undid, bringing back the old log without it.
+  await syncDirectory(path.dirname(writer.path)).catch((thrown: Error) => onSwapWarning(thrown.message));
   // The new file is the log now: continue on it whatever happens next.
   await writer.swapTo(fd, bytes);
-  await syncDirectory(path.dirname(writer.path)).catch((thrown: Error) => onSwapWarning(thrown.message));
   return bytes;
 }
 

@@ -23,8 +23,15 @@ export async function lockDirectory(dir: string): Promise<DirLock> {
   const pidFile = path.join(real, 'LOCK');
   if (process.platform === 'linux') {
     const server = await bindAbstract(`\0actor-kv-lock:${createHash('sha256').update(real).digest('hex')}`, real, pidFile);
-    await fs.writeFile(pidFile, `${process.pid}\n`);
-    return { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    const release = (): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      await fs.writeFile(pidFile, `${process.pid}\n`);
+    } catch (thrown) {
+      // Not locked after all (a full disk, say): unbind, or this process would keep the directory from itself.
+      await release();
+      throw thrown;
+    }
+    return { release };
   }
   await takePidFile(pidFile, real);
   return { release: () => fs.rm(pidFile, { force: true }) };

@@ -102,7 +102,10 @@ export class LogWriter {
   }
 
   private syncInBackground(): void {
-    if (this.bytes > this.syncedBytes && !this.broken && !this.syncing) this.startSync();
+    // Not while the gate is closed for a swap: the new file is fsynced whole before it
+    // takes over, and an fsync of the old one still running then would settle on the new
+    // one's count (its larger size as synced: no fsync until the new log outgrew it).
+    if (this.bytes > this.syncedBytes && !this.broken && !this.syncing && !this.gate) this.startSync();
   }
 
   /** Writes `bytes` at the end of the log, or cuts what a failed write left and throws. */
