@@ -218,6 +218,14 @@ describe('a failed start: one plain line whatever the log level, never twice, ex
     expect(await refused(['--port', '0', '--data-dir', dir, '--log-level', 'silent'], /in use by process/)).toMatch(/^actor-kv: [^\n]*\n$/);
   });
 
+  test('a data directory that cannot be made: one plain line, no stack', async () => {
+    const file = path.join(tmpDir(), 'file');
+    fs.writeFileSync(file, '');
+    expect(await refused(['--port', '0', '--data-dir', path.join(file, 'data'), '--log-level', 'silent'], /ENOTDIR/)).toBe(
+      `actor-kv: cannot use the data directory ${path.join(file, 'data')}: ENOTDIR: not a directory, mkdir '${path.join(file, 'data')}'\n`,
+    );
+  });
+
   test('a damaged log', async () => {
     const dir = tmpDir();
     const records = [logMagic, encodeRecord({ op: 'create', bucket: 'a' }), encodeRecord({ op: 'create', bucket: 'b' })];

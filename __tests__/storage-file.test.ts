@@ -354,6 +354,13 @@ describe("compaction with fsync 'everysec'", () => {
 });
 
 describe('the data directory', () => {
+  test('that cannot be made (a file stands in its way) refuses the start plainly: STORAGE_UNAVAILABLE naming it', async () => {
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    const error = await rejection(createStore({ storage: { type: 'file', dir: path.join(dir, 'file', 'data') } }));
+    expect(error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(error.message.startsWith(`cannot use the data directory ${path.join(dir, 'file', 'data')}: ENOTDIR`)).toBe(true);
+  });
+
   test('is locked against a second user while open, and free after close', async () => {
     const first = await createStore({ storage: { type: 'file', dir } });
     const error = await rejection(createStore({ storage: { type: 'file', dir } }));

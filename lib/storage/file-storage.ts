@@ -88,6 +88,16 @@ export class FileStorage implements Storage {
   }
 
   async open(): Promise<string[]> {
+    try {
+      return await this.openDirectory();
+    } catch (thrown) {
+      // A directory that is a file, unwritable or on a full disk is the user's to fix, not a bug: say so plainly.
+      if (thrown instanceof KvError) throw thrown;
+      throw new KvError('STORAGE_UNAVAILABLE', `cannot use the data directory ${this.options.dir}: ${(thrown as Error).message}`, { cause: thrown });
+    }
+  }
+
+  private async openDirectory(): Promise<string[]> {
     await fs.mkdir(this.options.dir, { recursive: true });
     this.lock = await lockDirectory(this.options.dir);
     try {
