@@ -21,6 +21,18 @@ interface Slot {
   live: boolean;
   /** Its index in `volatile` while it has a deadline, else -1. */
   volatileAt: number;
+  /** The part of the order it was added to. */
+  readonly chunk: Chunk;
+}
+
+/**
+ * A run of the order, in sequence. The order is kept in chunks so that
+ * dropping the deleted slots from it is a pause of one chunk, not of the whole
+ * table (a million keys expiring together would stop the bucket for tens of ms).
+ */
+interface Chunk {
+  slots: Slot[];
+  dead: number;
 }
 
 /** One page of a scan: some keys, and the cursor to pass for the next page (0: the scan is done). */
@@ -38,8 +50,11 @@ export interface StoredEntry {
 /** A scan page visits at most this many slots per key it may return, so a sparse match stays a short pause. */
 const slotsPerKey = 10;
 
-/** Dead slots are dropped from the order once they are this many and half of it. */
-const compactAfterDead = 1024;
+/** Slots a chunk of the order holds at most. */
+const chunkSlots = 4096;
+
+/** A chunk's dead slots are dropped once they are this many and half of it (or all of it). */
+const compactAfterDead = 64;
 
 /** Keys sampled per round of the active sweep, and the share of expired ones that calls for another round (Redis's figures). */
 const sampleSize = 20;
@@ -47,9 +62,8 @@ const repeatAbove = sampleSize / 4;
 
 export class KeyTable {
   private readonly slots = new Map<string, Slot>();
-  /** Every slot in the order it was added; deleted ones stay until the order is compacted. */
-  private order: Slot[] = [];
-  private dead = 0;
+  /** Every slot in the order it was added, in chunks; deleted ones stay until their chunk is compacted. None is empty. */
+  private order: Chunk[] = [];
   /**
    * Never reset (not by clear, nor by a table that replaces this one, which
    * starts where it ended), so a cursor from before still points before every
@@ -106,9 +120,9 @@ export class KeyTable {
       this.setDeadline(slot, expiresAt);
       return previous;
     }
-    const added: Slot = { key, value, expiresAt: 0, seq: this.nextSeq++, live: true, volatileAt: -1 };
+    const added: Slot = { key, value, expiresAt: 0, seq: this.nextSeq++, live: true, volatileAt: -1, chunk: this.lastChunk() };
     this.slots.set(key, added);
-    this.order.push(added);
+    added.chunk.slots.push(added);
     this.setDeadline(added, expiresAt);
     return undefined;
   }
@@ -124,12 +138,11 @@ export class KeyTable {
   /** Removes every key; returns how many there were. */
   clear(): number {
     const removed = this.slots.size;
-    for (const slot of this.order) slot.live = false;
+    for (const slot of this.slots.values()) slot.live = false;
     this.slots.clear();
     this.order = [];
     if (this.volatile.length > 0) expirySweeper.unwatch(this);
     this.volatile = [];
-    this.dead = 0;
     return removed;
   }
 
@@ -152,14 +165,21 @@ export class KeyTable {
   scan(cursor: number, count: number, match?: (key: string) => boolean): ScanPage {
     const order = this.order;
     const now = wallNow();
-    let at = firstAfter(order, cursor);
-    const stop = Math.min(order.length, at + count * slotsPerKey);
+    let chunk = firstChunkAfter(order, cursor);
+    let at = chunk < order.length ? firstAfter(order[chunk]!.slots, cursor) : 0;
+    let visits = count * slotsPerKey;
+    let last = cursor;
     const keys: string[] = [];
-    for (; at < stop && keys.length < count; at++) {
-      const slot = order[at]!;
-      if (slot.live && !isExpired(slot, now) && (!match || match(slot.key))) keys.push(slot.key);
+    while (chunk < order.length && visits > 0 && keys.length < count) {
+      const slots = order[chunk]!.slots;
+      for (; at < slots.length && visits > 0 && keys.length < count; at++, visits--) {
+        const slot = slots[at]!;
+        last = slot.seq;
+        if (slot.live && !isExpired(slot, now) && (!match || match(slot.key))) keys.push(slot.key);
+      }
+      if (at >= slots.length) [chunk, at] = [chunk + 1, 0];
     }
-    return { cursor: at >= order.length ? 0 : order[at - 1]!.seq, keys };
+    return { cursor: chunk >= order.length ? 0 : last, keys };
   }
 
   /**
@@ -220,10 +240,21 @@ export class KeyTable {
     this.slots.delete(slot.key);
     slot.live = false;
     if (slot.volatileAt !== -1) this.forgetDeadline(slot);
-    if (++this.dead >= compactAfterDead && this.dead * 2 >= this.order.length) {
-      this.order = this.order.filter((each) => each.live);
-      this.dead = 0;
+    const { chunk } = slot;
+    if (++chunk.dead === chunk.slots.length) this.order.splice(this.order.indexOf(chunk), 1);
+    else if (chunk.dead >= compactAfterDead && chunk.dead * 2 >= chunk.slots.length) {
+      chunk.slots = chunk.slots.filter((each) => each.live);
+      chunk.dead = 0;
     }
+  }
+
+  /** The chunk a new key goes to: the last, or a new one when it is full. */
+  private lastChunk(): Chunk {
+    const last = this.order[this.order.length - 1];
+    if (last && last.slots.length < chunkSlots) return last;
+    const chunk: Chunk = { slots: [], dead: 0 };
+    this.order.push(chunk);
+    return chunk;
   }
 }
 
@@ -231,7 +262,20 @@ function isExpired(slot: Slot, now: number): boolean {
   return slot.expiresAt !== 0 && slot.expiresAt <= now;
 }
 
-/** The index of the first slot whose number is above `seq` (the order is sorted by number). */
+/** The index of the first chunk holding a number above `seq` (chunks are in order, none empty). */
+function firstChunkAfter(order: readonly Chunk[], seq: number): number {
+  let low = 0;
+  let high = order.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const { slots } = order[middle]!;
+    if (slots[slots.length - 1]!.seq <= seq) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The index of the first slot whose number is above `seq` (the slots are sorted by number). */
 function firstAfter(order: readonly Slot[], seq: number): number {
   let low = 0;
   let high = order.length;
