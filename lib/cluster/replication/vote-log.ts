@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deferred, type Deferred } from '../../core/deferred';
 import { KvError } from '../../errors';
-import { syncDirectorySync } from '../../storage/fs-util';
+import { syncDirectorySync, writeAllSync } from '../../storage/fs-util';
 import type { BucketConfig } from './config';
 
 /** One bucket's vote: the highest epoch promised, and the newest configuration accepted. */
@@ -112,7 +112,7 @@ export class VoteLog {
       const temporary = `${this.file}.new`;
       const fd = fs.openSync(temporary, 'w', 0o644);
       try {
-        fs.writeSync(fd, [...this.votes].map(([bucket, vote]) => `${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`).join(''));
+        writeAllSync(fd, Buffer.from([...this.votes].map(([bucket, vote]) => `${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`).join('')), 0);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
