@@ -65,7 +65,7 @@ export class VoteLog {
   /** Keeps `vote` (as it is now); resolves once it is durable, together with every vote kept in this turn. */
   keep(bucket: string, vote: Vote): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    this.pending.push(`${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`);
+    this.pending.push(voteLine(bucket, vote));
     if (!this.group) {
       this.group = deferred();
       if (!this.syncing) setImmediate(() => this.flush());
@@ -112,7 +112,7 @@ export class VoteLog {
       const temporary = `${this.file}.new`;
       const fd = fs.openSync(temporary, 'w', 0o644);
       try {
-        writeAllSync(fd, Buffer.from([...this.votes].map(([bucket, vote]) => `${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`).join('')), 0);
+        writeAllSync(fd, Buffer.from([...this.votes].map(([bucket, vote]) => voteLine(bucket, vote)).join('')), 0);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
@@ -134,6 +134,11 @@ export class VoteLog {
     if (this.fd !== -1) fs.closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+/** One vote as the log keeps it: `[bucket, promised, accepted]` and a newline. */
+function voteLine(bucket: string, vote: Vote): string {
+  return `${JSON.stringify([bucket, vote.promised, vote.accepted])}\n`;
 }
 
 /**
