@@ -209,6 +209,16 @@ describe('the crash and revive buttons', () => {
     expect((await store.tree()).buckets[0]!.restarts).toBe(1);
   });
 
+  test('bound beyond loopback without a password: a DNS name rebound to 127.0.0.1 cannot press them through a browser on this machine', async () => {
+    const { store, observer } = await observed({}, { host: '0.0.0.0' });
+    await store.create('shopping');
+    // What the victim's browser sends once evil.example resolves to 127.0.0.1: a same-origin request, from loopback.
+    const rebound = { ...actionHeaders, host: `evil.example:${observer.port}`, origin: `http://evil.example:${observer.port}`, 'sec-fetch-site': 'same-origin' };
+    expect((await press(`http://127.0.0.1:${observer.port}/`, 'crash', { bucket: 'shopping' }, rebound)).status).toBe(403);
+    expect((await store.tree()).buckets[0]!.restarts).toBe(0);
+    expect((await press(`http://127.0.0.1:${observer.port}/`, 'crash', { bucket: 'shopping' })).status).toBe(200);
+  });
+
   test('refused when another site sends it: a form post, a foreign Origin, a rebound DNS name', async () => {
     const { store, observer } = await observed();
     await store.create('shopping');
