@@ -73,6 +73,14 @@ test('/events: a created bucket, each restart, a crash loop that fails it, and i
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
 });
 
+test('/events opened straight away, without reading /api/tree first, still reports the next change', async () => {
+  const { store, observer } = await observed();
+  const events = await EventStream.open(`${observer.url}events`);
+  cleanups.push(() => events.close());
+  await store.create('shopping');
+  await events.next(bucketEvent('shopping'), 'the new bucket');
+});
+
 test('a client that comes back with Last-Event-ID gets what it missed; one too far behind is told to reset', async () => {
   const { store, observer } = await observed({}, { eventBuffer: 2 });
   const { lastEventId } = await tree(observer);
