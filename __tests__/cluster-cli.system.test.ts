@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame } from '../lib/cluster/frame';
 import { dialHandshake } from '../lib/cluster/handshake-session';
-import { CliProcess } from './support/server-process';
+import { CliProcess, Spawned } from './support/server-process';
 import { LineClient } from './support/server-helpers';
 import { closeTime } from './support/cluster-nodes';
 import { waitUntil } from './support/deadlines';
@@ -140,5 +140,18 @@ describe('foo a-m and bar n-z as CLI processes, clients on foo', () => {
     for (const node of processes) {
       expect(node.stderr + node.stdout).not.toContain(secret);
     }
+  });
+});
+
+describe('ACTOR_KV_ROUTES', () => {
+  const spawned = new Spawned();
+  afterEach(() => spawned.cleanup());
+
+  test('holds what --route does, a replicated row too (a-z=foo,bar: its nodes are comma-separated as well)', async () => {
+    const args = ['--node', 'foo', '--port', '0', '--cluster-port', '0', '--peer', 'bar', '--replicas', '2'];
+    const fromEnv = spawned.cli(args, { ACTOR_KV_SECRET: secret, ACTOR_KV_ROUTES: 'a-m=foo,bar, n-z=bar,foo' });
+    await fromEnv.port();
+    fromEnv.kill('SIGTERM');
+    expect((await fromEnv.exited).code).toBe(0);
   });
 });

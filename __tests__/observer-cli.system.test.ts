@@ -108,3 +108,8 @@ test('usage errors and failures name the observer flags', async () => {
   expect(help.stdout).toContain('--observer-port <port>');
   expect(help.stdout).toContain('ACTOR_KV_OBSERVER_PORT');
 });
+
+test('`actor-kv tree` names ACTOR_KV_PORT, not --port, when the bad port came from the environment', async () => {
+  expect(await finished(['tree'], { ACTOR_KV_PORT: 'abc' })).toMatchObject({ code: 2, stderr: 'actor-kv: ACTOR_KV_PORT: "abc" is not a port from 1 to 65535\ntry \'actor-kv tree --help\'\n' });
+  expect(await finished(['tree', '--port', 'abc'], { ACTOR_KV_PORT: '4040' })).toMatchObject({ code: 2, stderr: expect.stringContaining('actor-kv: --port: "abc"') });
+});

@@ -121,6 +121,7 @@ describe('who may press the crash and revive buttons', () => {
     ['beyond loopback with the password', { ...good, authorization: 'Bearer sesame' }, '10.0.0.7', withPassword, undefined],
     ['a wrong password', { ...good, authorization: 'Bearer sesamE' }, '10.0.0.7', withPassword, 401],
     ['no password where one is set, even from loopback', good, '127.0.0.1', withPassword, 401],
+    ['from loopback without a password, but by a rebound DNS name', { ...good, host: 'evil.example:4041', origin: 'http://evil.example:4041', 'sec-fetch-site': 'same-origin' }, '127.0.0.1', local, 403],
   ])('%s', (_name, headers, remote, policy, expected) => {
     expect(ask(headers, remote, policy)).toBe(expected);
   });

@@ -73,6 +73,14 @@ test('/events: a created bucket, each restart, a crash loop that fails it, and i
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
 });
 
+test('/events opened straight away, without reading /api/tree first, still reports the next change', async () => {
+  const { store, observer } = await observed();
+  const events = await EventStream.open(`${observer.url}events`);
+  cleanups.push(() => events.close());
+  await store.create('shopping');
+  await events.next(bucketEvent('shopping'), 'the new bucket');
+});
+
 test('a client that comes back with Last-Event-ID gets what it missed; one too far behind is told to reset', async () => {
   const { store, observer } = await observed({}, { eventBuffer: 2 });
   const { lastEventId } = await tree(observer);
@@ -207,6 +215,16 @@ describe('the crash and revive buttons', () => {
     expect((await press(guarded.url, 'crash', { bucket: 'shopping' })).status).toBe(401);
     expect((await press(guarded.url, 'crash', { bucket: 'shopping' }, { ...actionHeaders, authorization: 'Bearer sesame' })).status).toBe(200);
     expect((await store.tree()).buckets[0]!.restarts).toBe(1);
+  });
+
+  test('bound beyond loopback without a password: a DNS name rebound to 127.0.0.1 cannot press them through a browser on this machine', async () => {
+    const { store, observer } = await observed({}, { host: '0.0.0.0' });
+    await store.create('shopping');
+    // What the victim's browser sends once evil.example resolves to 127.0.0.1: a same-origin request, from loopback.
+    const rebound = { ...actionHeaders, host: `evil.example:${observer.port}`, origin: `http://evil.example:${observer.port}`, 'sec-fetch-site': 'same-origin' };
+    expect((await press(`http://127.0.0.1:${observer.port}/`, 'crash', { bucket: 'shopping' }, rebound)).status).toBe(403);
+    expect((await store.tree()).buckets[0]!.restarts).toBe(0);
+    expect((await press(`http://127.0.0.1:${observer.port}/`, 'crash', { bucket: 'shopping' })).status).toBe(200);
   });
 
   test('refused when another site sends it: a form post, a foreign Origin, a rebound DNS name', async () => {

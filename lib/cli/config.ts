@@ -30,7 +30,7 @@ export const flags = {
   clusterPort: optionalInteger({ env: 'ACTOR_KV_CLUSTER_PORT', min: 0, max: 65535, help: 'TCP port where this node accepts its peers; 0 picks a free one (the bound port is printed). Default: none, dial out only' }, '<port>'),
   clusterHost: text({ env: 'ACTOR_KV_CLUSTER_HOST', default: '127.0.0.1', help: 'with --cluster-port: the address it listens on' }, '<address>'),
   peer: list(text({ default: '', help: '', check: checkPeer }, '<name>=<host>:<port>'), { env: 'ACTOR_KV_PEERS', help: 'another node of the cluster, as bar=127.0.0.1:5041, or a bare name for a node that dials in' }),
-  route: list(text({ default: '', help: '', check: checkRoute }, '<bytes>=<nodes>'), { env: 'ACTOR_KV_ROUTES', help: "a row of the routing table on the bucket name's first byte, as a-m=foo (x=foo for one byte, 0x80-0xff=foo in hex), or a-m=foo,bar with --replicas 2 (primary first); first match wins; with none, buckets are spread by rendezvous hashing" }),
+  route: list(text({ default: '', help: '', check: checkRoute }, '<bytes>=<nodes>'), { env: 'ACTOR_KV_ROUTES', envItems: routeRows, help: "a row of the routing table on the bucket name's first byte, as a-m=foo (x=foo for one byte, 0x80-0xff=foo in hex), or a-m=foo,bar with --replicas 2 (primary first); first match wins; with none, buckets are spread by rendezvous hashing" }),
   replicas: integer({ env: 'ACTOR_KV_REPLICAS', default: 1, min: 1, max: 16, help: 'in a cluster: how many nodes hold each bucket; a write is acknowledged once all of them hold it, and a replica takes over when the primary is lost (a majority of the nodes must agree)' }, '<n>'),
   secret: optionalText({ env: 'ACTOR_KV_SECRET', help: 'the secret every node of the cluster shares, at least 16 bytes; required with --peer, --route or --cluster-port (prefer the environment variable: arguments are visible to other users)' }, '<secret>'),
   clusterTimeoutMs: integer({ env: 'ACTOR_KV_CLUSTER_TIMEOUT_MS', default: 2000, min: 1, max: maxDelayMs, help: 'in a cluster: how long a request to another node may wait for its answer' }, '<ms>'),
@@ -153,7 +153,26 @@ function parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multip
 }
 
 function splitEnv(flag: Flag<unknown>, value: string): string[] {
-  return flag.multiple ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : [value];
+  if (!flag.multiple) return [value];
+  return flag.envItems ? flag.envItems(value) : commaItems(value);
+}
+
+function commaItems(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * ACTOR_KV_ROUTES's rows: a route's own nodes are comma-separated too
+ * (a-m=foo,bar with --replicas 2), so an item without `=` is another node of
+ * the row before it, not a row: the variable holds what the repeated flag does.
+ */
+function routeRows(value: string): string[] {
+  const rows: string[] = [];
+  for (const item of commaItems(value)) {
+    if (!item.includes('=') && rows.length > 0) rows[rows.length - 1] += `,${item}`;
+    else rows.push(item);
+  }
+  return rows;
 }
 
 function checkNodeName(name: string): void {

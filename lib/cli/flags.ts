@@ -16,6 +16,8 @@ export interface Flag<T> {
   readonly help: string;
   /** The placeholder shown in --help after the flag, e.g. `<port>`. */
   readonly placeholder: string;
+  /** For a list: how its environment variable splits into items (default: at every comma). */
+  readonly envItems?: (value: string) => string[];
   /** Turns the given texts (one, or several for a list) into the value; throws a FlagError on bad input. */
   readonly parse: (raw: readonly string[]) => T;
 }
@@ -86,7 +88,7 @@ export function optionalChoice<const W extends string>(words: readonly W[], spec
 }
 
 /** A repeatable flag; in the environment, the items are separated by commas. */
-export function list<T>(item: Flag<T>, spec: Omit<Declared<T[]>, 'default'> & { default?: T[] }): Flag<T[]> {
+export function list<T>(item: Flag<T>, spec: Omit<Declared<T[]>, 'default'> & { default?: T[]; envItems?: (value: string) => string[] }): Flag<T[]> {
   const parseItem = (raw: string) => item.parse([raw]);
-  return { type: 'string', multiple: true, env: spec.env, default: spec.default ?? [], help: spec.help, placeholder: item.placeholder, parse: (raw) => raw.map(parseItem) };
+  return { type: 'string', multiple: true, env: spec.env, default: spec.default ?? [], help: spec.help, placeholder: item.placeholder, parse: (raw) => raw.map(parseItem), ...(spec.envItems ? { envItems: spec.envItems } : {}) };
 }

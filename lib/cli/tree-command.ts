@@ -44,7 +44,9 @@ export function treeTarget(argv: readonly string[], env: Readonly<Record<string,
   const observerPort = textFlags ? undefined : env.ACTOR_KV_OBSERVER_PORT || undefined;
   const observer = values.observer ?? (observerPort ? `http://127.0.0.1:${observerPort}` : undefined);
   if (observer !== undefined) return observerApi(observer);
-  const server = textServer(values.host ?? (env.ACTOR_KV_HOST || '127.0.0.1'), values.port ?? (env.ACTOR_KV_PORT || '4040'), env.ACTOR_KV_PASSWORD);
+  // A bad port is named where it came from: the flag, or the variable the user may not know is set.
+  const portSource = values.port === undefined && env.ACTOR_KV_PORT ? 'ACTOR_KV_PORT' : '--port';
+  const server = textServer(values.host ?? (env.ACTOR_KV_HOST || '127.0.0.1'), values.port ?? (env.ACTOR_KV_PORT || '4040'), env.ACTOR_KV_PASSWORD, portSource);
   return 'error' in server || !tlsOption ? server : { ...server, tls: tlsOption };
 }
 
@@ -59,9 +61,9 @@ function observerApi(given: string): TreeSource | { error: string } {
   return { url: new URL('api/tree', url.href.endsWith('/') ? url.href : `${url.href}/`).href };
 }
 
-function textServer(host: string, portText: string, password: string | undefined): TextServerSource | { error: string } {
+function textServer(host: string, portText: string, password: string | undefined, portSource: string): TextServerSource | { error: string } {
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return { error: `--port: ${JSON.stringify(portText)} is not a port from 1 to 65535` };
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return { error: `${portSource}: ${JSON.stringify(portText)} is not a port from 1 to 65535` };
   return { host, port, ...(password ? { password } : {}) };
 }
 

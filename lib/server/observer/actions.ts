@@ -7,7 +7,8 @@
 // this server never grants. So an action needs `X-Actor-KV: 1` and
 // `Content-Type: application/json`, and is refused when the browser says it
 // comes from another site (Sec-Fetch-Site, Origin). Beyond that, only loopback
-// clients may act, unless a password is set (then anyone who sends it).
+// clients that name the observer by a loopback name may act, unless a
+// password is set (then anyone who sends it).
 
 import { passwordMatches } from '../access';
 
@@ -50,6 +51,12 @@ export function refuseAction(request: ActionRequest, policy: ActionPolicy): Refu
     return undefined;
   }
   if (!policy.isLocalAddress(request.remote)) return { status: 403, message: 'actions are allowed from loopback only, unless the observer has a password (--observer-password)' };
+  // A loopback client may still be a browser on this machine driven by a
+  // hostile site whose DNS name was rebound to 127.0.0.1: its Host and Origin
+  // agree, so only the name gives it away. Bound beyond loopback the Host
+  // check lets any name through, so the password-less loopback grant needs a
+  // loopback name itself.
+  if (!hostAllowed(header('host'), true)) return { status: 403, message: 'without a password, actions need a loopback name in Host (127.0.0.1, localhost, [::1])' };
   return undefined;
 }
 

@@ -75,6 +75,16 @@ export class Feed {
   }
 
   /**
+   * Takes the first picture if there is none yet. A change becomes an event
+   * only against an earlier picture, so a stream opened before any (without
+   * /api/tree first) would see its first change folded into that picture and
+   * never sent.
+   */
+  async ready(): Promise<void> {
+    if (!this.picture) await this.refresh();
+  }
+
+  /**
    * Streams events to `response`: those after `lastEventId` first (or a
    * `reset` when they are no longer held), then every new one.
    */

@@ -161,7 +161,10 @@ class HttpObserver implements Observer {
     send(response, 200, registry.contentType, await registry.metrics());
   }
 
-  private events(request: IncomingMessage, response: ServerResponse, feed: Feed): void {
+  private async events(request: IncomingMessage, response: ServerResponse, feed: Feed): Promise<void> {
+    await feed.ready();
+    // Gone while the picture was taken: subscribed, it would never hear its own close.
+    if (request.socket.destroyed) return;
     if (feed.watchers >= this.options.maxClients) return sendJson(response, 503, { error: 'UNAVAILABLE', message: `too many event streams (maxClients ${this.options.maxClients})` });
     const header = request.headers['last-event-id'];
     const after = new URL(request.url ?? '/', 'http://observer').searchParams.get('after');
