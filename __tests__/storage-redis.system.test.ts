@@ -106,6 +106,27 @@ describeWithRedis('a real redis-server', () => {
     });
   });
 
+  describe('what a restarted node reads back', () => {
+    /** A store on the shared redis-server under a prefix of the test's own. */
+    const open = (prefix: string): Promise<Store> => createStore({ storage: { type: 'redis', url: redis.url, prefix } });
+
+    test('a clear on its own is in Redis: the cleared keys do not come back after a restart', async () => {
+      const first = await open('lone-clear:');
+      await first.create('b');
+      await first.put('b', 'k', 'v');
+      await first.clear('b');
+      expect(await first.size('b')).toBe(0);
+      await first.stop();
+      const second = await open('lone-clear:');
+      try {
+        expect(await second.get('b', 'k')).toBeUndefined();
+        expect(await second.size('b')).toBe(0);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+
   test('a Redis that wants a password: refused without it, naming why, served with `password`', async () => {
     const guarded = await RedisServer.start(['--requirepass', 'SuperSecretPw']);
     try {

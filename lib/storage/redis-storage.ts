@@ -400,7 +400,9 @@ export class RedisStorage implements Storage {
     return this.storeInTransaction(keys, write);
   }
 
-  private async sendOne(keys: BucketKeys, { sets, deletes }: RedisWrite): Promise<unknown> {
+  /** The flush's one command (commandCount counts a clear as one: a flush that only cleared is its DEL). */
+  private async sendOne(keys: BucketKeys, { cleared, sets, deletes }: RedisWrite): Promise<unknown> {
+    if (cleared) return this.client.del(keys.data, keys.deadlines);
     if (sets.length > 0) return this.client.hset(keys.data, ...sets);
     if (deletes.length > 0) return this.client.hdel(keys.data, ...deletes);
     return undefined;
