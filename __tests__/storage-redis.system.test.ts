@@ -125,6 +125,21 @@ describeWithRedis('a real redis-server', () => {
         await second.stop();
       }
     });
+
+    test('keys named like Object.prototype properties (constructor, toString, __proto__) come back after a restart', async () => {
+      const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+      const first = await open('prototype-keys:');
+      await first.create('b');
+      for (const name of names) await first.put('b', name, `value of ${name}`);
+      await first.stop();
+      const second = await open('prototype-keys:');
+      try {
+        for (const name of names) expect([name, await second.get('b', name)]).toEqual([name, `value of ${name}`]);
+        expect(await second.ttl('b', 'constructor')).toBe(-1);
+      } finally {
+        await second.stop();
+      }
+    });
   });
 
   test('a Redis that wants a password: refused without it, naming why, served with `password`', async () => {

@@ -309,7 +309,7 @@ export class RedisStorage implements Storage {
   /** Removes from Redis the keys that expired while no node held them (best effort: a later open tries again). */
   private forgetExpired(bucket: string, entries: Record<string, string>, deadlines: Record<string, string>): void {
     const now = wallNow();
-    const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !(key in entries));
+    const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !Object.hasOwn(entries, key));
     if (expired.length === 0) return;
     const keys = this.keys(bucket);
     this.client
@@ -614,7 +614,8 @@ function liveEntries(entries: Record<string, string>, deadlines: Record<string, 
   const now = wallNow();
   const live: Array<[string, StoredEntry]> = [];
   for (const [key, value] of Object.entries(entries)) {
-    const expiresAt = Number(deadlines[key] ?? 0);
+    // Own properties only: a key named `constructor` or `toString` would read Object.prototype's (NaN, never live).
+    const expiresAt = Object.hasOwn(deadlines, key) ? Number(deadlines[key]) : 0;
     if (expiresAt === 0 || expiresAt > now) live.push([key, { value, expiresAt }]);
   }
   return live;
