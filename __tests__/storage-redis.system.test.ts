@@ -7,6 +7,7 @@ import { createStore, KvError, RedisStorage, type Store } from '../lib';
 import { behavesLikeStorage } from './support/storage-conformance';
 import { describeWithRedis, RedisServer } from './support/storage-redis-server';
 import { rejection } from './support/rejection';
+import { waitUntil } from './support/deadlines';
 import { freePort } from './support/free-ports';
 import { TestCa } from './support/tls-certs';
 import { Spawned } from './support/server-process';
@@ -103,6 +104,68 @@ describeWithRedis('a real redis-server', () => {
         async () => redis.signal('SIGCONT'),
       );
       await writesSucceed(store);
+    });
+  });
+
+  describe('what a restarted node reads back', () => {
+    /** A store on the shared redis-server under a prefix of the test's own. */
+    const open = (prefix: string): Promise<Store> => createStore({ storage: { type: 'redis', url: redis.url, prefix } });
+
+    test('a clear on its own is in Redis: the cleared keys do not come back after a restart', async () => {
+      const first = await open('lone-clear:');
+      await first.create('b');
+      await first.put('b', 'k', 'v');
+      await first.clear('b');
+      expect(await first.size('b')).toBe(0);
+      await first.stop();
+      const second = await open('lone-clear:');
+      try {
+        expect(await second.get('b', 'k')).toBeUndefined();
+        expect(await second.size('b')).toBe(0);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    test('keys named like Object.prototype properties (constructor, toString, __proto__) come back after a restart', async () => {
+      const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+      const first = await open('prototype-keys:');
+      await first.create('b');
+      for (const name of names) await first.put('b', name, `value of ${name}`);
+      await first.stop();
+      const second = await open('prototype-keys:');
+      try {
+        for (const name of names) expect([name, await second.get('b', name)]).toEqual([name, `value of ${name}`]);
+        expect(await second.ttl('b', 'constructor')).toBe(-1);
+      } finally {
+        await second.stop();
+      }
+    });
+
+    test('a drop refused while Redis was paused, but run by Redis once resumed, does not make the node refuse every write', async () => {
+      const paused = await RedisServer.start();
+      const store = await createStore({ callTimeoutMs: 2000, storage: { type: 'redis', url: paused.url, commandTimeoutMs: 300, recoveryIntervalMs: 50 } });
+      try {
+        await store.create('gone');
+        await store.create('other');
+        await store.put('gone', 'k', 'v');
+        paused.signal('SIGSTOP');
+        expect(await rejection(store.drop('gone'))).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+        paused.signal('SIGCONT'); // Redis now runs the DEL it had been sent
+        await waitUntil(async () => store.put('other', 'k', 'v').then(() => true, () => false), 5000, 'writes to succeed again');
+        // The bucket is back (the drop was refused); writing it may be refused, but not every write of the node from then on.
+        await store.put('gone', 'k', 'v2').catch(() => {});
+        await waitUntil(async () => store.put('gone', 'k', 'v3').then(() => true, () => false), 5000, 'writes to the bucket whose drop was refused to succeed');
+        await store.put('other', 'k', 'v4');
+        expect(await store.get('gone', 'k')).toBe('v3');
+        await store.stop();
+        const again = await createStore({ storage: { type: 'redis', url: paused.url } });
+        expect(await again.get('gone', 'k')).toBe('v3');
+        await again.stop();
+      } finally {
+        await store.stop();
+        await paused.stop();
+      }
     });
   });
 

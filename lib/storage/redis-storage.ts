@@ -107,6 +107,12 @@ export class RedisStorage implements Storage {
   /** Buckets whose last write failed: Redis may or may not hold it, so they are reloaded before the next. */
   private readonly suspects = new Set<string>();
   /**
+   * Suspect buckets whose drop failed. The store keeps such a bucket, but a
+   * drop that timed out may have run in Redis all the same: its reload then
+   * finds no marker, which must not read as Redis having lost the data.
+   */
+  private readonly failedDrops = new Set<string>();
+  /**
    * Each bucket's last write as ioredis sees it, settled either way. A write
    * can fail here (its deadline passed) while ioredis still holds it: queued
    * behind a reconnect, or retried on the master a failover promoted. A
@@ -309,7 +315,7 @@ export class RedisStorage implements Storage {
   /** Removes from Redis the keys that expired while no node held them (best effort: a later open tries again). */
   private forgetExpired(bucket: string, entries: Record<string, string>, deadlines: Record<string, string>): void {
     const now = wallNow();
-    const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !(key in entries));
+    const expired = Object.keys(deadlines).filter((key) => Number(deadlines[key]) <= now || !Object.hasOwn(entries, key));
     if (expired.length === 0) return;
     const keys = this.keys(bucket);
     this.client
@@ -400,7 +406,9 @@ export class RedisStorage implements Storage {
     return this.storeInTransaction(keys, write);
   }
 
-  private async sendOne(keys: BucketKeys, { sets, deletes }: RedisWrite): Promise<unknown> {
+  /** The flush's one command (commandCount counts a clear as one: a flush that only cleared is its DEL). */
+  private async sendOne(keys: BucketKeys, { cleared, sets, deletes }: RedisWrite): Promise<unknown> {
+    if (cleared) return this.client.del(keys.data, keys.deadlines);
     if (sets.length > 0) return this.client.hset(keys.data, ...sets);
     if (deletes.length > 0) return this.client.hdel(keys.data, ...deletes);
     return undefined;
@@ -461,15 +469,21 @@ export class RedisStorage implements Storage {
     if (!this.tables.has(name)) return;
     if (this.lost) throw this.lost;
     const keys = this.keys(name);
+    this.failedDrops.delete(name); // before the DEL leaves: a reload under way must not put the marker back after it
     try {
-      await this.withinDeadline(execAll(this.client.multi().del(keys.data, keys.deadlines, keys.meta)), keys);
+      await this.withinDeadline(this.tracked(name, execAll(this.client.multi().del(keys.data, keys.deadlines, keys.meta))), keys);
     } catch (thrown) {
+      // The bucket stays, but Redis may have run the DEL: reloaded before its next write, as after a failed write.
+      this.failedDrops.add(name);
+      this.suspects.add(name);
+      this.startRecovery();
       throw this.unavailable(thrown, 'did not drop the bucket');
     }
     this.tables.get(name)?.release();
     this.tables.delete(name);
     this.ids.delete(name);
     this.suspects.delete(name);
+    this.failedDrops.delete(name);
     this.withDeadlines.delete(name);
   }
 
@@ -499,9 +513,18 @@ export class RedisStorage implements Storage {
 
   private async reload(name: string): Promise<void> {
     await settledOrLater(this.unsettled.get(name), this.commandTimeoutMs * unsettledWaitFactor); // its failed write: ran, or never will
-    const stored = await this.read(name, 'transaction');
+    let stored = await this.read(name, 'transaction');
+    if (!this.suspects.has(name)) return; // dropped meanwhile
+    const id = this.ids.get(name);
+    if (stored.id === null && id !== undefined && this.failedDrops.has(name)) {
+      // Its refused drop ran after all: the bucket stays, as the store answered, empty as Redis now holds it.
+      const keys = this.keys(name);
+      await this.withinDeadline(execAll(this.client.multi().del(keys.data, keys.deadlines).set(keys.meta, id)), keys);
+      stored = { id, entries: {}, deadlines: {} };
+    }
     if (!this.suspects.delete(name)) return; // dropped meanwhile
-    if (stored.id !== this.ids.get(name)) return void this.lose();
+    this.failedDrops.delete(name);
+    if (stored.id !== id) return void this.lose();
     this.tables.get(name)?.reload(liveEntries(stored.entries, stored.deadlines));
   }
 
@@ -612,7 +635,8 @@ function liveEntries(entries: Record<string, string>, deadlines: Record<string, 
   const now = wallNow();
   const live: Array<[string, StoredEntry]> = [];
   for (const [key, value] of Object.entries(entries)) {
-    const expiresAt = Number(deadlines[key] ?? 0);
+    // Own properties only: a key named `constructor` or `toString` would read Object.prototype's (NaN, never live).
+    const expiresAt = Object.hasOwn(deadlines, key) ? Number(deadlines[key]) : 0;
     if (expiresAt === 0 || expiresAt > now) live.push([key, { value, expiresAt }]);
   }
   return live;
