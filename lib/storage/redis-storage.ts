@@ -224,17 +224,29 @@ export class RedisStorage implements Storage {
    * transactions (see readInTransaction), which cost more.
    */
   private async loadAll(names: Set<string>, layout: MasterSlots[] | undefined): Promise<void> {
-    const cluster = isCluster(this.client);
-    const atRest = !cluster || (layout !== undefined && !migrating(layout));
-    await this.loadEach(names, atRest ? 'pipelined' : 'transaction');
-    if (!cluster || !atRest) return;
-    const now = await readSlots(mastersOf(this.client));
-    if (now && sameLayout(layout!, now)) return;
-    this.logger.info({ prefix: this.prefix }, 'redis cluster slots moved while this node read its buckets; reading them again, in transactions');
+    if (!isCluster(this.client)) return this.loadEach(names, 'pipelined');
+    if (layout !== undefined && !migrating(layout) && (await this.loadPipelinedAtRest(names, layout))) return;
     this.tables.clear();
     this.ids.clear();
     this.withDeadlines.clear();
     await this.loadEach(names, 'transaction');
+  }
+
+  /** Reads the buckets pipelined; false if the slots moved meanwhile (then they are read again in transactions). */
+  private async loadPipelinedAtRest(names: Set<string>, layout: MasterSlots[]): Promise<boolean> {
+    try {
+      await this.loadEach(names, 'pipelined');
+    } catch (thrown) {
+      // Just after a resharding a master may still name the old owner; a
+      // redirection then refreshes ioredis's slot map, and it refuses an
+      // auto-pipeline whose keys that map now puts on two masters.
+      this.logger.info({ prefix: this.prefix, reason: (thrown as Error).message }, 'a pipelined read of the redis cluster failed while this node read its buckets; reading them again, in transactions');
+      return false;
+    }
+    const now = await readSlots(mastersOf(this.client));
+    if (now && sameLayout(layout, now)) return true;
+    this.logger.info({ prefix: this.prefix }, 'redis cluster slots moved while this node read its buckets; reading them again, in transactions');
+    return false;
   }
 
   private async loadEach(names: Set<string>, how: ReadMode): Promise<void> {
