@@ -20,6 +20,13 @@ import { rejection } from './support/rejection';
 
 jest.setTimeout(30_000);
 
+/** The nodes a test started, stopped after it. */
+let nodes: Map<string, Store> | undefined;
+afterEach(async () => {
+  await stopAll(nodes);
+  nodes = undefined;
+});
+
 /** The bucket's primary and its copy, as the cluster's tree tells. */
 async function placement(store: Store, bucket: string): Promise<{ primary: string; copy: string; epoch: number }> {
   for (const node of (await store.clusterTree()).nodes) {
@@ -30,12 +37,6 @@ async function placement(store: Store, bucket: string): Promise<{ primary: strin
 }
 
 describe('three nodes, two copies of each bucket', () => {
-  let nodes: Map<string, Store> | undefined;
-  afterEach(async () => {
-    await stopAll(nodes);
-    nodes = undefined;
-  });
-
   test("a copy whose bucket actor crashes mid-write gets a full copy: the write is acknowledged only once both hold it, and the copy can take over with every acknowledged write", async () => {
     nodes = await startNodes(['foo', 'bar', 'baz'], { cluster: { replicas: 2, requestTimeoutMs: 500 } });
     const entry = nodes.get('foo')!;
@@ -254,12 +255,6 @@ describe('votes (Paxos acceptor)', () => {
 });
 
 describe('a copy brought back while its primary cannot read its own bucket', () => {
-  let nodes: Map<string, Store> | undefined;
-  afterEach(async () => {
-    await stopAll(nodes);
-    nodes = undefined;
-  });
-
   test('is not given an empty bucket as its full copy: after a failover every acknowledged write is still there', async () => {
     // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
     const options = { supervision: { maxRestarts: 0, withinMs: 5000 }, cluster: { replicas: 2, requestTimeoutMs: 300, routes: ['a-z=foo,bar'] } };
@@ -293,12 +288,6 @@ describe('a copy brought back while its primary cannot read its own bucket', () 
 });
 
 describe('a copy given a full copy while its primary runs the next step', () => {
-  let nodes: Map<string, Store> | undefined;
-  afterEach(async () => {
-    await stopAll(nodes);
-    nodes = undefined;
-  });
-
   test.each<[string, BucketOp, string]>([
     ['a counter (INCRBY)', { kind: 'incrBy', key: 'k', by: '1' }, '20'],
     ['a float (INCRBYFLOAT)', { kind: 'incrByFloat', key: 'k', by: '0.5' }, '10'],
@@ -365,12 +354,6 @@ describe('a call whose answer is lost after its primary applied and copied it', 
 });
 
 describe('a bucket dropped while its copy is out of sync', () => {
-  let nodes: Map<string, Store> | undefined;
-  afterEach(async () => {
-    await stopAll(nodes);
-    nodes = undefined;
-  });
-
   test('is gone from every node: not listed, and not back after a failover', async () => {
     // foo primary, bar copy, baz votes; bar is started last, so it dials the others and can come back on its own.
     const options = { cluster: { replicas: 2, requestTimeoutMs: 1000, routes: ['a-z=foo,bar'] } };
