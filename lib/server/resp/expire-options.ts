@@ -40,8 +40,12 @@ const int64Max = 2n ** 63n - 1n;
  */
 export function expireDeadline(amount: string, unitMs: 1000n | 1n, base: number, command: string, now: number): number | string {
   const parsed = parseInt64(amount);
-  if (parsed === undefined) return notInteger;
-  const ms = parsed * unitMs;
+  return parsed === undefined ? notInteger : deadlineAfter(parsed, unitMs, base, command, now);
+}
+
+/** `amount` in `unitMs` after `base`, as expireDeadline says; SET's and GETEX's expiries too (set-options.ts). */
+export function deadlineAfter(amount: bigint, unitMs: 1000n | 1n, base: number, command: string, now: number): number | string {
+  const ms = amount * unitMs;
   if (ms > int64Max || ms < -int64Max - 1n || ms + BigInt(base) > BigInt(Number.MAX_SAFE_INTEGER)) return invalidExpireTime(command);
   const deadline = ms + BigInt(base);
   return deadline <= BigInt(now) ? 1 : Number(deadline);

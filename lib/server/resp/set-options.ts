@@ -5,6 +5,7 @@
 
 import { parseInt64 } from '../../core/arguments';
 import { invalidExpireTime, notInteger, syntaxError } from './command';
+import { deadlineAfter } from './expire-options';
 
 export type ExpiryUnit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 
@@ -57,7 +58,6 @@ export function expiryDeadline(expiry: { unit: ExpiryUnit; amount: string }, com
   const amount = parseInt64(expiry.amount);
   if (amount === undefined) return notInteger;
   if (amount <= 0n) return invalidExpireTime(command);
-  const ms = (expiry.unit === 'EX' || expiry.unit === 'EXAT' ? amount * 1000n : amount) + (expiry.unit === 'EX' || expiry.unit === 'PX' ? BigInt(now) : 0n);
-  if (ms > BigInt(Number.MAX_SAFE_INTEGER)) return invalidExpireTime(command);
-  return ms <= BigInt(now) ? 1 : Number(ms);
+  const relative = expiry.unit === 'EX' || expiry.unit === 'PX';
+  return deadlineAfter(amount, expiry.unit === 'EX' || expiry.unit === 'EXAT' ? 1000n : 1n, relative ? now : 0, command, now);
 }
